@@ -1,0 +1,115 @@
+/* runtime.h - the runtime objects of the core engine (Wasm core spec 4.2 Runtime Structure):
+ * engine, store, function/table/memory/global instances and module instances. Shared by
+ * instance.c/store.c (creation, linking), compile.c/interp.c (execution) and the public API.
+ *
+ * References (funcref, externref) are stored everywhere (slots, tables, globals) as a uint64_t
+ * holding a pointer value: a weft_func_t * for funcref, the host's void * for externref, and 0
+ * for null. */
+#ifndef WEFT_CORE_RUNTIME_H
+#define WEFT_CORE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/module.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "weft.h"
+
+#define WEFT_PAGE_SIZE 65536u
+#define WEFT_DEFAULT_MAX_CALL_DEPTH 100000u
+#define WEFT_DEFAULT_MAX_STACK_BYTES (64u * 1024u * 1024u)
+
+struct weft_engine {
+    weft_alloc_t alloc;
+    weft_config_t config; /* defaults filled in */
+};
+
+struct weft_store {
+    weft_engine_t *engine;
+    weft_alloc_t alloc;
+    /* Every object made in the store, for weft_store_delete(). */
+    weft_func_t *funcs;
+    weft_memory_t *memories;
+    weft_table_t *tables;
+    weft_global_t *globals;
+    weft_instance_t *instances;
+    /* Interned function types: equal types (Wasm 2.0 structural equality) get equal ids, so
+     * call_indirect compares two integers. */
+    weft_functype_t *canon_types; /* deep copies, owned */
+    uint32_t ncanon_types;
+    size_t canon_cap;
+};
+
+/* Returns the canonical id of `t` in `store`, adding it if new; UINT32_MAX if allocation fails. */
+uint32_t weft__store_intern_type(weft_store_t *store, const weft_functype_t *t);
+
+struct weft_func {
+    weft_func_t *next;              /* store list */
+    const weft_functype_t *type;    /* into the module, or &host_type */
+    uint32_t type_id;               /* canonical id in the store */
+    weft_instance_t *inst;          /* owning instance; NULL for host functions */
+    uint32_t index;                 /* function index in inst->module */
+    const weft_code_t *code;        /* compiled body; NULL for host functions */
+    weft_host_fn host;
+    void *env;
+    void (*env_free)(void *);
+    weft_functype_t host_type;      /* owned storage for host function types */
+};
+
+struct weft_memory {
+    weft_memory_t *next;
+    weft_alloc_t alloc;
+    uint8_t *data;          /* size bytes, zero-filled; may move on grow */
+    uint64_t size;          /* bytes; a multiple of WEFT_PAGE_SIZE */
+    uint64_t max_pages;     /* from the type, capped at 65536 for 32-bit memories */
+    uint64_t limit_bytes;   /* the engine's max_memory_bytes (0 = none) */
+    weft_memtype_t type;
+};
+
+/* Grows by `delta` pages, zero-filling; returns the old size in pages or -1 (the memory is
+ * unchanged on failure). */
+int64_t weft__memory_grow(weft_memory_t *mem, uint64_t delta);
+
+struct weft_table {
+    weft_table_t *next;
+    weft_alloc_t alloc;
+    uint64_t *elems;  /* size entries */
+    uint64_t size;
+    uint64_t cap;
+    uint64_t max;     /* UINT32_MAX-capped for 32-bit tables when the type has no max */
+    weft_tabletype_t type;
+};
+
+/* Grows by `delta` entries set to `init`; returns the old size or -1. */
+int64_t weft__table_grow(weft_table_t *table, uint64_t delta, uint64_t init);
+
+struct weft_global {
+    weft_global_t *next;
+    weft_globaltype_t type;
+    uint64_t val[2]; /* val[0] for scalars and refs; both for v128 (little-endian lanes) */
+};
+
+struct weft_instance {
+    weft_instance_t *next;
+    weft_store_t *store;
+    weft_module_t *module;       /* holds a reference */
+    weft_func_t **funcs;         /* module->nfuncs, imports first */
+    weft_table_t **tables;       /* module->ntables */
+    weft_memory_t **memories;    /* module->nmemories */
+    weft_global_t **globals;     /* module->nglobals */
+    uint32_t *type_ids;          /* canonical id of each module type (module->ntypes) */
+    /* Element segment instances: refs evaluated at instantiation; elem.drop (and active or
+     * declarative segments after instantiation) sets elem_sizes[i] to 0. */
+    uint64_t **elem_refs;
+    uint32_t *elem_sizes;
+    /* Data segments: data.drop (and active segments after instantiation) sets this. */
+    bool *data_dropped;
+    weft_extern_t *exports;      /* module->nexports, resolved */
+};
+
+/* Converts between the public value and a slot (or two for v128). */
+void weft__val_to_slots(const weft_val_t *v, uint64_t *slots);
+void weft__val_from_slots(weft_val_t *v, weft_valtype_t type, const uint64_t *slots);
+
+#endif
