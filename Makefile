@@ -73,7 +73,7 @@ bench: all
 	@bash bench/run $(BUILD)
 
 demo: all
-	@bash tests/demo $(BUILD)
+	@bash scripts/demo $(BUILD)
 
 fuzz:
 	@bash fuzz/build

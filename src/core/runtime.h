@@ -88,6 +88,7 @@ struct weft_global {
     weft_global_t *next;
     weft_globaltype_t type;
     uint64_t val[2]; /* val[0] for scalars and refs; both for v128 (little-endian lanes) */
+    weft_alloc_t alloc; /* the store's, for errors of the global API */
 };
 
 struct weft_instance {

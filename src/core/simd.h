@@ -26,6 +26,27 @@ typedef enum weft_simd_class {
     WEFT_SIMD_TEST,         /* v128 -> i32 (any_true, all_true, bitmask) */
 } weft_simd_class_t;
 
+/* Operand-stack effect of each class (Wasm core spec 3.3.3, validation of vector instructions);
+ * "addr" is the memory's address type (i32 for 32-bit memories), popped first-pushed-first:
+ *   LOAD          [addr] -> [v128]          memarg
+ *   STORE         [addr v128] -> []         memarg
+ *   LOAD_LANE     [addr v128] -> [v128]     memarg, lane < weft__simd_lane_count(op)
+ *   STORE_LANE    [addr v128] -> []         memarg, lane < weft__simd_lane_count(op)
+ *   CONST         [] -> [v128]              16 immediate bytes
+ *   SHUFFLE       [v128 v128] -> [v128]     16 lane bytes, each < 32
+ *   EXTRACT_LANE  [v128] -> [t]             lane; t = weft__simd_scalar_type(op)
+ *   REPLACE_LANE  [v128 t] -> [v128]        lane; t = weft__simd_scalar_type(op)
+ *   SPLAT         [t] -> [v128]             t = weft__simd_scalar_type(op)
+ *   UNOP          [v128] -> [v128]
+ *   BINOP         [v128 v128] -> [v128]     (includes i8x16.swizzle, narrow, extmul, dot)
+ *   TERNOP        [v128 v128 v128] -> [v128]
+ *   SHIFT         [v128 i32] -> [v128]
+ *   TEST          [v128] -> [i32]
+ * The memarg alignment exponent must be <= log2(weft__simd_mem_bytes(op)). Sub-opcodes above
+ * 0xFF and the unassigned numbers inside 0x00..0xFF classify as WEFT_SIMD_INVALID, with 0 from
+ * the three queries below. weft__simd_extract_lane returns i32 results (extract_lane_s/_u,
+ * i32x4 and f32x4 lanes) zero-extended in the low 32 bits. */
+
 /* Classifies a Wasm 2.0 SIMD sub-opcode; WEFT_SIMD_INVALID for unknown ones. */
 weft_simd_class_t weft__simd_class(uint32_t op);
 /* For loads/stores: the number of bytes accessed in memory (16, 8, 4, 2 or 1) and the

@@ -29,13 +29,15 @@ static inline void *weft__calloc(const weft_alloc_t *a, size_t count, size_t siz
     if (p) memset(p, 0, n ? n : 1);
     return p;
 }
+/* Sizes of 0 are reported to the hook as 1, the size weft__malloc really asked for, so a hook
+ * that tracks sizes sees every block freed with the size it was allocated with. */
 static inline void *weft__realloc(const weft_alloc_t *a, void *p, size_t old_n, size_t new_n)
 {
-    return a->fn(a->ud, p, old_n, new_n ? new_n : 1);
+    return a->fn(a->ud, p, p && !old_n ? 1 : old_n, new_n ? new_n : 1);
 }
 static inline void weft__free(const weft_alloc_t *a, void *p, size_t n)
 {
-    if (p) a->fn(a->ud, p, n, 0);
+    if (p) a->fn(a->ud, p, n ? n : 1, 0);
 }
 /* Grows *p (an array of `elem` bytes with *cap elements) to hold at least `need` elements.
  * Returns 0 on success, -1 on allocation failure or overflow (then *p is unchanged). */

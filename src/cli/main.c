@@ -1,0 +1,52 @@
+/* main.c - the `weft` command: dispatch to the subcommands, --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+    fputs("Usage: weft <command> [options]\n"
+          "\n"
+          "Commands:\n"
+          "  run [options] FILE [ARGS...]   run a WebAssembly (wasm32-wasip1) command module\n"
+          "  validate FILE                  decode and validate a module; prints \"valid\"\n"
+          "\n"
+          "Options:\n"
+          "  -h, --help       show this help (`weft run --help` for the run options)\n"
+          "  -V, --version    show the version\n"
+          "\n"
+          "Exit status:\n"
+          "  0      success (`run`: the guest returned from _start or exited with 0)\n"
+          "  N      `run`: the guest's own status from proc_exit(N) (low 8 bits)\n"
+          "  1      `validate`: the module is malformed or invalid\n"
+          "  2      bad command line\n"
+          "  3      a file or directory could not be read or opened\n"
+          "  4      `run`: the module is malformed or invalid\n"
+          "  5      `run`: link error (unknown import, no _start or --invoke export)\n"
+          "  125    the runtime failed (for example out of memory)\n"
+          "  134    the guest trapped; the trap and a backtrace are printed on stderr\n"
+          "A guest can exit with any of these statuses itself.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return WEFT_CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return WEFT_CLI_OK;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("weft %s\n", WEFT_VERSION);
+        return WEFT_CLI_OK;
+    }
+    if (!strcmp(cmd, "run")) return weft__cli_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "validate")) return weft__cli_validate(argc - 2, argv + 2);
+    fprintf(stderr, "weft: unknown command '%s' (try 'weft --help')\n", cmd);
+    return WEFT_CLI_USAGE;
+}

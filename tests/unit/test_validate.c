@@ -1,0 +1,561 @@
+/* test_validate.c - unit tests of the validator (src/core/validate*.c): small hand-assembled
+ * modules, decoded with weft__module_decode and then validated, covering typing of every
+ * instruction family, the polymorphic stack, module-level rules, constant expressions, the
+ * exact wording of the spec test suite, error offsets and kinds, and allocation failures. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/module.h"
+#include "util/error.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                                            \
+    do {                                                                                       \
+        if (cond) {                                                                            \
+            passed++;                                                                          \
+        } else {                                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
+            failed++;                                                                          \
+        }                                                                                      \
+    } while (0)
+
+/* ---- assembling binaries ------------------------------------------------------------------ */
+
+typedef struct buf {
+    uint8_t b[16384];
+    size_t n;
+} buf_t;
+
+static void put(buf_t *b, const void *p, size_t n)
+{
+    if (b->n + n > sizeof b->b) {
+        fprintf(stderr, "test buffer overflow\n");
+        exit(2);
+    }
+    memcpy(b->b + b->n, p, n);
+    b->n += n;
+}
+static void byte(buf_t *b, uint8_t v) { put(b, &v, 1); }
+static void uleb(buf_t *b, uint64_t v)
+{
+    do {
+        uint8_t c = v & 0x7f;
+        v >>= 7;
+        if (v) c |= 0x80;
+        byte(b, c);
+    } while (v);
+}
+static void section(buf_t *b, uint8_t id, const buf_t *payload)
+{
+    byte(b, id);
+    uleb(b, payload->n);
+    put(b, payload->b, payload->n);
+}
+
+/* What a test module contains besides its one function. */
+enum {
+    WITH_MEMORY = 1,     /* (memory 1) */
+    WITH_TABLE = 2,      /* (table 1 funcref) */
+    WITH_GLOBALS = 4,    /* (global i32 (i32.const 0)) (global (mut i64) (i64.const 0)) */
+    WITH_DECLARE = 8,    /* (elem declare func 0) */
+    WITH_DATA = 16,      /* (data count 1) + one passive data segment */
+    WITH_TWO_TYPES = 32, /* type 1 = [i32] -> [i32 i32] for block types */
+};
+
+/* A module whose function 0 has type `ft` (the bytes after 0x60) and body `body` (local
+ * declarations, then the code with its final end). */
+static void build(buf_t *b, const char *ft, size_t ftn, const char *body, size_t bodyn,
+                  unsigned with)
+{
+    buf_t s;
+    b->n = 0;
+    put(b, "\0asm\1\0\0\0", 8);
+    s.n = 0;
+    uleb(&s, (with & WITH_TWO_TYPES) ? 2 : 1);
+    byte(&s, 0x60);
+    put(&s, ft, ftn);
+    if (with & WITH_TWO_TYPES) put(&s, "\x60\x01\x7f\x02\x7f\x7f", 6);
+    section(b, 1, &s);
+    s.n = 0;
+    put(&s, "\x01\x00", 2);
+    section(b, 3, &s);
+    if (with & WITH_TABLE) {
+        s.n = 0;
+        put(&s, "\x01\x70\x00\x01", 4);
+        section(b, 4, &s);
+    }
+    if (with & WITH_MEMORY) {
+        s.n = 0;
+        put(&s, "\x01\x00\x01", 3);
+        section(b, 5, &s);
+    }
+    if (with & WITH_GLOBALS) {
+        s.n = 0;
+        put(&s, "\x02\x7f\x00\x41\x00\x0b\x7e\x01\x42\x00\x0b", 11);
+        section(b, 6, &s);
+    }
+    if (with & WITH_DECLARE) {
+        s.n = 0;
+        put(&s, "\x01\x03\x00\x01\x00", 5); /* declarative, elemkind funcref, [func 0] */
+        section(b, 9, &s);
+    }
+    if (with & WITH_DATA) {
+        s.n = 0;
+        byte(&s, 1);
+        section(b, 12, &s);
+    }
+    s.n = 0;
+    byte(&s, 1);
+    uleb(&s, bodyn);
+    put(&s, body, bodyn);
+    section(b, 10, &s);
+    if (with & WITH_DATA) {
+        s.n = 0;
+        put(&s, "\x01\x01\x01\x37", 4); /* one passive segment of one byte */
+        section(b, 11, &s);
+    }
+}
+
+/* ---- decoding and validating with a counting allocator ---------------------------------- */
+
+typedef struct counting {
+    long live;
+    long calls;
+    long fail_at; /* the allocation (1-based) that fails, or 0 */
+} counting_t;
+
+static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    counting_t *c = ud;
+    (void)old_size;
+    if (new_size == 0) {
+        if (ptr) c->live--;
+        free(ptr);
+        return NULL;
+    }
+    c->calls++;
+    if (c->fail_at && c->calls == c->fail_at) return NULL;
+    void *p = realloc(ptr, new_size);
+    if (p && !ptr) c->live++;
+    return p;
+}
+
+static void module_init(weft_module_t *m, counting_t *c, const buf_t *b)
+{
+    memset(m, 0, sizeof *m);
+    m->alloc.fn = counting_alloc;
+    m->alloc.ud = c;
+    m->refcount = 1;
+    m->bytes = weft__malloc(&m->alloc, b->n);
+    if (!m->bytes) exit(2);
+    memcpy(m->bytes, b->b, b->n);
+    m->len = b->n;
+}
+
+/* Decodes and validates; returns the error (or NULL) and leaves the module freed. */
+static weft_error_t *load(const buf_t *b, counting_t *c)
+{
+    weft_module_t m;
+    module_init(&m, c, b);
+    weft_error_t *e = weft__module_decode(&m);
+    if (!e) e = weft__module_validate(&m);
+    weft__module_free(&m);
+    return e;
+}
+
+static void expect_valid(const char *what, const buf_t *b)
+{
+    counting_t c = {0, 0, 0};
+    weft_error_t *e = load(b, &c);
+    if (e) {
+        fprintf(stderr, "%s: expected valid, got: %s\n", what, weft_error_message(e));
+        weft_error_delete(e);
+    }
+    CHECK(e == NULL);
+    CHECK(c.live == 0);
+}
+
+/* Expects an error of `kind` whose message contains every string in the NULL-terminated
+ * list, and (unless UINT64_MAX) the byte offset `offset`. */
+static void expect_error(const char *what, const buf_t *b, weft_error_kind_t kind,
+                         uint64_t offset, ...)
+{
+    counting_t c = {0, 0, 0};
+    weft_error_t *e = load(b, &c);
+    if (!e) {
+        fprintf(stderr, "%s: expected an error, module was accepted\n", what);
+        CHECK(e != NULL);
+        return;
+    }
+    const char *msg = weft_error_message(e);
+    bool ok = weft_error_kind(e) == kind;
+    if (offset != UINT64_MAX && weft_error_offset(e) != offset) ok = false;
+    va_list ap;
+    va_start(ap, offset);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
+        if (!strstr(msg, s)) ok = false;
+    va_end(ap);
+    if (!ok)
+        fprintf(stderr, "%s: got kind %d offset %llu: %s\n", what, (int)weft_error_kind(e),
+                (unsigned long long)weft_error_offset(e), msg);
+    CHECK(ok);
+    weft_error_delete(e);
+    CHECK(c.live == 0);
+}
+
+#define F(s) s, sizeof s - 1 /* a string literal as bytes + length */
+#define VALID(what, ft, body, with)                                                            \
+    do {                                                                                       \
+        buf_t b_;                                                                              \
+        build(&b_, F(ft), F(body), with);                                                      \
+        expect_valid(what, &b_);                                                               \
+    } while (0)
+#define INVALID(what, ft, body, with, ...)                                                     \
+    do {                                                                                       \
+        buf_t b_;                                                                              \
+        build(&b_, F(ft), F(body), with);                                                      \
+        expect_error(what, &b_, WEFT_ERROR_VALIDATE, UINT64_MAX, __VA_ARGS__, (char *)NULL);   \
+    } while (0)
+
+/* Function types, as the bytes after 0x60. */
+#define FT_V "\x00\x00"             /* [] -> [] */
+#define FT_I "\x00\x01\x7f"         /* [] -> [i32] */
+#define FT_II_I "\x02\x7f\x7f\x01\x7f" /* [i32 i32] -> [i32] */
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+static void test_numeric(void)
+{
+    VALID("i32.add", FT_II_I, "\x00\x20\x00\x20\x01\x6a\x0b", 0);
+    /* i32.const 1; i64.extend_i32_s; i64.popcnt; drop; f32.const 1; f64.promote_f32;
+     * i32.trunc_f64_s; drop; f32.const 1; i32.trunc_sat_f32_s; drop; i32.const -1;
+     * i32.extend8_s; drop */
+    VALID("conversions", FT_V,
+          "\x00\x41\x01\xac\x7b\x1a\x43\x00\x00\x80\x3f\xbb\xaa\x1a"
+          "\x43\x00\x00\x80\x3f\xfc\x00\x1a\x41\x7f\xc0\x1a\x0b",
+          0);
+    /* Offsets: the body starts at a fixed place; check the message shape and the offset of
+     * the failing instruction (i32.add after i32.const 0; i64.const 0). */
+    buf_t b;
+    build(&b, F(FT_V), F("\x00\x41\x00\x42\x00\x6a\x1a\x0b"), 0);
+    size_t add_at = b.n - 3; /* ... 6a 1a 0b */
+    char off[32];
+    snprintf(off, sizeof off, "at offset 0x%zx", add_at);
+    expect_error("i32.add on i64", &b, WEFT_ERROR_VALIDATE, add_at, "type mismatch",
+                 "in function 0", off, "(i32.add)", "expected i32, found i64", (char *)NULL);
+    INVALID("missing result", FT_I, "\x00\x0b", 0, "type mismatch");
+    INVALID("extra value", FT_V, "\x00\x41\x00\x0b", 0, "type mismatch");
+    INVALID("empty operand", FT_V, "\x00\x45\x1a\x0b", 0, "type mismatch", "(i32.eqz)");
+}
+
+static void test_polymorphic(void)
+{
+    VALID("unreachable then add", FT_I, "\x00\x00\x6a\x0b", 0);
+    VALID("br then anything", FT_I, "\x00\x41\x00\x0c\x00\x6a\x45\x0b", 0);
+    VALID("return in unreachable", FT_I, "\x00\x00\x0f\x0b", 0);
+    INVALID("unreachable keeps known types", FT_I, "\x00\x00\x42\x00\x6a\x0b", 0,
+            "type mismatch");
+    /* select after unreachable: the unknown operand takes the other's type. */
+    VALID("select bottom", FT_I, "\x00\x00\x41\x00\x41\x00\x1b\x0b", 0);
+    INVALID("select ref", FT_V, "\x00\xd0\x70\xd0\x70\x41\x00\x1b\x1a\x0b", 0, "type mismatch");
+    VALID("typed select ref", FT_V, "\x00\xd0\x70\xd0\x70\x41\x00\x1c\x01\x70\x1a\x0b", 0);
+    INVALID("typed select arity", FT_V, "\x00\x41\x00\x41\x00\x41\x00\x1c\x02\x7f\x7f\x1a\x0b",
+            0, "invalid result arity");
+    /* br_table meeting two label types in unreachable code (unreached-valid.wast). */
+    VALID("br_table bottom", FT_V,
+          "\x00\x02\x7c\x02\x7d\x00\x41\x01\x0e\x02\x00\x01\x01\x0b\x1a\x44"
+          "\x00\x00\x00\x00\x00\x00\x00\x00\x0b\x1a\x0b",
+          0);
+    INVALID("br_table arity", FT_V, "\x00\x02\x7f\x02\x40\x41\x00\x0e\x01\x00\x01\x0b\x41\x00\x0b\x1a\x0b",
+            0, "type mismatch");
+}
+
+static void test_control(void)
+{
+    VALID("block result", FT_I, "\x00\x02\x7f\x41\x01\x0b\x0b", 0);
+    VALID("if else", FT_I, "\x00\x41\x01\x04\x7f\x41\x01\x05\x41\x02\x0b\x0b", 0);
+    INVALID("if without else changes types", FT_I, "\x00\x41\x01\x04\x7f\x41\x01\x0b\x0b", 0,
+            "type mismatch");
+    /* Multi-value block with a type index: type 1 = [i32] -> [i32 i32]. */
+    VALID("block type index", FT_I, "\x00\x41\x05\x02\x01\x41\x06\x0b\x6a\x0b", WITH_TWO_TYPES);
+    VALID("loop params", FT_I, "\x00\x41\x05\x03\x01\x41\x06\x0b\x6a\x0b", WITH_TWO_TYPES);
+    INVALID("block type unknown", FT_V, "\x00\x02\x07\x0b\x0b", 0, "unknown type");
+    INVALID("br unknown label", FT_V, "\x00\x0c\x03\x0b", 0, "unknown label");
+    INVALID("br_if operand", FT_V, "\x00\x42\x00\x0d\x00\x0b", 0, "type mismatch", "(br_if)");
+    INVALID("call unknown", FT_V, "\x00\x10\x05\x0b", 0, "unknown function 5");
+    VALID("call self", FT_II_I, "\x00\x20\x00\x20\x01\x10\x00\x0b", 0);
+    INVALID("call_indirect no table", FT_V, "\x00\x41\x00\x11\x00\x00\x0b", 0, "unknown table");
+    VALID("call_indirect", FT_V, "\x00\x41\x00\x11\x00\x00\x0b", WITH_TABLE);
+    INVALID("call_indirect type", FT_V, "\x00\x41\x00\x11\x04\x00\x0b", WITH_TABLE,
+            "unknown type");
+}
+
+static void test_variables(void)
+{
+    VALID("locals", FT_V, "\x01\x02\x7e\x20\x00\x21\x01\x0b", 0);
+    INVALID("unknown local", FT_V, "\x01\x02\x7e\x20\x05\x1a\x0b", 0, "unknown local 5");
+    INVALID("local.set type", FT_V, "\x01\x01\x7e\x41\x00\x21\x00\x0b", 0, "type mismatch");
+    VALID("globals", FT_V, "\x00\x23\x00\x1a\x42\x01\x24\x01\x0b", WITH_GLOBALS);
+    INVALID("global immutable", FT_V, "\x00\x41\x01\x24\x00\x0b", WITH_GLOBALS,
+            "global is immutable");
+    INVALID("unknown global", FT_V, "\x00\x23\x02\x1a\x0b", WITH_GLOBALS, "unknown global 2");
+    /* Many locals: past the expanded-array limit they are found by binary search. */
+    buf_t body;
+    body.n = 0;
+    byte(&body, 3);
+    uleb(&body, 3000); byte(&body, 0x7f);
+    uleb(&body, 3000); byte(&body, 0x7e);
+    uleb(&body, 3000); byte(&body, 0x7d);
+    put(&body, "\x20\xef\x2e\x50\x1a", 5);     /* local.get 5999; i64.eqz; drop */
+    put(&body, "\x20\xa7\x17\x45\x1a\x0b", 6); /* local.get 2983 (i32); i32.eqz */
+    buf_t b;
+    build(&b, F(FT_V), (const char *)body.b, body.n, 0);
+    expect_valid("many locals", &b);
+    body.n -= 6;
+    put(&body, "\x20\xf0\x2e\x50\x1a\x0b", 6); /* local 6000 is f32: i64.eqz fails */
+    build(&b, F(FT_V), (const char *)body.b, body.n, 0);
+    expect_error("many locals type", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 "expected i64, found f32", (char *)NULL);
+}
+
+static void test_memory(void)
+{
+    VALID("load store", FT_V, "\x00\x41\x00\x41\x00\x28\x02\x00\x36\x02\x04\x0b", WITH_MEMORY);
+    INVALID("no memory", FT_V, "\x00\x41\x00\x28\x02\x00\x1a\x0b", 0, "unknown memory 0");
+    INVALID("alignment", FT_V, "\x00\x41\x00\x28\x03\x00\x1a\x0b", WITH_MEMORY,
+            "alignment must not be larger than natural", "(i32.load)");
+    INVALID("alignment 8", FT_V, "\x00\x41\x00\x30\x01\x00\x1a\x0b", WITH_MEMORY,
+            "alignment must not be larger than natural");
+    VALID("memory.size/grow", FT_V, "\x00\x3f\x00\x40\x00\x1a\x0b", WITH_MEMORY);
+    VALID("bulk memory", FT_V,
+          "\x00\x41\x00\x41\x00\x41\x01\xfc\x08\x00\x00\xfc\x09\x00"
+          "\x41\x00\x41\x00\x41\x00\xfc\x0a\x00\x00\x41\x00\x41\x00\x41\x00\xfc\x0b\x00\x0b",
+          WITH_MEMORY | WITH_DATA);
+    INVALID("unknown data segment", FT_V, "\x00\xfc\x09\x01\x0b", WITH_MEMORY | WITH_DATA,
+            "unknown data segment 1");
+}
+
+static void test_tables_refs(void)
+{
+    VALID("table ops", FT_V,
+          "\x00\x41\x00\x25\x00\x1a\x41\x00\xd0\x70\x26\x00\xfc\x10\x00\x1a"
+          "\xd0\x70\x41\x01\xfc\x0f\x00\x1a\x41\x00\xd0\x70\x41\x01\xfc\x11\x00\x0b",
+          WITH_TABLE);
+    INVALID("table.set type", FT_V, "\x00\x41\x00\xd0\x6f\x26\x00\x0b", WITH_TABLE,
+            "type mismatch");
+    INVALID("elem.drop unknown", FT_V, "\x00\xfc\x0d\x00\x0b", WITH_TABLE,
+            "unknown elem segment 0");
+    VALID("ref.func declared", FT_V, "\x00\xd2\x00\xd1\x1a\x0b", WITH_DECLARE);
+    INVALID("ref.func undeclared", FT_V, "\x00\xd2\x00\x1a\x0b", 0,
+            "undeclared function reference");
+    INVALID("ref.is_null on i32", FT_V, "\x00\x41\x00\xd1\x1a\x0b", 0, "type mismatch");
+}
+
+static void test_simd(void)
+{
+    static const char zero16[] = "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+    buf_t body;
+    buf_t b;
+    /* v128.const 0; i32x4.extract_lane 3; drop */
+    body.n = 0;
+    put(&body, "\x00\xfd\x0c", 3);
+    put(&body, zero16, 16);
+    put(&body, "\xfd\x1b\x03\x1a\x0b", 5);
+    build(&b, F(FT_V), (const char *)body.b, body.n, 0);
+    expect_valid("extract lane", &b);
+    body.n -= 5;
+    put(&body, "\xfd\x1b\x04\x1a\x0b", 5);
+    build(&b, F(FT_V), (const char *)body.b, body.n, 0);
+    expect_error("lane 4 of 4", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "invalid lane index",
+                 "(i32x4.extract_lane)", (char *)NULL);
+    /* shuffle lane 32 */
+    body.n = 0;
+    put(&body, "\x00\xfd\x0c", 3);
+    put(&body, zero16, 16);
+    put(&body, "\xfd\x0c", 2);
+    put(&body, zero16, 16);
+    put(&body, "\xfd\x0d", 2);
+    put(&body, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x1f", 16);
+    put(&body, "\x1a\x0b", 2);
+    build(&b, F(FT_V), (const char *)body.b, body.n, 0);
+    expect_valid("shuffle", &b);
+    b.b[b.n - 3] = 0x20;
+    expect_error("shuffle lane 32", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "invalid lane index",
+                 (char *)NULL);
+    /* i32.const 0; v128.load align 4; i16x8.splat of an i32; i8x16.add */
+    VALID("load splat add", FT_V,
+          "\x00\x41\x00\xfd\x00\x04\x00\x41\x07\xfd\x10\xfd\x6e\x1a\x0b", WITH_MEMORY);
+    INVALID("v128 alignment", FT_V, "\x00\x41\x00\xfd\x00\x05\x00\x1a\x0b", WITH_MEMORY,
+            "alignment must not be larger than natural");
+    INVALID("splat type", FT_V, "\x00\x42\x00\xfd\x11\x1a\x0b", 0, "type mismatch",
+            "(i32x4.splat)");
+    /* i64x2.splat of an i64, then a shift whose count is an i64 instead of an i32. */
+    INVALID("shift count", FT_V, "\x00\x42\x00\xfd\x12\x42\x01\xfd\x6b\x1a\x0b", 0,
+            "type mismatch", "(i8x16.shl)");
+    /* Load lane: v128.load8_lane lane 16 is out of range. */
+    body.n = 0;
+    put(&body, "\x00\x41\x00\xfd\x0c", 5);
+    put(&body, zero16, 16);
+    put(&body, "\xfd\x54\x00\x00\x10\x1a\x0b", 7);
+    build(&b, F(FT_V), (const char *)body.b, body.n, WITH_MEMORY);
+    expect_error("load lane", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "invalid lane index",
+                 (char *)NULL);
+    b.b[b.n - 3] = 0x0f;
+    expect_valid("load lane 15", &b);
+}
+
+static void test_malformed_bodies(void)
+{
+    buf_t b;
+    build(&b, F(FT_V), F("\x00\xff\x0b"), 0);
+    expect_error("illegal opcode", &b, WEFT_ERROR_DECODE, UINT64_MAX, "illegal opcode",
+                 (char *)NULL);
+    build(&b, F(FT_V), F("\x00\x3f\x01\x1a\x0b"), WITH_MEMORY);
+    expect_error("memory.size reserved", &b, WEFT_ERROR_DECODE, UINT64_MAX,
+                 "zero byte expected", (char *)NULL);
+    build(&b, F(FT_V), F("\x00\xfd\x9a\x01\x0b"), 0);
+    expect_error("SIMD hole", &b, WEFT_ERROR_DECODE, UINT64_MAX, "illegal opcode",
+                 (char *)NULL);
+    build(&b, F(FT_V), F("\x00\x41\x80\x80\x80\x80\x80\x00\x1a\x0b"), 0);
+    expect_error("long LEB", &b, WEFT_ERROR_DECODE, UINT64_MAX, "integer representation too long",
+                 (char *)NULL);
+}
+
+/* A module from raw sections, for module-level rules. */
+static void raw(buf_t *b, const char *sections, size_t n)
+{
+    b->n = 0;
+    put(b, "\0asm\1\0\0\0", 8);
+    put(b, sections, n);
+}
+
+static void test_module_rules(void)
+{
+    buf_t b;
+    /* Two exports named "a". */
+    raw(&b, F("\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x07\x09\x02\x01\x61\x00\x00\x01\x61\x00\x00"
+              "\x0a\x04\x01\x02\x00\x0b"));
+    expect_error("duplicate export", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "duplicate export name",
+                 (char *)NULL);
+    /* Export of an unknown global. */
+    raw(&b, F("\x07\x05\x01\x01\x61\x03\x00"));
+    expect_error("export unknown global", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "unknown global 0", (char *)NULL);
+    /* Start function of type [i32] -> []. */
+    raw(&b, F("\x01\x05\x01\x60\x01\x7f\x00\x03\x02\x01\x00\x08\x01\x00\x0a\x04\x01\x02\x00\x0b"));
+    expect_error("start type", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "start function",
+                 (char *)NULL);
+    /* Memory limits. */
+    raw(&b, F("\x05\x05\x01\x00\x81\x80\x04"));
+    expect_error("memory pages", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "memory size must be at most 65536 pages (4GiB)", (char *)NULL);
+    raw(&b, F("\x05\x04\x01\x01\x02\x01"));
+    expect_error("memory min > max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "size minimum must not be greater than maximum", (char *)NULL);
+    raw(&b, F("\x05\x05\x02\x00\x01\x00\x01"));
+    expect_error("two memories", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "multiple memories",
+                 (char *)NULL);
+    raw(&b, F("\x04\x05\x01\x70\x01\x02\x01"));
+    expect_error("table min > max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "size minimum must not be greater than maximum", (char *)NULL);
+    /* Import of an unknown type. */
+    raw(&b, F("\x02\x07\x01\x01\x6d\x01\x66\x00\x00"));
+    expect_error("import type", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown type",
+                 (char *)NULL);
+}
+
+static void test_const_exprs(void)
+{
+    buf_t b;
+    raw(&b, F("\x06\x06\x01\x7f\x00\x41\x05\x0b"));
+    expect_valid("global const", &b);
+    raw(&b, F("\x06\x06\x01\x7f\x00\x42\x05\x0b"));
+    expect_error("global type", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 (char *)NULL);
+    raw(&b, F("\x06\x04\x01\x7f\x00\x0b"));
+    expect_error("global empty", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 (char *)NULL);
+    raw(&b, F("\x06\x0b\x02\x7f\x00\x41\x00\x0b\x7f\x00\x23\x00\x0b"));
+    expect_error("global.get of a defined global", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "unknown global 0", (char *)NULL);
+    raw(&b, F("\x06\x09\x01\x7f\x00\x41\x00\x41\x00\x6a\x0b"));
+    expect_error("global add", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "constant expression required", (char *)NULL);
+    /* Imported mutable global read in an initializer. */
+    raw(&b, F("\x02\x08\x01\x01\x6d\x01\x67\x03\x7f\x01\x06\x06\x01\x7f\x00\x23\x00\x0b"));
+    expect_error("mutable import", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "constant expression required", (char *)NULL);
+    raw(&b, F("\x02\x08\x01\x01\x6d\x01\x67\x03\x7f\x00\x06\x06\x01\x7f\x00\x23\x00\x0b"));
+    expect_valid("immutable import", &b);
+    /* Data segment for a missing memory; offset of the wrong type. */
+    raw(&b, F("\x0b\x07\x01\x00\x41\x00\x0b\x01\x61"));
+    expect_error("data no memory", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown memory 0",
+                 (char *)NULL);
+    raw(&b, F("\x05\x03\x01\x00\x01\x0b\x07\x01\x00\x42\x00\x0b\x01\x61"));
+    expect_error("data offset type", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 (char *)NULL);
+    /* Element segment: active for table 0 that does not exist; function out of range. */
+    raw(&b, F("\x09\x07\x01\x00\x41\x00\x0b\x01\x00"));
+    expect_error("elem no table", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown table 0",
+              (char *)NULL);
+    raw(&b, F("\x04\x04\x01\x70\x00\x01\x09\x07\x01\x00\x41\x00\x0b\x01\x03"));
+    expect_error("elem function", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown function 3",
+                 (char *)NULL);
+    /* externref segment into a funcref table. */
+    raw(&b, F("\x04\x04\x01\x70\x00\x01\x09\x09\x01\x04\x41\x00\x0b\x01\xd0\x6f\x0b"));
+    expect_error("elem expr type", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 (char *)NULL);
+}
+
+/* Every allocation the validator makes may fail: it must report out-of-memory (never crash or
+ * leak), and succeed once allocations succeed. */
+static void test_alloc_failures(void)
+{
+    buf_t b;
+    build(&b, F(FT_I), F("\x01\x02\x7e\x02\x7f\x41\x01\x04\x7f\x41\x02\x05\x41\x03\x0b\x0b\x0b"),
+          WITH_MEMORY | WITH_GLOBALS);
+    bool succeeded = false;
+    for (long k = 1; k < 200 && !succeeded; k++) {
+        counting_t c = {0, 0, 0};
+        weft_module_t m;
+        module_init(&m, &c, &b);
+        weft_error_t *e = weft__module_decode(&m);
+        CHECK(e == NULL);
+        if (e) {
+            weft_error_delete(e);
+            weft__module_free(&m);
+            return;
+        }
+        c.fail_at = c.calls + k;
+        e = weft__module_validate(&m);
+        if (e) {
+            CHECK(weft_error_kind(e) == WEFT_ERROR_OOM);
+            weft_error_delete(e);
+        } else {
+            succeeded = true;
+        }
+        weft__module_free(&m);
+        CHECK(c.live == 0);
+    }
+    CHECK(succeeded);
+}
+
+int main(void)
+{
+    test_numeric();
+    test_polymorphic();
+    test_control();
+    test_variables();
+    test_memory();
+    test_tables_refs();
+    test_simd();
+    test_malformed_bodies();
+    test_module_rules();
+    test_const_exprs();
+    test_alloc_failures();
+    printf("test_validate: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
