@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static volatile uint32_t ops_n = 1600000;
+static volatile uint32_t ops_n = 4000000;
 static volatile uint32_t words_n = 400000;
 
 #define EMPTY 0u
@@ -51,7 +51,8 @@ static void table_grow(table_t *t)
 {
     slot_t *old = t->slots;
     size_t old_cap = t->cap;
-    t->cap = old_cap ? old_cap * 2 : 1024;
+    /* Double only when live entries need it; otherwise rehash in place to drop tombstones. */
+    t->cap = old_cap == 0 ? 1024 : t->live * 2 >= old_cap ? old_cap * 2 : old_cap;
     t->slots = xcalloc(t->cap, sizeof *t->slots);
     t->used = t->live = 0;
     for (size_t i = 0; i < old_cap; i++)
@@ -98,6 +99,8 @@ static slot_t *table_find(table_t *t, uint64_t key)
     }
 }
 
+#define WORD_BUCKETS 65536
+
 typedef struct word {
     struct word *next;
     uint32_t count;
@@ -122,7 +125,7 @@ int main(void)
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        uint64_t key = (x % 500000u) * 0x9e3779b97f4a7c15ull | 2u;
+        uint64_t key = (x % 60000u) * 0x9e3779b97f4a7c15ull | 2u;
         switch (x >> 61) {
         case 0: case 1: case 2:
             table_put(&t, key, i);
@@ -149,8 +152,8 @@ int main(void)
         }
     }
 
-    /* Word count over generated pseudo-words in a chained table of 4096 buckets. */
-    word_t **buckets = xcalloc(4096, sizeof *buckets);
+    /* Word count over generated pseudo-words in a chained table of WORD_BUCKETS buckets. */
+    word_t **buckets = xcalloc(WORD_BUCKETS, sizeof *buckets);
     uint32_t y = 7;
     uint32_t distinct = 0;
     for (uint32_t i = 0; i < words_n; i++) {
@@ -162,7 +165,7 @@ int main(void)
             r /= 7;
         }
         w[len] = '\0';
-        uint32_t b = str_hash(w) & 4095;
+        uint32_t b = str_hash(w) & (WORD_BUCKETS - 1);
         word_t *e = buckets[b];
         while (e && strcmp(e->text, w) != 0)
             e = e->next;
@@ -176,7 +179,7 @@ int main(void)
         e->count++;
     }
     uint32_t wh = 0;
-    for (uint32_t b = 0; b < 4096; b++)
+    for (uint32_t b = 0; b < WORD_BUCKETS; b++)
         for (word_t *e = buckets[b], *next; e; e = next) {
             next = e->next;
             wh += e->count * str_hash(e->text);

@@ -61,11 +61,13 @@ void weft__cli_print_module_error(const char *path, const weft_error_t *err)
                        : weft_error_kind(err) == WEFT_ERROR_VALIDATE ? "invalid module"
                                                                      : "error";
     uint64_t off = weft_error_offset(err);
-    if (off != UINT64_MAX)
-        fprintf(stderr, "weft: %s: %s at offset 0x%llx: %s\n", path, what,
-                (unsigned long long)off, weft_error_message(err));
+    const char *msg = weft_error_message(err);
+    /* The offset is added unless the message already gives it. */
+    if (off != UINT64_MAX && !strstr(msg, "offset"))
+        fprintf(stderr, "weft: %s: %s: %s (at offset 0x%llx)\n", path, what, msg,
+                (unsigned long long)off);
     else
-        fprintf(stderr, "weft: %s: %s: %s\n", path, what, weft_error_message(err));
+        fprintf(stderr, "weft: %s: %s: %s\n", path, what, msg);
 }
 
 void weft__cli_print_trap(const weft_error_t *err)

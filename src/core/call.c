@@ -219,10 +219,14 @@ static weft_error_t *call_create(weft_store_t *store, weft_func_t *func, const w
     if (need > c->max_slots) c->max_slots = need; /* the entry frame itself always fits */
     c->stack_cap = need > INITIAL_STACK_SLOTS ? need : INITIAL_STACK_SLOTS;
     c->stack = weft__calloc(a, c->stack_cap, sizeof *c->stack);
-    if (!c->stack) {
+    c->frames = weft__malloc(a, INITIAL_FRAMES * sizeof *c->frames);
+    if (!c->stack || !c->frames) {
+        weft__free(a, c->stack, c->stack_cap * sizeof *c->stack);
+        weft__free(a, c->frames, INITIAL_FRAMES * sizeof *c->frames);
         weft__free(a, c, sizeof *c);
         return weft__error_oom();
     }
+    c->frames_cap = INITIAL_FRAMES;
     vals_to_slots(args, nargs, c->stack);
     c->state = WEFT_CTX_READY;
     *out = c;

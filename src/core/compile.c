@@ -91,6 +91,11 @@ typedef struct comp {
     size_t cmp_start, cmp_end;
     uint32_t cmp_slot;
     cond_t cmp_cond;
+    /* The last emitted instruction when it is i32.add or i32.shl with an immediate: a load or
+     * store (add) or an i32.add (shl) consuming its result absorbs it. */
+    size_t ak_start, ak_end;
+    uint32_t ak_slot, ak_a, ak_k;
+    int ak_arith;
 
     uint32_t *scratch; /* br_table targets */
     size_t scratch_cap;
@@ -154,6 +159,22 @@ static void barrier(comp_t *c)
 {
     c->prod_end = SIZE_MAX;
     c->cmp_end = SIZE_MAX;
+    c->ak_end = SIZE_MAX;
+}
+
+/* Drops the code emitted from `start` on (the instruction being folded into its consumer). */
+static void rewind_to(comp_t *c, size_t start)
+{
+    c->ncode = start;
+    while (c->nlocs > 0 && c->locs[c->nlocs - 1].pos >= c->ncode) c->nlocs--;
+    barrier(c);
+}
+
+/* True if the entry is the result of the add/shl-immediate just emitted. */
+static bool is_last_ak(const comp_t *c, const entry_t *e, int arith)
+{
+    return !c->oom && e->kind == E_TEMP && c->ak_end == c->ncode && c->ak_slot == e->slot &&
+           c->ak_arith == arith;
 }
 
 /* Records that the instruction just emitted produced its result in the word at dst_pos. */
@@ -503,9 +524,7 @@ static cond_t pop_cond(comp_t *c)
     cond_t cd = {C_NZ, 0, 0, 0};
     if (e.kind == E_TEMP && c->cmp_end == c->ncode && c->cmp_slot == e.slot && !c->oom) {
         cd = c->cmp_cond;
-        c->ncode = c->cmp_start;
-        while (c->nlocs > 0 && c->locs[c->nlocs - 1].pos >= c->ncode) c->nlocs--;
-        barrier(c);
+        rewind_to(c, c->cmp_start);
         return cd;
     }
     if (e.kind == E_CONST) {
@@ -631,7 +650,7 @@ static int i32_imm_arith(uint8_t op)
     switch (op) {
     case 0x6A: return 0; case 0x6B: return 1; case 0x6C: return 2; case 0x71: return 3;
     case 0x72: return 4; case 0x73: return 5; case 0x74: return 6; case 0x75: return 7;
-    case 0x76: return 8;
+    case 0x76: return 8; case 0x77: return 9; case 0x78: return 10;
     default: return -1;
     }
 }
@@ -699,7 +718,7 @@ static void compile_numeric(comp_t *c, uint8_t op)
     }
     entry_t b = pop(c);
     entry_t a = pop(c);
-    bool is_i32 = op >= 0x46 && op <= 0x78;
+    bool is_i32 = (op >= 0x46 && op <= 0x4F) || (op >= 0x6A && op <= 0x78);
     bool is_i64 = (op >= 0x51 && op <= 0x5A) || (op >= 0x7C && op <= 0x8A);
     bool is_cmp = (op >= 0x46 && op <= 0x4F) || (op >= 0x51 && op <= 0x5A);
     int cmp = is_cmp ? (op <= 0x4F ? op - 0x46 : op - 0x51) : -1;
@@ -718,6 +737,11 @@ static void compile_numeric(comp_t *c, uint8_t op)
             uint32_t d = push_temp(c, tout);
             int kop;
             int kcmp = cmp;
+            uint32_t kval = (uint32_t)k->val;
+            if (arith == 1 && is_i32) {
+                arith = 0; /* x - k == x + (-k) modulo 2^32 */
+                kval = (uint32_t)(0u - kval);
+            }
             if (is_cmp) {
                 if (swapped) kcmp = cmp_swap[cmp];
                 kop = (is_i32 ? WEFT_IOP_i32k_eq : WEFT_IOP_i64k_eq) + kcmp;
@@ -727,12 +751,38 @@ static void compile_numeric(comp_t *c, uint8_t op)
             emit_op(c, kop);
             emit_w(c, d);
             emit_w(c, sx);
-            emit_w(c, (uint32_t)k->val);
+            emit_w(c, kval);
             mark_producer_at(c, start + 2, d);
+            if (is_i32 && (arith == 0 || arith == 6) && !c->oom) {
+                c->ak_start = start;
+                c->ak_end = c->ncode;
+                c->ak_slot = d;
+                c->ak_a = sx;
+                c->ak_k = kval;
+                c->ak_arith = arith;
+            }
             if (is_cmp) {
                 cond_t cd = {is_i32 ? C_I32K : C_I64K, (uint8_t)kcmp, sx, (uint32_t)k->val};
                 mark_cmp(c, start, d, cd);
             }
+            return;
+        }
+    }
+    if (op == 0x6A && (is_last_ak(c, &b, 6) || is_last_ak(c, &a, 6))) {
+        /* (x << k) + y in one instruction, the usual array indexing. */
+        entry_t *y = is_last_ak(c, &b, 6) ? &a : &b;
+        if (y->kind != E_CONST) {
+            uint32_t x = c->ak_a, k = c->ak_k;
+            size_t start = c->ak_start;
+            rewind_to(c, start);
+            uint32_t sy = use(c, y);
+            uint32_t d = push_temp(c, tout);
+            emit_op(c, WEFT_IOP_i32_shladd);
+            emit_w(c, d);
+            emit_w(c, x);
+            emit_w(c, k);
+            emit_w(c, sy);
+            mark_producer_at(c, start + 2, d);
             return;
         }
     }
@@ -763,37 +813,57 @@ static void read_memarg(comp_t *c, uint32_t *offset)
 
 static void compile_memory(comp_t *c, uint8_t op)
 {
-    static const uint8_t load_ops[14] = {
+    static const uint16_t load_ops[14] = {
         WEFT_IOP_ld32,   WEFT_IOP_ld64,    WEFT_IOP_ld32,   WEFT_IOP_ld64,   WEFT_IOP_ld8s32,
         WEFT_IOP_ld8u,   WEFT_IOP_ld16s32, WEFT_IOP_ld16u,  WEFT_IOP_ld8s64, WEFT_IOP_ld8u,
         WEFT_IOP_ld16s64, WEFT_IOP_ld16u,  WEFT_IOP_ld32s64, WEFT_IOP_ld32,
     };
     static const uint8_t load_types[14] = {0x7F, 0x7E, 0x7D, 0x7C, 0x7F, 0x7F, 0x7F,
                                            0x7F, 0x7E, 0x7E, 0x7E, 0x7E, 0x7E, 0x7E};
-    static const uint8_t store_ops[9] = {WEFT_IOP_st32, WEFT_IOP_st64, WEFT_IOP_st32,
+    static const uint16_t store_ops[9] = {WEFT_IOP_st32, WEFT_IOP_st64, WEFT_IOP_st32,
                                          WEFT_IOP_st64, WEFT_IOP_st8,  WEFT_IOP_st16,
                                          WEFT_IOP_st8,  WEFT_IOP_st16, WEFT_IOP_st32};
     uint32_t offset;
     read_memarg(c, &offset);
+    /* The _k forms follow the plain ones in the same order. */
+    const int to_k = WEFT_IOP_ld32_k - WEFT_IOP_ld32;
     if (op <= 0x35) {
         entry_t a = pop(c);
-        uint32_t sa = use(c, &a);
+        bool fold = is_last_ak(c, &a, 0);
+        uint32_t sa, k = 0;
+        if (fold) {
+            sa = c->ak_a;
+            k = c->ak_k;
+            rewind_to(c, c->ak_start);
+        } else {
+            sa = use(c, &a);
+        }
         size_t start = c->ncode;
         uint32_t d = push_temp(c, load_types[op - 0x28]);
-        emit_op(c, load_ops[op - 0x28]);
+        emit_op(c, load_ops[op - 0x28] + (fold ? to_k : 0));
         emit_w(c, d);
         emit_w(c, sa);
         emit_w(c, offset);
+        if (fold) emit_w(c, k);
         mark_producer_at(c, start + 2, d);
     } else {
         entry_t v = pop(c);
         entry_t a = pop(c);
-        uint32_t sa = use(c, &a);
+        bool fold = v.kind != E_CONST && is_last_ak(c, &a, 0);
+        uint32_t sa, k = 0;
+        if (fold) {
+            sa = c->ak_a;
+            k = c->ak_k;
+            rewind_to(c, c->ak_start);
+        } else {
+            sa = use(c, &a);
+        }
         uint32_t sv = use(c, &v);
-        emit_op(c, store_ops[op - 0x36]);
+        emit_op(c, store_ops[op - 0x36] + (fold ? to_k : 0));
         emit_w(c, sa);
         emit_w(c, sv);
         emit_w(c, offset);
+        if (fold) emit_w(c, k);
     }
 }
 
@@ -844,7 +914,8 @@ static void compile_call(comp_t *c, uint32_t funcidx_or_type, bool indirect, uin
         emit_w(c, idx_slot);
         emit_w(c, argbase);
     } else {
-        emit_op(c, WEFT_IOP_call);
+        /* Functions defined by the module run in the same instance with compiled code. */
+        emit_op(c, funcidx_or_type >= c->m->nfunc_imports ? WEFT_IOP_call_local : WEFT_IOP_call);
         emit_w(c, funcidx_or_type);
         emit_w(c, argbase);
     }

@@ -126,6 +126,16 @@ static uint64_t sat_i64_u(double x)
     return (uint64_t)x;
 }
 
+/* Where the fast call path must stop pushing frame records: the end of the array or the depth
+ * limit, whichever comes first. */
+static weft_frame_rec_t *frame_limit(const weft_call_t *c)
+{
+    size_t lim = c->frames_cap;
+    size_t depth_room = c->max_depth > 0 ? (size_t)c->max_depth - 1 : 0;
+    if (depth_room < lim) lim = depth_room;
+    return c->frames + lim;
+}
+
 static bool grow_frames(weft_call_t *c)
 {
     size_t cap = c->frames_cap;
@@ -166,6 +176,24 @@ static bool grow_frames(weft_call_t *c)
         trap_code = (code);                                                                      \
         goto trap;                                                                               \
     } while (0)
+/* Saves the caller's state, moves fp to the callee's frame and zeroes its locals. */
+#define PUSH_FRAME()                                                                             \
+    do {                                                                                         \
+        fr_sp->ret_pc = ret_pc;                                                                  \
+        fr_sp->fp_off = (size_t)(fp - stack);                                                    \
+        fr_sp->func = fn;                                                                        \
+        fr_sp->inst = inst;                                                                      \
+        fr_sp++;                                                                                 \
+        fp += call_base;                                                                         \
+        uint64_t *l_ = fp + callee_code->param_slots;                                            \
+        uint32_t n_ = callee_code->local_slots;                                                  \
+        if (n_ <= 16) {                                                                          \
+            for (uint32_t k_ = 0; k_ < n_; k_++) l_[k_] = 0;                                     \
+        } else {                                                                                 \
+            memset(l_, 0, (size_t)n_ * sizeof *l_);                                              \
+        }                                                                                        \
+    } while (0)
+#define SYNC_FRAMES() (c->nframes = (uint32_t)(fr_sp - c->frames))
 #define RELOAD_MEM()                                                                             \
     do {                                                                                         \
         if (mem0) {                                                                              \
@@ -221,8 +249,15 @@ static weft_call_state_t interp(weft_call_t *c, weft_error_t **err, const void *
     RELOAD_MEM();
     weft_trap_code_t trap_code = WEFT_TRAP_NONE;
     weft_func_t *callee = NULL;
+    const weft_code_t *callee_code = NULL;
     uint32_t call_base = 0;
     const uint32_t *ret_pc = NULL;
+    /* The frame records and the stack bounds live in registers; c->nframes is brought up to
+     * date (SYNC_FRAMES) before anything outside this function looks at them. */
+    uint64_t *stack = c->stack;
+    uint64_t *stack_end = stack + c->stack_cap;
+    weft_frame_rec_t *fr_sp = c->frames + c->nframes;
+    weft_frame_rec_t *fr_lim = frame_limit(c);
 
     DISPATCH();
 
@@ -308,6 +343,8 @@ L_i32k_xor: S(0) = U32(1) ^ W(2); NEXT(3);
 L_i32k_shl: S(0) = (uint32_t)(U32(1) << (W(2) & 31)); NEXT(3);
 L_i32k_shr_s: S(0) = (uint32_t)(I32(1) >> (W(2) & 31)); NEXT(3);
 L_i32k_shr_u: S(0) = U32(1) >> (W(2) & 31); NEXT(3);
+L_i32k_rotl: S(0) = rotl32(U32(1), W(2)); NEXT(3);
+L_i32k_rotr: S(0) = rotr32(U32(1), W(2)); NEXT(3);
 
 L_i64_clz: { uint64_t a = U64(1); S(0) = a ? (uint64_t)__builtin_clzll(a) : 64u; NEXT(2); }
 L_i64_ctz: { uint64_t a = U64(1); S(0) = a ? (uint64_t)__builtin_ctzll(a) : 64u; NEXT(2); }
@@ -358,6 +395,8 @@ L_i64k_xor: S(0) = U64(1) ^ K64u(2); NEXT(3);
 L_i64k_shl: S(0) = U64(1) << (W(2) & 63); NEXT(3);
 L_i64k_shr_s: S(0) = (uint64_t)(I64(1) >> (W(2) & 63)); NEXT(3);
 L_i64k_shr_u: S(0) = U64(1) >> (W(2) & 63); NEXT(3);
+L_i64k_rotl: S(0) = rotl64(U64(1), W(2)); NEXT(3);
+L_i64k_rotr: S(0) = rotr64(U64(1), W(2)); NEXT(3);
 
     /* ---- floating point (IEEE 754; sign operations are bitwise, 4.3.3) ---- */
 L_f32_abs: S(0) = U32(1) & 0x7FFFFFFFu; NEXT(2);
@@ -505,20 +544,31 @@ L_returnN: {
 }
 L_return0:
 do_return:
-    if (c->nframes == 0) {
+    if (fr_sp == c->frames) {
+        c->nframes = 0;
         c->state = WEFT_CTX_DONE;
         return WEFT_CALL_DONE;
     }
-    {
-        const weft_frame_rec_t *fr = &c->frames[--c->nframes];
-        pc = fr->ret_pc;
-        fp = c->stack + fr->fp_off;
-        fn = fr->func;
-        if (fn->inst != inst) SET_INST(fn->inst);
-        RELOAD_MEM();
-        DISPATCH();
-    }
+    fr_sp--;
+    pc = fr_sp->ret_pc;
+    fp = stack + fr_sp->fp_off;
+    fn = fr_sp->func;
+    if (fr_sp->inst != inst) SET_INST(fr_sp->inst);
+    RELOAD_MEM();
+    DISPATCH();
 
+L_call_local:
+    /* A function defined by this module: same instance, compiled code. */
+    callee = inst->funcs[W(0)];
+    callee_code = callee->code;
+    call_base = W(1);
+    ret_pc = pc + 4;
+    if (fp + call_base + callee_code->frame_slots > stack_end || fr_sp == fr_lim)
+        goto call_slow;
+    PUSH_FRAME();
+    fn = callee;
+    pc = callee_code->code;
+    DISPATCH();
 L_call:
     callee = inst->funcs[W(0)];
     call_base = W(1);
@@ -539,37 +589,47 @@ do_call:
     if (callee->code) {
         /* Wasm core spec 4.4.10 invocation: the callee's frame overlaps the caller's argument
          * slots; its locals are zeroed. */
-        const weft_code_t *cd = callee->code;
-        size_t caller_off = (size_t)(fp - c->stack);
-        size_t new_off = caller_off + call_base;
-        if (c->nframes + 1 >= c->max_depth) TRAP(WEFT_TRAP_STACK_EXHAUSTED);
-        if (new_off + cd->frame_slots > c->stack_cap) {
-            bool oom = false;
-            if (!weft__call_grow_stack(c, new_off + cd->frame_slots, &oom)) {
-                if (oom) goto out_of_memory;
-                TRAP(WEFT_TRAP_STACK_EXHAUSTED);
-            }
-            fp = c->stack + caller_off;
-        }
-        if (c->nframes == c->frames_cap && !grow_frames(c)) goto out_of_memory;
-        weft_frame_rec_t *fr = &c->frames[c->nframes++];
-        fr->ret_pc = ret_pc;
-        fr->fp_off = caller_off;
-        fr->func = fn;
-        fp += call_base;
-        if (cd->local_slots) memset(fp + cd->param_slots, 0, (size_t)cd->local_slots * 8);
+        callee_code = callee->code;
+        if (fp + call_base + callee_code->frame_slots > stack_end || fr_sp == fr_lim)
+            goto call_slow;
+    call_fast:
+        PUSH_FRAME();
         fn = callee;
         if (callee->inst != inst) {
             SET_INST(callee->inst);
             RELOAD_MEM();
         }
-        pc = cd->code;
+        pc = callee_code->code;
         DISPATCH();
+    call_slow:
+        SYNC_FRAMES();
+        if (c->nframes + 1 >= c->max_depth) TRAP(WEFT_TRAP_STACK_EXHAUSTED);
+        if (fr_sp == c->frames + c->frames_cap) {
+            if (!grow_frames(c)) goto out_of_memory;
+            fr_sp = c->frames + c->nframes;
+        }
+        fr_lim = frame_limit(c);
+        {
+            size_t off = (size_t)(fp - stack);
+            size_t need = off + call_base + callee_code->frame_slots;
+            if (need > c->stack_cap) {
+                bool oom = false;
+                if (!weft__call_grow_stack(c, need, &oom)) {
+                    if (oom) goto out_of_memory;
+                    TRAP(WEFT_TRAP_STACK_EXHAUSTED);
+                }
+                stack = c->stack;
+                stack_end = stack + c->stack_cap;
+                fp = stack + off;
+            }
+        }
+        goto call_fast;
     } else {
         bool suspended = false;
+        SYNC_FRAMES();
         c->func = fn;
         c->pc = pc;
-        c->fp_off = (size_t)(fp - c->stack);
+        c->fp_off = (size_t)(fp - stack);
         weft_error_t *e = weft__call_host(c, inst, callee, fp + call_base, &suspended);
         if (e) {
             if (weft_error_kind(e) == WEFT_ERROR_TRAP) weft__call_backtrace(c, e, fn, pc);
@@ -584,7 +644,7 @@ do_call:
             c->state = WEFT_CTX_SUSPENDED;
             return WEFT_CALL_SUSPENDED;
         }
-        fp = c->stack + c->fp_off;
+        fp = stack + c->fp_off;
         RELOAD_MEM();
         pc = ret_pc;
         DISPATCH();
@@ -629,37 +689,43 @@ L_global_set128: {
 L_ref_func: S(0) = (uint64_t)(uintptr_t)inst->funcs[W(1)]; NEXT(2);
 
     /* ---- memory (4.4.7): little-endian host, unaligned access through memcpy ---- */
-L_ld32: { EA(ea, 1, 2, 4); uint32_t v; memcpy(&v, mbase + ea, 4); S(0) = v; NEXT(3); }
-L_ld64: { EA(ea, 1, 2, 8); uint64_t v; memcpy(&v, mbase + ea, 8); S(0) = v; NEXT(3); }
-L_ld8s32: { EA(ea, 1, 2, 1); S(0) = (uint32_t)(int32_t)(int8_t)mbase[ea]; NEXT(3); }
-L_ld8u: { EA(ea, 1, 2, 1); S(0) = mbase[ea]; NEXT(3); }
-L_ld16s32: {
-    EA(ea, 1, 2, 2);
-    uint16_t v;
-    memcpy(&v, mbase + ea, 2);
-    S(0) = (uint32_t)(int32_t)(int16_t)v;
-    NEXT(3);
-}
-L_ld16u: { EA(ea, 1, 2, 2); uint16_t v; memcpy(&v, mbase + ea, 2); S(0) = v; NEXT(3); }
-L_ld8s64: { EA(ea, 1, 2, 1); S(0) = (uint64_t)(int64_t)(int8_t)mbase[ea]; NEXT(3); }
-L_ld16s64: {
-    EA(ea, 1, 2, 2);
-    uint16_t v;
-    memcpy(&v, mbase + ea, 2);
-    S(0) = (uint64_t)(int64_t)(int16_t)v;
-    NEXT(3);
-}
-L_ld32s64: {
-    EA(ea, 1, 2, 4);
-    uint32_t v;
-    memcpy(&v, mbase + ea, 4);
-    S(0) = (uint64_t)(int64_t)(int32_t)v;
-    NEXT(3);
-}
-L_st8: { EA(ea, 0, 2, 1); mbase[ea] = (uint8_t)S(1); NEXT(3); }
-L_st16: { EA(ea, 0, 2, 2); uint16_t v = (uint16_t)S(1); memcpy(mbase + ea, &v, 2); NEXT(3); }
-L_st32: { EA(ea, 0, 2, 4); uint32_t v = (uint32_t)S(1); memcpy(mbase + ea, &v, 4); NEXT(3); }
-L_st64: { EA(ea, 0, 2, 8); uint64_t v = S(1); memcpy(mbase + ea, &v, 8); NEXT(3); }
+/* Effective address of a _k form: the folded i32.add wraps at 32 bits, then the offset adds. */
+#define EAK(var, addr_i, off_i, k_i, n)                                                          \
+    uint64_t var = (uint64_t)(uint32_t)(U32(addr_i) + W(k_i)) + W(off_i);                       \
+    if (var + (n) > msize) TRAP(WEFT_TRAP_MEMORY_OOB)
+#define LOAD_HANDLERS(SFX, EAX)                                                                    \
+    L_ld32##SFX: { EAX(ea, 1, 2, 3, 4); uint32_t v; memcpy(&v, mbase + ea, 4); S(0) = v;         \
+                 NEXT(3 + K_EXTRA); }                                                            \
+    L_ld64##SFX: { EAX(ea, 1, 2, 3, 8); uint64_t v; memcpy(&v, mbase + ea, 8); S(0) = v;         \
+                 NEXT(3 + K_EXTRA); }                                                            \
+    L_ld8s32##SFX: { EAX(ea, 1, 2, 3, 1); S(0) = (uint32_t)(int32_t)(int8_t)mbase[ea];            \
+                   NEXT(3 + K_EXTRA); }                                                          \
+    L_ld8u##SFX: { EAX(ea, 1, 2, 3, 1); S(0) = mbase[ea]; NEXT(3 + K_EXTRA); }                    \
+    L_ld16s32##SFX: { EAX(ea, 1, 2, 3, 2); uint16_t v; memcpy(&v, mbase + ea, 2);                \
+                    S(0) = (uint32_t)(int32_t)(int16_t)v; NEXT(3 + K_EXTRA); }                   \
+    L_ld16u##SFX: { EAX(ea, 1, 2, 3, 2); uint16_t v; memcpy(&v, mbase + ea, 2); S(0) = v;        \
+                  NEXT(3 + K_EXTRA); }                                                           \
+    L_ld8s64##SFX: { EAX(ea, 1, 2, 3, 1); S(0) = (uint64_t)(int64_t)(int8_t)mbase[ea];            \
+                   NEXT(3 + K_EXTRA); }                                                          \
+    L_ld16s64##SFX: { EAX(ea, 1, 2, 3, 2); uint16_t v; memcpy(&v, mbase + ea, 2);                \
+                    S(0) = (uint64_t)(int64_t)(int16_t)v; NEXT(3 + K_EXTRA); }                   \
+    L_ld32s64##SFX: { EAX(ea, 1, 2, 3, 4); uint32_t v; memcpy(&v, mbase + ea, 4);                \
+                    S(0) = (uint64_t)(int64_t)(int32_t)v; NEXT(3 + K_EXTRA); }                   \
+    L_st8##SFX: { EAX(ea, 0, 2, 3, 1); mbase[ea] = (uint8_t)S(1); NEXT(3 + K_EXTRA); }            \
+    L_st16##SFX: { EAX(ea, 0, 2, 3, 2); uint16_t v = (uint16_t)S(1); memcpy(mbase + ea, &v, 2);  \
+                 NEXT(3 + K_EXTRA); }                                                            \
+    L_st32##SFX: { EAX(ea, 0, 2, 3, 4); uint32_t v = (uint32_t)S(1); memcpy(mbase + ea, &v, 4);  \
+                 NEXT(3 + K_EXTRA); }                                                            \
+    L_st64##SFX: { EAX(ea, 0, 2, 3, 8); uint64_t v = S(1); memcpy(mbase + ea, &v, 8);            \
+                 NEXT(3 + K_EXTRA); }
+#define EA3(var, a, o, k, n) EA(var, a, o, n)
+#define K_EXTRA 0
+    LOAD_HANDLERS(, EA3)
+#undef K_EXTRA
+#define K_EXTRA 1
+    LOAD_HANDLERS(_k, EAK)
+#undef K_EXTRA
+L_i32_shladd: S(0) = (uint32_t)(U32(3) + (U32(1) << (W(2) & 31))); NEXT(4);
 L_memory_size: S(0) = (uint32_t)(msize / WEFT_PAGE_SIZE); NEXT(1);
 L_memory_grow: {
     int64_t r = weft__memory_grow(mem0, U32(1));
@@ -839,7 +905,8 @@ L_v_test: {
 }
 
 trap: {
-    c->fp_off = (size_t)(fp - c->stack);
+    SYNC_FRAMES();
+    c->fp_off = (size_t)(fp - stack);
     weft_error_t *e = weft__error_trap(&c->alloc, trap_code, NULL);
     weft__call_backtrace(c, e, fn, pc);
     *err = e;
@@ -847,6 +914,7 @@ trap: {
     return WEFT_CALL_FAILED;
 }
 out_of_memory:
+    SYNC_FRAMES();
     *err = weft__error_oom();
     c->state = WEFT_CTX_FAILED;
     return WEFT_CALL_FAILED;

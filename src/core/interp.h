@@ -52,7 +52,12 @@
     X(P##le_s) X(P##le_u) X(P##ge_s) X(P##ge_u)
 /* Binary operators that have a 32-bit immediate form (i32 imm, or i64 with a sign-extended one). */
 #define WEFT_IMM_ARITH(X, P) X(P##add) X(P##sub) X(P##mul) X(P##and) X(P##or) X(P##xor) \
-    X(P##shl) X(P##shr_s) X(P##shr_u)
+    X(P##shl) X(P##shr_s) X(P##shr_u) X(P##rotl) X(P##rotr)
+/* Loads and stores; the _k forms add a 32-bit immediate to the address operand first (with
+ * 32-bit wrap-around, exactly like the i32.add they replace). */
+#define WEFT_LOAD_OPS(X, S) X(ld32##S) X(ld64##S) X(ld8s32##S) X(ld8u##S) X(ld16s32##S) \
+    X(ld16u##S) X(ld8s64##S) X(ld16s64##S) X(ld32s64##S)
+#define WEFT_STORE_OPS(X, S) X(st8##S) X(st16##S) X(st32##S) X(st64##S)
 
 #define WEFT_OPS(X)                                                                              \
     WEFT_NUMERIC_OPS(X)                                                                          \
@@ -61,11 +66,11 @@
     WEFT_CMP_OPS(X, bri64k_)                                                                     \
     WEFT_CMP_OPS(X, i32k_) WEFT_IMM_ARITH(X, i32k_)                                              \
     WEFT_CMP_OPS(X, i64k_) WEFT_IMM_ARITH(X, i64k_)                                              \
-    X(return0) X(return1) X(return128) X(returnN) X(call) X(call_indirect)                       \
+    X(return0) X(return1) X(return128) X(returnN) X(call) X(call_local) X(call_indirect)                       \
     X(copy) X(copy128) X(const32) X(const64) X(const128) X(select) X(select128)                  \
     X(global_get) X(global_set) X(global_get128) X(global_set128) X(ref_func)                    \
-    X(ld32) X(ld64) X(ld8s32) X(ld8u) X(ld16s32) X(ld16u) X(ld8s64) X(ld16s64) X(ld32s64)        \
-    X(st8) X(st16) X(st32) X(st64)                                                               \
+    WEFT_LOAD_OPS(X, ) WEFT_STORE_OPS(X, ) WEFT_LOAD_OPS(X, _k) WEFT_STORE_OPS(X, _k)           \
+    X(i32_shladd)                                                                                \
     X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)      \
     X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy)            \
     X(table_init) X(elem_drop)                                                                   \
@@ -110,6 +115,7 @@ typedef struct weft_frame_rec {
     const uint32_t *ret_pc;
     size_t fp_off;           /* caller's frame pointer, in slots from the stack base */
     weft_func_t *func;       /* caller */
+    weft_instance_t *inst;   /* caller's instance (func->inst, kept to spare a load) */
 } weft_frame_rec_t;
 
 typedef enum weft_ctx_state {

@@ -1,5 +1,6 @@
-/* store.c - engine and store lifetime, and the canonical function types of a store (Wasm core
- * spec 4.2.3 Store). A store owns every runtime object made in it and frees them all at once. */
+/* store.c - engine and store lifetime, the canonical function types of a store (Wasm core
+ * spec 4.2.3 Store), and module loading (decode, validate, compile) with the module's reference
+ * count. A store owns every runtime object made in it and frees them all at once. */
 #include "core/instance.h"
 
 #include "core/compile.h"

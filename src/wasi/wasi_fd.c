@@ -116,6 +116,13 @@ WEFT__WASI_FN(fd_pread)
     return rw(env, caller, args, results, nresults, false, true);
 }
 
+/* A descriptor without the seek rights: a terminal cannot seek anyway (ESPIPE, as the host
+ * would say); anything else lacks the capability. */
+static int seek_denied(const weft__wasi_fd_t *f)
+{
+    return f->filetype == WASI_FILETYPE_CHARACTER_DEVICE ? WASI_ESPIPE : WASI_ENOTCAPABLE;
+}
+
 WEFT__WASI_FN(fd_seek)
 {
     UNUSED_ARGS;
@@ -127,6 +134,11 @@ WEFT__WASI_FN(fd_seek)
     /* whence: set 0, cur 1, end 2 (typenames.witx `$whence`) */
     int how = whence == 0 ? SEEK_SET : whence == 1 ? SEEK_CUR : whence == 2 ? SEEK_END : -1;
     if (how < 0) RET(WASI_EINVAL);
+    /* fd_seek needs FD_SEEK, except that the query form (offset 0 from the current position)
+     * is allowed by FD_TELL as well (witx `$rights`). */
+    uint64_t need = (how == SEEK_CUR && off == 0) ? WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL
+                                                  : WASI_RIGHT_FD_SEEK;
+    if (!(f->rights_base & need)) RET(seek_denied(f));
     weft__wasi_mem_t m;
     if (!weft__wasi_mem_get(caller, &m) || !weft__wasi_mem_ok(&m, out, 8)) RET(WASI_EFAULT);
     if (f->filetype == WASI_FILETYPE_DIRECTORY) RET(WASI_EISDIR);
@@ -141,6 +153,7 @@ WEFT__WASI_FN(fd_tell)
     weft__wasi_fd_t *f = weft__wasi_fd_get(W, weft__wasi_u32(args, 0));
     if (!f) RET(WASI_EBADF);
     uint32_t out = weft__wasi_u32(args, 1);
+    if (!(f->rights_base & WASI_RIGHT_FD_TELL)) RET(seek_denied(f));
     weft__wasi_mem_t m;
     if (!weft__wasi_mem_get(caller, &m) || !weft__wasi_mem_ok(&m, out, 8)) RET(WASI_EFAULT);
     off_t r = lseek(f->host, 0, SEEK_CUR);

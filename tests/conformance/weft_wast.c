@@ -323,7 +323,7 @@ static void load_module(runner_t *r, const char *filename, load_result_t *res)
 static void describe_load(const load_result_t *res, char *buf, size_t len)
 {
     switch (res->stage) {
-    case LOAD_OK: bprintf(buf, len, "module instantiated"); break;
+    case LOAD_OK: bprintf(buf, len, "the module was accepted"); break;
     case LOAD_FILE:
     case LOAD_UNRESOLVED: bprintf(buf, len, "%s", res->msg); break;
     case LOAD_MODULE:

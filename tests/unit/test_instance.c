@@ -917,15 +917,106 @@ static void test_global_api(weft_engine_t *e)
     weft_store_delete(s);
 }
 
+/* Evaluates one constant expression held in `code` against a hand-built instance with one
+ * i32 global (5) and one function. Returns false on an evaluation error. */
+static bool eval_expr(weft_store_t *s, const uint8_t *code, uint32_t len, uint64_t out[2])
+{
+    weft_module_t m;
+    memset(&m, 0, sizeof m);
+    m.bytes = (uint8_t *)code;
+    m.len = len;
+    m.nglobals = 1;
+    m.nfuncs = 1;
+    weft_global_t g;
+    memset(&g, 0, sizeof g);
+    g.type.type = WEFT_T_I32;
+    g.val[0] = 5;
+    weft_global_t *globals[1] = {&g};
+    weft_func_t f;
+    memset(&f, 0, sizeof f);
+    weft_func_t *funcs[1] = {&f};
+    weft_instance_t inst;
+    memset(&inst, 0, sizeof inst);
+    inst.store = s;
+    inst.module = &m;
+    inst.globals = globals;
+    inst.funcs = funcs;
+    weft_expr_t e = {.offset = 0, .len = len};
+    weft_error_t *err = weft__const_expr_eval(&inst, e, out);
+    bool ok = err == NULL;
+    weft_error_delete(err);
+    if (ok && len >= 2 && code[0] == 0xD2) CHECK(out[0] == (uint64_t)(uintptr_t)&f);
+    return ok;
+}
+
+/* Constant expressions, including the extended-constant arithmetic the validator does not
+ * accept yet (Wasm 3.0). */
+static void test_const_expr(weft_engine_t *e)
+{
+    weft_store_t *s = weft_store_new(e);
+    CHECK(s != NULL);
+    if (!s) return;
+    uint64_t v[2];
+    static const uint8_t add32[] = {0x41, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x41, 0x01, 0x6A, 0x0B};
+    CHECK(eval_expr(s, add32, sizeof add32, v) && v[0] == 0x80000000u);
+    static const uint8_t mul32[] = {0x41, 0x80, 0x80, 0x04, 0x41, 0x80, 0x80, 0x04, 0x6C, 0x0B};
+    CHECK(eval_expr(s, mul32, sizeof mul32, v) && v[0] == 0);
+    static const uint8_t mul64[] = {0x42, 0x7E, 0x42, 0x07, 0x7E, 0x0B};
+    CHECK(eval_expr(s, mul64, sizeof mul64, v) && v[0] == (uint64_t)INT64_C(-14));
+    static const uint8_t sub64[] = {0x42, 0x00, 0x42, 0x01, 0x7D, 0x0B};
+    CHECK(eval_expr(s, sub64, sizeof sub64, v) && v[0] == UINT64_MAX);
+    static const uint8_t gsub[] = {0x23, 0x00, 0x41, 0x03, 0x6B, 0x0B};
+    CHECK(eval_expr(s, gsub, sizeof gsub, v) && v[0] == 2);
+    static const uint8_t neg32[] = {0x41, 0x7F, 0x0B}; /* i32 -1 is kept zero-extended */
+    CHECK(eval_expr(s, neg32, sizeof neg32, v) && v[0] == 0xFFFFFFFFu);
+    static const uint8_t f32c[] = {0x43, 0x00, 0x00, 0xC0, 0x7F, 0x0B};
+    CHECK(eval_expr(s, f32c, sizeof f32c, v) && v[0] == 0x7FC00000u);
+    static const uint8_t f64c[] = {0x44, 1, 0, 0, 0, 0, 0, 0xF8, 0x7F, 0x0B};
+    CHECK(eval_expr(s, f64c, sizeof f64c, v) && v[0] == UINT64_C(0x7FF8000000000001));
+    static const uint8_t v128c[] = {0xFD, 0x0C, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                                    15, 16, 0x0B};
+    CHECK(eval_expr(s, v128c, sizeof v128c, v) && v[0] == UINT64_C(0x0807060504030201) &&
+          v[1] == UINT64_C(0x100F0E0D0C0B0A09));
+    static const uint8_t rnull[] = {0xD0, 0x70, 0x0B};
+    CHECK(eval_expr(s, rnull, sizeof rnull, v) && v[0] == 0);
+    static const uint8_t rfunc[] = {0xD2, 0x00, 0x0B};
+    CHECK(eval_expr(s, rfunc, sizeof rfunc, v));
+
+    /* Malformed input is an error, never a crash. */
+    static const uint8_t underflow[] = {0x41, 0x01, 0x6A, 0x0B};
+    CHECK(!eval_expr(s, underflow, sizeof underflow, v));
+    static const uint8_t two[] = {0x41, 0x01, 0x41, 0x02, 0x0B};
+    CHECK(!eval_expr(s, two, sizeof two, v));
+    static const uint8_t noend[] = {0x41, 0x01};
+    CHECK(!eval_expr(s, noend, sizeof noend, v));
+    static const uint8_t local[] = {0x20, 0x00, 0x0B};
+    CHECK(!eval_expr(s, local, sizeof local, v));
+    static const uint8_t badglobal[] = {0x23, 0x01, 0x0B};
+    CHECK(!eval_expr(s, badglobal, sizeof badglobal, v));
+    static const uint8_t badfunc[] = {0xD2, 0x05, 0x0B};
+    CHECK(!eval_expr(s, badfunc, sizeof badfunc, v));
+    static const uint8_t empty[] = {0x0B};
+    CHECK(!eval_expr(s, empty, sizeof empty, v));
+    uint8_t deep[200];
+    for (int i = 0; i < 99; i++) {
+        deep[2 * i] = 0x41;
+        deep[2 * i + 1] = 0x00;
+    }
+    deep[198] = 0x0B;
+    CHECK(!eval_expr(s, deep, 199, v));
+    weft_store_delete(s);
+}
+
 /* Runs a representative sequence, giving up at the first error. Used with failure injection:
  * whatever fails, the error must be reported and nothing may leak. */
 static void oom_scenario(weft_engine_t *e)
 {
     weft_store_t *s = weft_store_new(e);
     if (!s) return;
-    weft_module_t *m = NULL, *ms = NULL;
+    weft_module_t *m = NULL, *ms = NULL, *mst = NULL;
     weft_error_t *err = weft_module_new(e, imports_wasm, sizeof imports_wasm, &m);
     if (!err) err = weft_module_new(e, segments_wasm, sizeof segments_wasm, &ms);
+    if (!err) err = weft_module_new(e, start_wasm, sizeof start_wasm, &mst);
     env_set_t env;
     if (!err && !make_env(s, &env)) err = weft__error_oom();
     weft_instance_t *inst = NULL;
@@ -934,16 +1025,23 @@ static void oom_scenario(weft_engine_t *e)
         env_externs(&env, x);
         err = weft_instance_new(s, m, x, 5, &inst);
     }
+    if (!err) {
+        weft_val_t arg = vi32(3), r = vi32(0);
+        err = weft_func_call(s, export_func(inst, "id"), &arg, 1, &r, 1);
+    }
     if (!err) err = weft_instance_new(s, ms, NULL, 0, &inst);
     if (!err) {
         weft_table_t *t = export_table(inst, "tab");
         (void)weft_table_grow(t, 2, vfunc(NULL));
         (void)weft_memory_grow(export_memory(inst, "mem"), 1);
     }
+    weft_instance_t *sinst = NULL;
+    if (!err) err = weft_instance_new(s, mst, NULL, 0, &sinst);
     weft_error_delete(err);
     weft_store_delete(s);
     weft_module_delete(m);
     weft_module_delete(ms);
+    weft_module_delete(mst);
 }
 
 static void test_oom(void)
@@ -984,6 +1082,7 @@ int main(void)
     test_memory_api(e);
     test_table_api(e);
     test_global_api(e);
+    test_const_expr(e);
     weft_engine_delete(e);
     CHECK(c.live_blocks == 0);
     CHECK(c.live_bytes == 0);

@@ -1,4 +1,5 @@
 /* Clocks and sleeping (clock_time_get, clock_res_get, poll_oneoff via nanosleep). */
+#include <poll.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,5 +33,13 @@ int main(void)
     for (unsigned long i = 0; i < 3000000; i++) x += i;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     printf("cputime advances: %d\n", ns(&c1) > ns(&c0));
+    /* poll(): a descriptor is ready at once; with none it sleeps for the timeout. */
+    struct pollfd pfd = {0, POLLIN, 0};
+    int pr = poll(&pfd, 1, 1000);
+    printf("poll stdin: %d %d\n", pr, (pfd.revents & POLLIN) != 0);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    pr = poll(NULL, 0, 15);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("poll timeout 15ms: %d %d\n", pr, ns(&b) - ns(&a) >= 15000000LL);
     return 0;
 }

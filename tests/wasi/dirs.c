@@ -87,6 +87,20 @@ int main(void)
     CHECK("rmdir a/b", rmdir("a/b"));
     CHECK("rmdir a/", rmdir("a/"));
     CHECK("rmdir a again", rmdir("a"));
+    /* telldir/seekdir: the cookie of a position gives the same entry again. */
+    DIR *d = opendir(".");
+    struct dirent *de = readdir(d);
+    de = readdir(d);
+    long pos = telldir(d);
+    de = readdir(d);
+    char first[256];
+    snprintf(first, sizeof first, "%s", de ? de->d_name : "(end)");
+    while (readdir(d)) {
+    }
+    seekdir(d, pos);
+    de = readdir(d);
+    printf("seekdir returns the same entry: %d\n", de && !strcmp(first, de->d_name));
+    closedir(d);
     list("sub", 1);
     list("./sub/../sub/.", 1);
     return 0;

@@ -22,6 +22,10 @@ int32_t w_fd_filestat_get(int32_t, int32_t) IMPORT(fd_filestat_get);
 int32_t w_path_filestat_get(int32_t, int32_t, int32_t, int32_t, int32_t) IMPORT(path_filestat_get);
 int32_t w_sock_accept(int32_t, int32_t, int32_t) IMPORT(sock_accept);
 int32_t w_proc_raise(int32_t) IMPORT(proc_raise);
+int32_t w_fd_renumber(int32_t, int32_t) IMPORT(fd_renumber);
+int32_t w_fd_close(int32_t) IMPORT(fd_close);
+int32_t w_fd_tell(int32_t, int32_t) IMPORT(fd_tell);
+int32_t w_fd_fdstat_set_rights(int32_t, int64_t, int64_t) IMPORT(fd_fdstat_set_rights);
 
 static uint32_t P(const void *p) { return (uint32_t)(uintptr_t)p; }
 
@@ -62,7 +66,8 @@ int main(void)
     printf("path_open bad out: %d\n", w_path_open(3, 0, P("hello.txt"), 9, 0, 2, 0, 0, end));
     printf("path_open bad fd: %d\n", w_path_open(42, 0, P("hello.txt"), 9, 0, 2, 0, 0, P(&n)));
     printf("path_open on a file fd: %d\n", w_path_open(1, 0, P("x"), 1, 0, 2, 0, 0, P(&n)));
-    printf("prestat_dir_name bad: %d\n", w_fd_prestat_dir_name(3, end - 1, 10));
+    printf("prestat_dir_name bad: %d\n", w_fd_prestat_dir_name(3, end, 10));
+    printf("prestat_dir_name at end-1: %d\n", w_fd_prestat_dir_name(3, end - 1, 10));
     printf("prestat_dir_name short: %d\n", w_fd_prestat_dir_name(3, P(big), 0));
     printf("fd_readdir bad buf: %d\n", w_fd_readdir(3, end - 10, 100, 0, P(&n)));
     printf("fd_readdir on stdout: %d\n", w_fd_readdir(1, P(big), 64, 0, P(&n)));
@@ -74,6 +79,25 @@ int main(void)
     printf("path_filestat_get bad: %d\n", w_path_filestat_get(3, 0, P("."), 1, end - 8));
     printf("sock_accept: %d\n", w_sock_accept(3, 0, P(&n)));
     printf("proc_raise: %d\n", w_proc_raise(6));
+
+    /* fd_renumber moves a descriptor onto another (closing it); the old number is free. */
+    static uint32_t fa, fb;
+    static uint64_t pos;
+    int32_t ra = w_path_open(3, 0, P("hello.txt"), 9, 0, 2 | 32 | 4, 0, 0, P(&fa));
+    int32_t rb = w_path_open(3, 0, P("sub/inner.txt"), 13, 0, 2, 0, 0, P(&fb));
+    printf("open hello.txt: %d\nopen sub/inner.txt: %d\n", ra, rb);
+    printf("renumber: %d\n", w_fd_renumber(fa, fb));
+    iov[0] = P(big);
+    iov[1] = 5;
+    printf("read renumbered: %d", w_fd_read(fb, P(iov), 1, P(&n)));
+    printf(" [%.*s]\n", (int)n, (const char *)big);
+    printf("fd_tell: %d %d\n", w_fd_tell(fb, P(&pos)), (int)pos);
+    printf("close old number: %d\n", w_fd_close(fa));
+    printf("renumber onto closed: %d\n", w_fd_renumber(fb, fa));
+    printf("drop rights: %d\n", w_fd_fdstat_set_rights(fb, 2, 0));
+    printf("regain rights: %d\n", w_fd_fdstat_set_rights(fb, 2 | 4, 0));
+    printf("fd_tell without right: %d\n", w_fd_tell(fb, P(&pos)));
+    printf("close: %d %d\n", w_fd_close(fb), w_fd_close(fb));
     printf("still running\n");
     return 0;
 }

@@ -35,9 +35,10 @@ int main(void)
     printf("write: %zd\n", write(fd, "abc", 3));
     printf("lseek cur: %lld\n", (long long)lseek(fd, 0, SEEK_CUR));
     struct stat st;
-    printf("fstat: %d size=%lld reg=%d\n", fstat(fd, &st), (long long)st.st_size,
-           S_ISREG(st.st_mode));
-    printf("read on write-only: %zd %s\n", read(fd, &st, 1), errno_name(errno));
+    int r = fstat(fd, &st);
+    printf("fstat: %d size=%lld reg=%d\n", r, (long long)st.st_size, S_ISREG(st.st_mode));
+    ssize_t rn = read(fd, &st, 1);
+    printf("read on write-only: %zd %s\n", rn, errno_name(errno));
     close(fd);
     show_file("new.txt");
 
@@ -58,9 +59,11 @@ int main(void)
     printf("ftruncate grow: %d\n", ftruncate(fd, 12));
     fstat(fd, &st);
     printf("size after grow: %lld\n", (long long)st.st_size);
-    printf("seek negative: %lld %s\n", (long long)lseek(fd, -100, SEEK_SET), errno_name(errno));
+    long long off = (long long)lseek(fd, -100, SEEK_SET);
+    printf("seek negative: %lld %s\n", off, errno_name(errno));
     close(fd);
-    printf("close again: %d %s\n", close(fd), errno_name(errno));
+    r = close(fd);
+    printf("close again: %d %s\n", r, errno_name(errno));
 
     fd = open("new.txt", O_WRONLY | O_APPEND);
     printf("append: %zd\n", write(fd, "END", 3));
@@ -85,6 +88,53 @@ int main(void)
     CHECK("unlink again", unlink("sub/moved.txt"));
     CHECK("unlink dir", unlink("sub"));
     CHECK("unlink new", unlink("new.txt"));
+    /* Timestamps: futimens and utimensat, with UTIME_OMIT. */
+    fd = open("times.txt", O_WRONLY | O_CREAT, 0644);
+    struct timespec ts[2] = {{1000000000, 250}, {1200000000, 500}};
+    CHECK("futimens", futimens(fd, ts));
+    fstat(fd, &st);
+    printf("times: atime=%lld.%ld mtime=%lld.%ld\n", (long long)st.st_atim.tv_sec,
+           st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    ts[0].tv_nsec = UTIME_OMIT;
+    ts[1].tv_sec = 1300000000;
+    CHECK("utimensat omit atime", utimensat(AT_FDCWD, "times.txt", ts, 0));
+    stat("times.txt", &st);
+    printf("times: atime=%lld mtime=%lld\n", (long long)st.st_atim.tv_sec,
+           (long long)st.st_mtim.tv_sec);
+    /* fd_allocate, fd_advise, fd_sync, fd_datasync, fd_fdstat_set_flags */
+    printf("posix_fallocate: %d\n", posix_fallocate(fd, 0, 100));
+    fstat(fd, &st);
+    printf("size after fallocate: %lld\n", (long long)st.st_size);
+    printf("posix_fadvise: %d\n", posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL));
+    CHECK("fsync", fsync(fd));
+    CHECK("fdatasync", fdatasync(fd));
+    CHECK("fcntl F_SETFL O_APPEND", fcntl(fd, F_SETFL, O_APPEND));
+    printf("F_GETFL has O_APPEND: %d\n", (fcntl(fd, F_GETFL) & O_APPEND) != 0);
+    lseek(fd, 0, SEEK_SET);
+    printf("write with append: %zd\n", write(fd, "tail", 4));
+    fstat(fd, &st);
+    printf("size after append flag: %lld\n", (long long)st.st_size);
+    close(fd);
+    CHECK("unlink times.txt", unlink("times.txt"));
+
+    /* Hard and symbolic links. */
+    CHECK("link", link("hello.txt", "hard.txt"));
+    stat("hello.txt", &st);
+    printf("nlink: %ld\n", (long)st.st_nlink);
+    show_file("hard.txt");
+    CHECK("link existing", link("hello.txt", "hard.txt"));
+    CHECK("unlink hard.txt", unlink("hard.txt"));
+    CHECK("symlink", symlink("sub/inner.txt", "sl"));
+    char target[64];
+    ssize_t tl = readlink("sl", target, sizeof target);
+    printf("readlink: %zd [%.*s]\n", tl, tl < 0 ? 0 : (int)tl, target);
+    CHECK("lstat sl", lstat("sl", &st));
+    printf("is link: %d\n", S_ISLNK(st.st_mode));
+    CHECK("stat sl", stat("sl", &st));
+    printf("target size: %lld\n", (long long)st.st_size);
+    show_file("sl");
+    CHECK("readlink of a file", readlink("hello.txt", target, sizeof target));
+    CHECK("unlink sl", unlink("sl"));
     CHECK("access hello", access("hello.txt", F_OK));
     CHECK("access missing", access("missing.txt", F_OK));
     return 0;
