@@ -28,7 +28,7 @@ endif
 CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS)
 LDFLAGS_ALL := $(LDFLAGS_BASE) $(LDFLAGS) -lm
 
-LIB_SRC := $(sort $(wildcard src/util/*.c src/core/*.c src/wasi/*.c))
+LIB_SRC := $(sort $(wildcard src/util/*.c src/core/*.c src/component/*.c src/wasi/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
