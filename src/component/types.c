@@ -1,6 +1,7 @@
 /* types.c - the type arena, hash-consing of value types and their canonical-ABI facts
  * (CanonicalABI.md "Despecialization", "Alignment", "Element Size", "Flattening"). */
 #include "component/types.h"
+#include "component/validate_internal.h"
 
 #include <string.h>
 
@@ -95,6 +96,11 @@ weft_ty_resource_t *weft_ty_resource_new(weft_ty_arena_t *arena)
     r->id = arena->next_resource_id++;
     r->rep = WEFT_T_I32;
     return r;
+}
+
+uint32_t weft__ty_next_resource_id(const weft_ty_arena_t *arena)
+{
+    return arena->next_resource_id;
 }
 
 const char *weft_ty_kind_name(uint8_t kind)

@@ -3,6 +3,7 @@
  * it appears in, and type-checking instantiations, aliases, imports and exports. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "component/validate_internal.h"
@@ -19,7 +20,10 @@ bool weft__cv_fail(vstate_t *st, uint32_t offset, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    st->err = weft__error_new(&st->alloc, WEFT_ERROR_VALIDATE, offset, "%s", buf);
+    if (st->ctx[0])
+        st->err = weft__error_new(&st->alloc, WEFT_ERROR_VALIDATE, offset, "%s: %s", st->ctx, buf);
+    else
+        st->err = weft__error_new(&st->alloc, WEFT_ERROR_VALIDATE, offset, "%s", buf);
     return false;
 }
 
@@ -274,6 +278,53 @@ const weft_ty_module_t *weft__cv_module_type(vstate_t *st, const weft_module_t *
     return t;
 }
 
+/* Core imports of a module inside a component are checked to have unique two-level names: a
+ * component-level linker mangles (module, name) into the single name "module:name" (see
+ * the reference tests' "duplicate import name `m:n`"). Sorting keeps it O(n log n). */
+typedef struct mangled {
+    weft_name_t module, name;
+} mangled_t;
+
+/* The byte at position i of "module:name". */
+static int mangled_at(const mangled_t *m, uint32_t i)
+{
+    if (i < m->module.len) return (unsigned char)m->module.ptr[i];
+    if (i == m->module.len) return ':';
+    i -= m->module.len + 1;
+    return i < m->name.len ? (unsigned char)m->name.ptr[i] : -1;
+}
+
+static int mangled_cmp(const void *pa, const void *pb)
+{
+    const mangled_t *a = pa, *b = pb;
+    for (uint32_t i = 0;; i++) {
+        int x = mangled_at(a, i), y = mangled_at(b, i);
+        if (x != y) return x < y ? -1 : 1;
+        if (x < 0) return 0;
+    }
+}
+
+static bool unique_imports(vstate_t *st, const weft_ty_core_named_t *im, uint32_t n,
+                           uint32_t offset)
+{
+    if (n < 2) return true;
+    mangled_t *v = weft__calloc(&st->alloc, n, sizeof *v);
+    if (!v) return weft__cv_oom(st);
+    for (uint32_t i = 0; i < n; i++) {
+        v[i].module = im[i].module;
+        v[i].name = im[i].name;
+    }
+    qsort(v, n, sizeof *v, mangled_cmp);
+    bool ok = true;
+    for (uint32_t i = 1; ok && i < n; i++)
+        if (mangled_cmp(&v[i - 1], &v[i]) == 0)
+            ok = weft__cv_fail(st, offset, "duplicate import name `%.*s:%.*s`",
+                               (int)v[i].module.len, v[i].module.ptr, (int)v[i].name.len,
+                               v[i].name.ptr);
+    weft__free(&st->alloc, v, (size_t)n * sizeof *v);
+    return ok;
+}
+
 static bool core_extern_of(vstate_t *st, vscope_t *sc, const weft_ccore_extern_t *d,
                            uint32_t offset, const weft_ty_core_func_t *const *types,
                            uint32_t ntypes, weft_ty_core_extern_t *out)
@@ -342,7 +393,9 @@ static const weft_ty_module_t *module_type(vstate_t *st, vscope_t *sc,
                     f->results = v + f->nparams;
                     *slot = f;
                 } else if (t->kind == WEFT_CCT_MODULE) {
-                    ok = weft__cv_fail(st, t->offset, "module types cannot be nested");
+                    ok = weft__cv_fail(st, t->offset,
+                                        "invalid leading byte (0x50) for core type in a "
+                                        "module type");
                 }
             }
             break;
@@ -387,6 +440,7 @@ static const weft_ty_module_t *module_type(vstate_t *st, vscope_t *sc,
             ok = weft__cv_fail(st, d->offset, "invalid module type declaration");
         }
     }
+    if (ok) ok = unique_imports(st, im.items, im.count, ct->offset);
     if (ok) {
         weft_ty_module_t *t = weft_ty_alloc(st->arena, sizeof *t);
         weft_ty_core_named_t *a = weft_ty_alloc(st->arena, im.count * sizeof *a);
@@ -487,6 +541,12 @@ static bool def_has_resource(const weft_ty_def_t *d)
 bool weft__cv_alias(vstate_t *st, vscope_t *sc, const weft_calias_t *al)
 {
     uint32_t off = al->offset;
+    /* Binary.md: aliases in component and instance type declarations may only produce types
+     * (component or core) and instances. */
+    if (sc->kind != VSCOPE_COMPONENT && al->sort != WEFT_CSORT_TYPE &&
+        al->sort != WEFT_CSORT_CORE_TYPE && al->sort != WEFT_CSORT_INSTANCE)
+        return weft__cv_fail(st, off, "aliases in type declarations may only refer to types or "
+                                      "instances");
     switch (al->target) {
     case WEFT_CALIAS_CORE_EXPORT: {
         const weft_cslot_t *s = slot_at(st, sc, WEFT_CSORT_CORE_INSTANCE, al->instance, off);
@@ -520,7 +580,9 @@ bool weft__cv_alias(vstate_t *st, vscope_t *sc, const weft_calias_t *al)
             if (weft__cextern_sort(e->kind) != al->sort)
                 return weft__cv_fail(st, off, "export `%.*s` for instance %u is not a %s",
                                      (int)al->name.len, al->name.ptr, al->instance,
-                                     weft__csort_name(al->sort));
+                                     al->sort == WEFT_CSORT_CORE_MODULE
+                                         ? "module"
+                                         : weft__csort_name(al->sort));
             if (weft__cv_has_ptr(&sc->named, it) && !weft__cv_add_named(st, sc, e)) return false;
             return push_extern(st, sc, e);
         }
@@ -856,7 +918,8 @@ static bool item(vstate_t *st, vscope_t *sc, weft_cvalid_t *v, const weft_citem_
         }
         weft_cslot_t *s = weft__cv_push_slot(st, sc, WEFT_CSORT_CORE_MODULE);
         if (!s) return false;
-        return (s->module = weft__cv_module_type(st, m->module)) != NULL;
+        if (!(s->module = weft__cv_module_type(st, m->module))) return false;
+        return unique_imports(st, s->module->imports, s->module->nimports, m->offset);
     }
     case WEFT_CDEF_COMPONENT: {
         const weft_ccomponent_t *c = &def->components.items[it->index];
@@ -995,7 +1058,9 @@ weft_error_t *weft__component_validate(const weft_component_def_t *def, weft_cva
         weft__free(&st.alloc, v, sizeof *v);
         return weft__error_oom();
     }
-    if (!component(&st, NULL, def, v)) {
+    bool ok = component(&st, NULL, def, v);
+    weft__free(&st.alloc, st.inst_ranges.items, st.inst_ranges.cap * sizeof *st.inst_ranges.items);
+    if (!ok) {
         weft__cvalid_free(v);
         return st.err ? st.err : weft__error_oom();
     }

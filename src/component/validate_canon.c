@@ -1,5 +1,6 @@
 /* validate_canon.c - canonical definitions (Binary.md "Canonical Definitions", CanonicalABI.md
  * canon_* validation): options, immediates and the core function type each produces. */
+#include <stdio.h>
 #include <string.h>
 
 #include "component/validate_internal.h"
@@ -31,6 +32,42 @@ static bool same_sig(const weft_ty_core_func_t *f, uint32_t np, const uint8_t *p
         if (f->params[i] != p[i]) return false;
     for (uint32_t i = 0; i < nr; i++)
         if (f->results[i] != r[i]) return false;
+    return true;
+}
+
+/* "[I32, I64]": a core type list in the reference tests' wording. */
+static void fmt_types(char *buf, size_t cap, const weft_valtype_t *types, uint32_t n)
+{
+    size_t len = (size_t)snprintf(buf, cap, "[");
+    for (uint32_t i = 0; i < n && len + 16 < cap; i++) {
+        const char *nm;
+        switch (types[i] & 0xFFu) {
+        case WEFT_T_I32: nm = "I32"; break;
+        case WEFT_T_I64: nm = "I64"; break;
+        case WEFT_T_F32: nm = "F32"; break;
+        case WEFT_T_F64: nm = "F64"; break;
+        case WEFT_T_V128: nm = "V128"; break;
+        case WEFT_T_FUNCREF: nm = "FuncRef"; break;
+        case WEFT_T_EXTERNREF: nm = "ExternRef"; break;
+        default: nm = "Ref"; break;
+        }
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", nm);
+    }
+    if (len + 2 <= cap) snprintf(buf + len, cap - len, "]");
+}
+
+/* Widens a flattened type list for fmt_types. */
+static const weft_valtype_t *widen(weft_valtype_t *out, const uint8_t *in, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) out[i] = in[i];
+    return out;
+}
+
+static bool same_list(const weft_valtype_t *a, uint32_t na, const uint8_t *b, uint32_t nb)
+{
+    if (na != nb) return false;
+    for (uint32_t i = 0; i < na; i++)
+        if (a[i] != b[i]) return false;
     return true;
 }
 
@@ -92,6 +129,9 @@ static bool opts_parse(vstate_t *st, vscope_t *sc, const weft_canon_t *c, weft_t
             return weft__cv_fail(st, op->offset, "invalid canonical option");
         }
     }
+    if (o->has_realloc && !o->has_memory)
+        return weft__cv_fail(st, c->offset,
+                             "canonical option `realloc` requires `memory` to also be specified");
     if (o->has_realloc) {
         const weft_ty_core_func_t *f = sc->sp[WEFT_CSORT_CORE_FUNC].items[o->realloc].core.func;
         uint8_t p[4] = {I32, I32, I32, I32}, r[1] = {I32};
@@ -173,10 +213,24 @@ static bool lift(vstate_t *st, vscope_t *sc, const weft_canon_t *c, weft_ccanon_
         return weft__cv_fail(st, c->offset, "canonical option `memory` is required");
     if (fs.params_indirect && !o->has_realloc)
         return weft__cv_fail(st, c->offset, "canonical option `realloc` is required");
-    if (!same_sig(core, fs.nparams, fs.params, fs.nresults, fs.results))
+    if (!same_list(core->params, core->nparams, fs.params, fs.nparams)) {
+        char want[160], have[160];
+        weft_valtype_t tmp[WEFT_MAX_FLAT_PARAMS + 1];
+        fmt_types(want, sizeof want, widen(tmp, fs.params, fs.nparams), fs.nparams);
+        fmt_types(have, sizeof have, core->params, core->nparams);
         return weft__cv_fail(st, c->offset,
-                             "lowered parameter types `[...]` do not match parameter types of "
-                             "core function %u (type mismatch)", c->func);
+                             "lowered parameter types `%s` do not match parameter types `%s` of "
+                             "core function %u", want, have, c->func);
+    }
+    if (!same_list(core->results, core->nresults, fs.results, fs.nresults)) {
+        char want[160], have[160];
+        weft_valtype_t tmp[WEFT_MAX_FLAT_PARAMS + 1];
+        fmt_types(want, sizeof want, widen(tmp, fs.results, fs.nresults), fs.nresults);
+        fmt_types(have, sizeof have, core->results, core->nresults);
+        return weft__cv_fail(st, c->offset,
+                             "lowered result types `%s` do not match result types `%s` of core "
+                             "function %u", want, have, c->func);
+    }
     if (o->has_post_return) {
         const weft_ty_core_func_t *pr =
             sc->sp[WEFT_CSORT_CORE_FUNC].items[o->post_return].core.func;

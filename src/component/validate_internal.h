@@ -10,11 +10,22 @@
 #include "component/validate.h"
 #include "util/error.h"
 
+/* The resources an instance type declares itself (`(sub resource)` exports): those with ids in
+ * [lo, hi). Importing the type makes fresh copies of them (Explainer.md "Type checking": each
+ * imported instance has its own abstract resource types). */
+typedef struct vinst_range {
+    const weft_ty_instance_t *type;
+    uint32_t lo, hi;
+} vinst_range_t;
+typedef WEFT_CVEC(vinst_range_t) vinst_ranges_t;
+
 typedef struct vstate {
     weft_alloc_t alloc;
     weft_ty_arena_t *arena;
     weft_error_t *err; /* the first failure */
     char why[320];     /* scratch for subtyping reasons */
+    char ctx[160];     /* when non-empty, prefixed to the reason of a failure */
+    vinst_ranges_t inst_ranges;
 } vstate_t;
 
 typedef enum vscope_kind {
@@ -89,6 +100,9 @@ const weft_ty_core_func_t *weft__cv_core_func(vstate_t *st, uint32_t np, const u
                                               uint32_t nr, const uint8_t *r);
 /* The module type of a decoded core module. */
 const weft_ty_module_t *weft__cv_module_type(vstate_t *st, const weft_module_t *m);
+
+/* The id the next resource node of the arena will get (types.c). */
+uint32_t weft__ty_next_resource_id(const weft_ty_arena_t *arena);
 
 /* Canon definitions (validate_canon.c): validates canons[i] and appends its func/core func. */
 bool weft__cv_canon(vstate_t *st, vscope_t *sc, weft_cvalid_t *v, uint32_t i);

@@ -200,7 +200,7 @@ static bool defval(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty_d
             return weft__cv_fail(st, off, "%s element type cannot contain a `borrow` type",
                                  ct->kind == WEFT_CT_STREAM ? "stream" : "future");
         if (p.kind == WEFT_TY_STREAM && p.elem && p.elem->kind == WEFT_TY_CHAR)
-            return weft__cv_fail(st, off, "`stream<char>` is not valid");
+            return weft__cv_fail(st, off, "`stream<char>` is not valid at this time");
         break;
     case WEFT_CT_MAP:
         p.kind = WEFT_TY_MAP;
@@ -275,7 +275,7 @@ static bool resource(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty
         uint32_t fi = ct->u.resource.dtor;
         if (fi >= sc->sp[WEFT_CSORT_CORE_FUNC].count)
             return weft__cv_fail(st, ct->offset,
-                                 "unknown core func %u: func index out of bounds", fi);
+                                 "unknown core func %u: function index out of bounds", fi);
         const weft_ty_core_func_t *ft = sc->sp[WEFT_CSORT_CORE_FUNC].items[fi].core.func;
         if (!ft || ft->nparams != 1 || ft->params[0] != WEFT_T_I32 || ft->nresults != 0)
             return weft__cv_fail(st, ct->offset, "wrong signature for a destructor");
@@ -288,6 +288,72 @@ static bool resource(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty
     return true;
 }
 
+static bool note_range(vstate_t *st, const weft_ty_instance_t *t, uint32_t lo)
+{
+    uint32_t hi = weft__ty_next_resource_id(st->arena);
+    if (lo == hi) return true; /* declares no resource */
+    vinst_ranges_t *v = &st->inst_ranges;
+    if (v->count == v->cap) {
+        size_t cap = v->cap;
+        if (weft__grow(&st->alloc, (void **)&v->items, &cap, (size_t)v->count + 1,
+                       sizeof *v->items))
+            return weft__cv_oom(st);
+        v->cap = (uint32_t)cap;
+    }
+    vinst_range_t *r = &v->items[v->count++];
+    r->type = t;
+    r->lo = lo;
+    r->hi = hi;
+    return true;
+}
+
+/* Binds every resource declared by the instance type (ids in [lo, hi)) to a fresh copy. */
+static bool fresh_map(vstate_t *st, const weft_ty_named_t *ex, uint32_t n, uint32_t lo,
+                      uint32_t hi, weft_ty_rmap_t *map)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const weft_ty_extern_t *e = &ex[i].type;
+        if (e->kind == WEFT_CEXT_INSTANCE) {
+            if (!fresh_map(st, e->u.instance->exports, e->u.instance->nexports, lo, hi, map))
+                return false;
+            continue;
+        }
+        if (e->kind != WEFT_CEXT_TYPE || e->u.type.kind != WEFT_TYD_RESOURCE) continue;
+        const weft_ty_resource_t *r = e->u.type.u.resource;
+        if (r->id < lo || r->id >= hi || weft_ty_rmap_get(map, r) != r) continue;
+        if (map->count >= WEFT_TY_RMAP_MAX)
+            return weft__cv_fail(st, 0, "too many resource types");
+        weft_ty_resource_t *c = weft_ty_resource_new(st->arena);
+        if (!c) return weft__cv_oom(st);
+        uint32_t id = c->id;
+        *c = *r;
+        c->id = id;
+        map->from[map->count] = r;
+        map->to[map->count++] = c;
+    }
+    return true;
+}
+
+/* An instance type used by an import or an export declaration: its own resources are new for
+ * this use. */
+static bool instance_use(vstate_t *st, const weft_ty_instance_t *it, weft_ty_extern_t *out)
+{
+    const vinst_ranges_t *v = &st->inst_ranges;
+    uint32_t i = 0;
+    while (i < v->count && v->items[i].type != it) i++;
+    out->u.instance = it;
+    if (i == v->count) return true;
+    weft_ty_rmap_t *map = weft__calloc(&st->alloc, 1, sizeof *map);
+    if (!map) return weft__cv_oom(st);
+    bool ok = fresh_map(st, it->exports, it->nexports, v->items[i].lo, v->items[i].hi, map);
+    if (ok && map->count) {
+        weft_ty_extern_t in = *out;
+        if (!weft_ty_subst_extern(st->arena, map, &in, out)) ok = weft__cv_oom(st);
+    }
+    weft__free(&st->alloc, map, sizeof *map);
+    return ok;
+}
+
 /* The body of a component or instance type: a new scope whose parent is `sc`. */
 static bool decls(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty_def_t *out)
 {
@@ -297,6 +363,7 @@ static bool decls(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty_de
     inner.parent = sc;
     inner.kind = comp ? VSCOPE_COMPONENT_TYPE : VSCOPE_INSTANCE_TYPE;
     inner.def = sc->def;
+    uint32_t first_id = weft__ty_next_resource_id(st->arena);
     bool ok = true;
     for (uint32_t i = 0; ok && i < ct->u.decls.count; i++) {
         const weft_cdecl_t *d = &ct->u.decls.items[i];
@@ -364,6 +431,7 @@ static bool decls(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty_de
                 t->exports = ex;
                 out->kind = WEFT_TYD_INSTANCE;
                 out->u.instance = t;
+                ok = note_range(st, t, first_id);
             }
         }
     }
@@ -417,7 +485,7 @@ bool weft__cv_externtype(vstate_t *st, vscope_t *sc, const weft_cextern_t *e,
         } else {
             if (d->kind != WEFT_TYD_INSTANCE)
                 return weft__cv_fail(st, off, "type index %u is not an instance type", e->index);
-            out->u.instance = d->u.instance;
+            return instance_use(st, d->u.instance, out);
         }
         return true;
     }

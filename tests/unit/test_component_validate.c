@@ -96,6 +96,21 @@ int main(void)
     } else {
         fprintf(stderr, "variant: %s\n", m);
     }
+    /* (import "a:b/c@" (func)): the version must be a valid semver */
+    static const uint8_t sv[] = {HDR, 0x07, 0x05, 0x01, 0x40, 0x00, 0x01, 0x00, 0x0a, 0x0b,
+                                 0x01, 0x00, 0x06, 'a', ':', 'b', '/', 'c', '@', 0x01, 0x00};
+    m = run(eng, sv, sizeof sv, NULL);
+    CHECK(m && strstr(m, "is not a valid extern name") && strstr(m, "empty string"));
+    /* (import "A:b/c" (func)): namespaces are lowercase */
+    static const uint8_t up[] = {HDR, 0x07, 0x05, 0x01, 0x40, 0x00, 0x01, 0x00, 0x0a, 0x0a,
+                                 0x01, 0x00, 0x05, 'A', ':', 'b', '/', 'c', 0x01, 0x00};
+    m = run(eng, up, sizeof up, NULL);
+    CHECK(m && strstr(m, "character `A` is not lowercase"));
+    /* (core type (module (type (func)) (import "" "" (func 0)) (import "" "" (func 0)))) */
+    static const uint8_t dupi[] = {HDR, 0x03, 0x11, 0x01, 0x50, 0x03, 0x01, 0x60, 0x00, 0x00,
+                                   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    m = run(eng, dupi, sizeof dupi, NULL);
+    CHECK(m && strstr(m, "duplicate import name `:`"));
     weft_engine_delete(eng);
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);
