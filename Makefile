@@ -36,9 +36,12 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CONF_SRC := $(sort $(wildcard tests/conformance/*.c))
 CONF_OBJ := $(CONF_SRC:%.c=$(BUILD)/obj/%.o)
+CWAST_SRC := $(sort $(wildcard tests/component/*.c))
+CWAST_OBJ := $(CWAST_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/conformance/json.o \
+             $(BUILD)/obj/tests/conformance/expect_list.o
 
 .PHONY: all test unit conformance bench demo clean fuzz
-all: $(BUILD)/libweft.a $(BUILD)/libweft.so $(BUILD)/weft $(BUILD)/weft-wast
+all: $(BUILD)/libweft.a $(BUILD)/libweft.so $(BUILD)/weft $(BUILD)/weft-wast $(BUILD)/weft-cwast
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -56,6 +59,9 @@ $(BUILD)/weft: $(CLI_OBJ) $(BUILD)/libweft.a
 
 $(BUILD)/weft-wast: $(CONF_OBJ) $(BUILD)/libweft.a
 	$(CC) -o $@ $(CONF_OBJ) $(BUILD)/libweft.a $(LDFLAGS_ALL)
+
+$(BUILD)/weft-cwast: $(CWAST_OBJ) $(BUILD)/libweft.a
+	$(CC) -o $@ $(CWAST_OBJ) $(BUILD)/libweft.a $(LDFLAGS_ALL)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libweft.a
 	@mkdir -p $(dir $@)
@@ -81,4 +87,4 @@ fuzz:
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CONF_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CONF_OBJ:.o=.d) $(CWAST_SRC:%.c=$(BUILD)/obj/%.d)

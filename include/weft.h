@@ -110,7 +110,18 @@ typedef struct weft_config {
     uint32_t max_call_depth;     /* 0: default (10000) wasm frames per call; then "call stack exhausted" */
     uint64_t max_stack_bytes;    /* 0: default (64 MiB) of value stack per call */
     uint64_t max_memory_bytes;   /* 0: no limit beyond the module's own; memory.grow fails past it */
+    uint32_t disabled_features;  /* WEFT_FEATURE_* bits to reject; 0: every supported feature */
 } weft_config_t;
+
+/* Wasm 3.0 features a module may use (weft_config_t.disabled_features turns them off; with
+ * WEFT_FEATURES_WASM3 all off the decoder and validator follow Wasm 2.0 exactly). */
+#define WEFT_FEATURE_MULTI_MEMORY 0x01u  /* several memories, memory indices in instructions */
+#define WEFT_FEATURE_EXCEPTIONS 0x02u    /* tags, throw, throw_ref, try_table, exnref */
+#define WEFT_FEATURE_TAIL_CALL 0x04u     /* return_call, return_call_indirect */
+#define WEFT_FEATURE_EXTENDED_CONST 0x08u /* i32/i64 add, sub, mul and more globals in constants */
+#define WEFT_FEATURE_MEMORY64 0x10u      /* 64-bit memories and tables */
+#define WEFT_FEATURE_LEGACY_EXCEPTIONS 0x20u /* try, catch, catch_all, delegate, rethrow */
+#define WEFT_FEATURES_WASM3 0x3Fu
 
 /* Fills `cfg` with the defaults. */
 void weft_config_init(weft_config_t *cfg);
@@ -324,6 +335,222 @@ weft_error_t *weft_wasi_preopen(weft_wasi_t *wasi, const char *host_path, const 
  * have weft_module_import_count() entries. Errors: WEFT_ERROR_LINK for an unknown WASI name. */
 weft_error_t *weft_wasi_link(weft_wasi_t *wasi, weft_store_t *store, const weft_module_t *module,
                              weft_extern_t *imports);
+
+/* ---------------------------------------------------------------------------------------------
+ * Components (the Component Model: Explainer.md, CanonicalABI.md; synchronous calls only)
+ *
+ * A component is decoded, validated and its core modules compiled by weft_component_new().
+ * Instances live in a store like core instances (owned by it, freed by weft_store_delete()).
+ * Functions take and return component values (weft_cval_t): tagged nodes whose strings and
+ * aggregates live in an arena (weft_cval_arena_t) freed at once.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct weft_component weft_component_t;
+typedef struct weft_component_instance weft_component_instance_t;
+typedef struct weft_component_func weft_component_func_t;
+typedef struct weft_component_linker weft_component_linker_t;
+typedef struct weft_cval_arena weft_cval_arena_t;
+typedef struct weft_cval weft_cval_t;
+
+/* The kind of a value = the kind of its (despecialized-aware) type. */
+typedef enum weft_cval_kind {
+    WEFT_CVAL_BOOL = 1,
+    WEFT_CVAL_S8,
+    WEFT_CVAL_U8,
+    WEFT_CVAL_S16,
+    WEFT_CVAL_U16,
+    WEFT_CVAL_S32,
+    WEFT_CVAL_U32,
+    WEFT_CVAL_S64,
+    WEFT_CVAL_U64,
+    WEFT_CVAL_F32,
+    WEFT_CVAL_F64,
+    WEFT_CVAL_CHAR,
+    WEFT_CVAL_STRING,
+    WEFT_CVAL_ERROR_CONTEXT,
+    WEFT_CVAL_LIST,       /* agg: the elements */
+    WEFT_CVAL_FIXED_LIST, /* agg: the elements */
+    WEFT_CVAL_RECORD,     /* agg: one item per field, in type order */
+    WEFT_CVAL_TUPLE,      /* agg */
+    WEFT_CVAL_VARIANT,    /* var: case index, payload or NULL */
+    WEFT_CVAL_ENUM,       /* var (no payload) */
+    WEFT_CVAL_OPTION,     /* var: 0 none, 1 some */
+    WEFT_CVAL_RESULT,     /* var: 0 ok, 1 error */
+    WEFT_CVAL_FLAGS,      /* flags: bit i = label i */
+    WEFT_CVAL_OWN,        /* rep: the resource's representation */
+    WEFT_CVAL_BORROW,     /* rep */
+    WEFT_CVAL_STREAM,     /* handle (async; not supported by synchronous calls) */
+    WEFT_CVAL_FUTURE,     /* handle (async) */
+    WEFT_CVAL_MAP,        /* agg: tuple<key, value> elements */
+} weft_cval_kind_t;
+
+/* String encodings of weft_cstring_t (CanonicalABI.md string-encoding). */
+typedef enum weft_cstring_encoding {
+    WEFT_CSTRING_UTF8 = 0,
+    WEFT_CSTRING_UTF16 = 1,        /* little-endian code units */
+    WEFT_CSTRING_LATIN1_UTF16 = 2, /* latin1 unless tagged_code_units has bit 31 (then utf16) */
+} weft_cstring_encoding_t;
+
+/* A string: its code units in `encoding`; `tagged_code_units` counts code units (bytes for
+ * UTF-8 and Latin-1, 16-bit units for UTF-16), with bit 31 set for UTF-16 under
+ * WEFT_CSTRING_LATIN1_UTF16. The bytes need not be NUL-terminated. */
+typedef struct weft_cstring {
+    const uint8_t *bytes;
+    uint32_t tagged_code_units;
+    uint8_t encoding; /* weft_cstring_encoding_t */
+} weft_cstring_t;
+
+struct weft_cval {
+    uint8_t kind; /* weft_cval_kind_t */
+    union {
+        bool b;
+        int64_t s;       /* s8..s64 */
+        uint64_t u;      /* u8..u64 */
+        uint32_t f32;    /* bit pattern */
+        uint64_t f64;    /* bit pattern */
+        uint32_t ch;     /* a Unicode scalar value */
+        uint32_t flags;  /* bit i = label i */
+        uint32_t rep;    /* own, borrow */
+        uint32_t handle; /* stream, future, error-context: opaque */
+        weft_cstring_t str;
+        struct {
+            uint32_t len;
+            weft_cval_t *items;
+        } agg;           /* record, tuple, list, fixed list, map */
+        struct {
+            uint32_t index;       /* the case */
+            weft_cval_t *payload; /* NULL when the case has no payload */
+        } var;           /* variant, enum, option, result */
+    } u;
+};
+
+/* An arena for values. NULL if allocation fails. Owned by the caller. */
+weft_cval_arena_t *weft_cval_arena_new(weft_engine_t *engine);
+/* Frees every value allocated from the arena; it stays usable. */
+void weft_cval_arena_reset(weft_cval_arena_t *arena);
+void weft_cval_arena_delete(weft_cval_arena_t *arena);
+/* n zero-filled value nodes (for aggregates and payloads), living until the arena is reset or
+ * deleted; NULL if allocation fails. */
+weft_cval_t *weft_cval_alloc(weft_cval_arena_t *arena, size_t n);
+/* Makes *out a string value holding a copy of the UTF-8 bytes (not checked here; lowering a
+ * string that is not valid UTF-8 fails). False if allocation fails. */
+bool weft_cval_set_string(weft_cval_arena_t *arena, const char *utf8, size_t len,
+                          weft_cval_t *out);
+/* The string value `v` as UTF-8, allocated in `arena` (NUL-terminated, *len excludes the NUL).
+ * False if `v` is not a string or allocation fails. */
+bool weft_cval_string_utf8(weft_cval_arena_t *arena, const weft_cval_t *v, const char **utf8,
+                           size_t *len);
+/* Structural equality: same kinds and contents; strings compare by their characters whatever
+ * their encodings, floats by bit pattern except that any two NaNs are equal. */
+bool weft_cval_equal(const weft_cval_t *a, const weft_cval_t *b);
+
+/* True if `bytes` starts with a component preamble (rather than a core module's). */
+bool weft_is_component(const uint8_t *bytes, size_t len);
+
+/* Decodes and validates a component binary (copied) and compiles its core modules. On success
+ * *out is owned by the caller; weft_component_delete() may be called while instances made from
+ * it live (they keep a reference). Errors: WEFT_ERROR_DECODE (byte offset), WEFT_ERROR_VALIDATE
+ * (byte offset, reason), WEFT_ERROR_OOM. */
+weft_error_t *weft_component_new(weft_engine_t *engine, const uint8_t *bytes, size_t len,
+                                 weft_component_t **out);
+void weft_component_delete(weft_component_t *component);
+
+/* A host function implementing a component function import. `args` holds one value per
+ * parameter (of the import's types; strings and aggregates live only during the call). The
+ * function writes its result, if the type has one, to results[0] (nresults is 0 or 1),
+ * allocating strings and aggregates from `arena`. Returning an error makes the calling
+ * component trap with it (its instance is then poisoned, as after any trap). */
+typedef weft_error_t *(*weft_component_host_fn)(void *env, weft_store_t *store,
+                                                const weft_cval_t *args, size_t nargs,
+                                                weft_cval_t *results, size_t nresults,
+                                                weft_cval_arena_t *arena);
+
+/* The imports given to weft_component_instance_new(): named host functions, host resource
+ * types and instances of other components. A linker is owned by the caller and may be used for
+ * any number of instantiations (in stores of its engine); it must outlive the instances whose
+ * host functions it defined unless those are only called while it lives. NULL on OOM. */
+weft_component_linker_t *weft_component_linker_new(weft_engine_t *engine);
+void weft_component_linker_delete(weft_component_linker_t *linker);
+/* Defines a host function. `instance` (with `instance_len`) names the imported instance that
+ * exports it ("wasi:cli/stdout", ...), or is NULL for a top-level function import named `name`.
+ * `env_free` (may be NULL) is called on `env` when the linker is deleted. Redefining a name
+ * replaces it. Errors: WEFT_ERROR_OOM (env_free is then called at once). */
+weft_error_t *weft_component_linker_define_func(weft_component_linker_t *linker,
+                                                const char *instance, size_t instance_len,
+                                                const char *name, size_t name_len,
+                                                weft_component_host_fn fn, void *env,
+                                                void (*env_free)(void *));
+/* Defines a host resource type (an import `(type (sub resource))`) named `name` in `instance`
+ * (NULL: top level). Values of own/borrow of it carry the host's rep. `dtor` (may be NULL) runs
+ * when a component drops an own handle of it. */
+weft_error_t *weft_component_linker_define_resource(weft_component_linker_t *linker,
+                                                    const char *instance, size_t instance_len,
+                                                    const char *name, size_t name_len,
+                                                    void (*dtor)(void *env, uint32_t rep),
+                                                    void *env);
+/* Defines a top-level import `name` satisfied by an instance of another component (or an
+ * instance it exports): its exports supply the import's exports. The instance must be in the
+ * store later given to weft_component_instance_new(). */
+weft_error_t *weft_component_linker_define_instance(weft_component_linker_t *linker,
+                                                    const char *name, size_t name_len,
+                                                    weft_component_instance_t *instance);
+/* Defines a function import (in `instance`, or top level when NULL) satisfied by a function of
+ * another component instance. */
+weft_error_t *weft_component_linker_define_component_func(weft_component_linker_t *linker,
+                                                          const char *instance,
+                                                          size_t instance_len, const char *name,
+                                                          size_t name_len,
+                                                          weft_component_func_t *func);
+
+/* Instantiates `component` in `store` with the imports of `linker` (NULL: no imports), replaying
+ * its definitions in order (core instantiations, nested component instantiations, canon
+ * definitions, the start functions of core modules). On success *out is owned by the store.
+ * Errors: WEFT_ERROR_LINK (a missing or mistyped import; the message names it), WEFT_ERROR_TRAP
+ * (a trap during instantiation), WEFT_ERROR_OOM. */
+weft_error_t *weft_component_instance_new(weft_store_t *store, const weft_component_t *component,
+                                          const weft_component_linker_t *linker,
+                                          weft_component_instance_t **out);
+
+/* The kinds of a component instance's exports. */
+typedef enum weft_component_extern_kind {
+    WEFT_COMPONENT_EXTERN_MODULE = 0,
+    WEFT_COMPONENT_EXTERN_FUNC = 1,
+    WEFT_COMPONENT_EXTERN_VALUE = 2,
+    WEFT_COMPONENT_EXTERN_TYPE = 3,
+    WEFT_COMPONENT_EXTERN_COMPONENT = 4,
+    WEFT_COMPONENT_EXTERN_INSTANCE = 5,
+} weft_component_extern_kind_t;
+
+size_t weft_component_instance_export_count(const weft_component_instance_t *instance);
+/* The i-th export: its name (lives as long as the instance) and kind. False if out of range. */
+bool weft_component_instance_export_nth(const weft_component_instance_t *instance, size_t i,
+                                        const char **name, size_t *name_len,
+                                        weft_component_extern_kind_t *kind);
+/* An exported function by name; false if there is none (or the export is not a function). */
+bool weft_component_instance_func(const weft_component_instance_t *instance, const char *name,
+                                  size_t len, weft_component_func_t **out);
+/* An exported instance by name (for nested lookups: instance, then function); false if none. */
+bool weft_component_instance_instance(const weft_component_instance_t *instance,
+                                      const char *name, size_t len,
+                                      weft_component_instance_t **out);
+
+/* The function's parameter count, and result count (0 or 1). */
+size_t weft_component_func_param_count(const weft_component_func_t *func);
+size_t weft_component_func_result_count(const weft_component_func_t *func);
+/* The kind of parameter i / of the result (0 when out of range). */
+weft_cval_kind_t weft_component_func_param_kind(const weft_component_func_t *func, size_t i);
+weft_cval_kind_t weft_component_func_result_kind(const weft_component_func_t *func);
+
+/* Calls a component function synchronously: `args` must match the parameter types (checked:
+ * WEFT_ERROR_INVALID_ARG), `results` has room for nresults (>= the result count). Results'
+ * strings and aggregates are allocated in `arena` (owned by the caller). The callee's
+ * post-return function runs before this returns. Errors: WEFT_ERROR_TRAP (a trap, with the
+ * Canonical ABI's message, e.g. "cannot enter component instance"; the instance is poisoned:
+ * every later call into it traps), WEFT_ERROR_OOM, WEFT_ERROR_INVALID_ARG. */
+weft_error_t *weft_component_func_call(weft_store_t *store, weft_component_func_t *func,
+                                       const weft_cval_t *args, size_t nargs,
+                                       weft_cval_t *results, size_t nresults,
+                                       weft_cval_arena_t *arena);
 
 #ifdef __cplusplus
 }

@@ -22,36 +22,10 @@
 
 typedef struct weft_cval weft_cval_t;
 
-/* definitions.py `String = tuple[str, str, int]`. */
-typedef struct weft_cstring {
-    const uint8_t *bytes;       /* the code units, in `encoding` (latin1 or utf16 per the tag) */
-    uint32_t tagged_code_units; /* as in memory: latin1+utf16 sets the utf16 tag (1 << 31) */
-    uint8_t encoding;           /* weft_ty_string_encoding_t */
-} weft_cstring_t;
-
-struct weft_cval {
-    uint8_t kind; /* weft_ty_kind_t of the value's type */
-    union {
-        bool b;
-        int64_t s;       /* s8..s64 */
-        uint64_t u;      /* u8..u64 */
-        uint32_t f32;    /* bit pattern */
-        uint64_t f64;    /* bit pattern */
-        uint32_t ch;     /* a Unicode scalar value */
-        uint32_t flags;  /* bit i = label i */
-        uint32_t rep;    /* own, borrow */
-        uint32_t handle; /* stream, future, error-context: opaque */
-        weft_cstring_t str;
-        struct {
-            uint32_t len;
-            weft_cval_t *items;
-        } agg;           /* record, tuple, list, fixed list, map */
-        struct {
-            uint32_t index;       /* the case */
-            weft_cval_t *payload; /* NULL when the case has no payload */
-        } var;           /* variant, enum, option, result */
-    } u;
-};
+/* The value node (struct weft_cval) and definitions.py's `String = tuple[str, str, int]`
+ * (weft_cstring_t) are the public weft_cval_t / weft_cstring_t of weft.h; their kinds are the
+ * weft_ty_kind_t values (weft_cval_kind_t matches them) and their encodings the
+ * weft_ty_string_encoding_t values. */
 
 /* A bump arena of fixed-size chunks (larger requests get their own chunk). */
 typedef struct weft_cval_chunk weft_cval_chunk_t;

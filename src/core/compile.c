@@ -8,7 +8,15 @@
  * to its slot when needed). Lazy entries are written to their slots ("materialized") before a
  * block starts, before a call, and before the local they name is overwritten, so that every
  * control-flow join sees one consistent state. Labels have fixed result slots, so a branch only
- * copies values that are not already in place. */
+ * copies values that are not already in place.
+ *
+ * Peephole folds, each undone by barrier() whenever a label is placed:
+ *  - local.set/tee right after a producer retargets the producer's result slot to the local;
+ *  - a comparison (or eqz) consumed by br_if/if becomes a compare-and-branch;
+ *  - a constant operand selects an immediate form (i32, or i64 with a sign-extended 32 bits);
+ *  - i32.add/sub of a constant feeding a load/store address becomes the _k addressing form
+ *    (keeping the 32-bit wrap of the add), i32.shl by a constant feeding i32.add becomes shladd,
+ *    and a constant stored value selects the _i store forms. */
 #include <string.h>
 
 #include "core/compile.h"
@@ -46,7 +54,7 @@ typedef struct ctl {
 } ctl_t;
 
 /* A branch condition, possibly a comparison folded into the branch. */
-enum { C_NZ = 0, C_Z, C_I32, C_I32K, C_I64, C_I64K };
+enum { C_NZ = 0, C_Z, C_I32, C_I32K, C_I64, C_I64K, C_AND };
 enum { CMP_EQ = 0, CMP_NE, CMP_LT_S, CMP_LT_U, CMP_GT_S, CMP_GT_U, CMP_LE_S, CMP_LE_U, CMP_GE_S,
        CMP_GE_U };
 static const uint8_t cmp_negate[10] = {CMP_NE,   CMP_EQ,   CMP_GE_S, CMP_GE_U, CMP_LE_S,
@@ -405,6 +413,11 @@ static size_t emit_cond_jump(comp_t *c, cond_t cond, bool neg)
         emit_w(c, cond.a);
         break;
     }
+    case C_AND: /* (a & k) != 0 */
+        emit_op(c, neg ? WEFT_IOP_br_and_z : WEFT_IOP_br_and_nz);
+        emit_w(c, cond.a);
+        emit_w(c, cond.b);
+        break;
     default: {
         int cmp = neg ? cmp_negate[cond.cmp] : cond.cmp;
         int base = cond.kind == C_I32    ? WEFT_IOP_bri32_eq
@@ -764,6 +777,9 @@ static void compile_numeric(comp_t *c, uint8_t op)
             if (is_cmp) {
                 cond_t cd = {is_i32 ? C_I32K : C_I64K, (uint8_t)kcmp, sx, (uint32_t)k->val};
                 mark_cmp(c, start, d, cd);
+            } else if (is_i32 && arith == 3) {
+                cond_t cd = {C_AND, 0, sx, kval}; /* a flag test, for br_if/if */
+                mark_cmp(c, start, d, cd);
             }
             return;
         }
@@ -849,6 +865,18 @@ static void compile_memory(comp_t *c, uint8_t op)
     } else {
         entry_t v = pop(c);
         entry_t a = pop(c);
+        int sop = store_ops[op - 0x36];
+        if (v.kind == E_CONST && (sop != WEFT_IOP_st64 ||
+                                  (int64_t)v.val == (int64_t)(int32_t)(uint32_t)v.val)) {
+            /* A constant value: 8/16/32-bit stores use its low bits, a 64-bit store needs it
+             * to be a sign-extended 32-bit immediate. */
+            uint32_t sa = use(c, &a);
+            emit_op(c, sop + (WEFT_IOP_st8_i - WEFT_IOP_st8));
+            emit_w(c, sa);
+            emit_w(c, (uint32_t)v.val);
+            emit_w(c, offset);
+            return;
+        }
         bool fold = v.kind != E_CONST && is_last_ak(c, &a, 0);
         uint32_t sa, k = 0;
         if (fold) {
@@ -1152,12 +1180,10 @@ static void compile_fc(comp_t *c)
     uint32_t sub, x = 0, y = 0;
     weft__read_u32(&c->r, &sub);
     if (sub <= 7) {
-        static const uint8_t tin[8] = {0x7D, 0x7D, 0x7C, 0x7C, 0x7D, 0x7D, 0x7C, 0x7C};
         entry_t a = pop(c);
         uint32_t sa = use(c, &a);
         size_t start = c->ncode;
         uint32_t d = push_temp(c, sub < 4 ? WEFT_T_I32 : WEFT_T_I64);
-        (void)tin;
         emit_op(c, WEFT_IOP_i32_trunc_sat_f32_s + (int)sub);
         emit_w(c, d);
         emit_w(c, sa);
@@ -1575,7 +1601,6 @@ static weft_error_t *compile_func(comp_t *c, uint32_t i, weft_code_t **out)
     c->r.err_pos = 0;
     c->instr_off = body->code_offset;
 
-    weft_error_t *err = NULL;
     ctl_t *f = push_ctl(c, K_FUNC, -64);
     if (f) {
         f->nresults = c->ftype->nresults;
@@ -1615,13 +1640,26 @@ static weft_error_t *compile_func(comp_t *c, uint32_t i, weft_code_t **out)
     if (fs < c->ftype->result_slots) fs = c->ftype->result_slots;
     code->frame_slots = fs;
     *out = code;
-    return err;
+    return NULL;
 }
 
 weft_error_t *weft__module_compile(weft_module_t *m)
 {
     if (m->nbodies == 0) return NULL;
     const weft_alloc_t *a = &m->alloc;
+    /* The interpreter implements Wasm 2.0 memories and tables: one 32-bit memory, 32-bit
+     * tables. Refuse the Wasm 3.0 extensions rather than run them wrongly. */
+    if (m->nmemories > 1)
+        return weft__error_new(a, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                               "implementation limit: multiple memories are not supported");
+    for (uint32_t i = 0; i < m->nmemories; i++)
+        if (m->memories[i].limits.is64)
+            return weft__error_new(a, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                                   "implementation limit: 64-bit memories are not supported");
+    for (uint32_t i = 0; i < m->ntables; i++)
+        if (m->tables[i].limits.is64)
+            return weft__error_new(a, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                                   "implementation limit: 64-bit tables are not supported");
     m->codes = weft__calloc(a, m->nbodies, sizeof *m->codes);
     if (!m->codes) return weft__error_oom();
     comp_t c;

@@ -6,7 +6,14 @@
 
 #include "core/compile.h"
 #include "core/decode_internal.h"
+#include "core/runtime.h"
 #include "util/error.h"
+
+uint32_t weft__module_features(const weft_module_t *m)
+{
+    uint32_t off = m->engine ? m->engine->config.disabled_features : 0;
+    return WEFT_FEATURES_WASM3 & ~off;
+}
 
 void weft__decode_fail_at(weft_decoder_t *d, size_t pos, const char *why)
 {
@@ -24,11 +31,13 @@ void weft__decode_oom(weft_decoder_t *d)
 }
 
 /* Position of each non-custom section id in the required order (5.5.16): the data count
- * section (12) comes between element (9) and code (10). 0 = not a known section. */
-static unsigned section_rank(uint8_t id)
+ * section (12) comes between element (9) and code (10), and the tag section (13, Wasm 3.0
+ * exception handling) between memory (5) and global (6). 0 = not a known section. */
+static unsigned section_rank(const weft_decoder_t *d, uint8_t id)
 {
-    static const uint8_t rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
-    return id < 13 ? rank[id] : 0;
+    static const uint8_t rank[14] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
+    if (id == 13 && !weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS)) return 0;
+    return id < 14 ? rank[id] : 0;
 }
 
 static bool decode_custom(weft_decoder_t *d, size_t start, uint32_t size)
@@ -69,6 +78,7 @@ static bool decode_section(weft_decoder_t *d, uint8_t id, size_t start, uint32_t
     case 10: return weft__decode_code_section(d);
     case 11: return weft__decode_data_section(d);
     case 12: return weft__decode_datacount_section(d);
+    case 13: return weft__decode_tag_section(d);
     default: return false;
     }
 }
@@ -101,7 +111,7 @@ static void decode_module(weft_decoder_t *d)
     while (!weft__reader_eof(r)) {
         size_t sec_at = weft__reader_offset(r);
         uint8_t id = *r->p;
-        unsigned rank = section_rank(id);
+        unsigned rank = section_rank(d, id);
         if (id != 0 && rank == 0) {
             weft__decode_fail_at(d, sec_at, "malformed section id");
             return;
@@ -158,6 +168,7 @@ weft_error_t *weft__module_decode(weft_module_t *m)
     d.r.base = m->bytes;
     d.r.p = m->bytes;
     d.r.end = m->bytes + m->len;
+    d.feat = weft__module_features(m);
 
     decode_module(&d);
 

@@ -5,8 +5,10 @@
  * "zero byte expected", "END opcode expected", an over-long LEB128 immediate), and finds the
  * exact end of each constant expression.
  *
- * The instruction set is that of Wasm 2.0: MVP, sign extension, saturating conversions,
- * multi-value, bulk memory, reference types and fixed-width SIMD. */
+ * The instruction set is that of Wasm 2.0 (MVP, sign extension, saturating conversions,
+ * multi-value, bulk memory, reference types and fixed-width SIMD) plus, unless the engine
+ * disables them, the Wasm 3.0 features multiple memories, exception handling (and its legacy
+ * try/catch/delegate form), tail calls and memory64. */
 #include <stdio.h>
 
 #include "core/decode_internal.h"
@@ -39,9 +41,33 @@ static bool u32_imm(weft_decoder_t *d)
     return weft__read_u32(&d->r, &v);
 }
 
+/* A memory index where Wasm 2.0 has a reserved zero byte (memory.size, memory.grow and the
+ * bulk memory instructions): a u32 with multiple memories (Wasm 3.0 5.4.6). */
+static bool mem_idx(weft_decoder_t *d)
+{
+    return weft__decode_has(d, WEFT_FEATURE_MULTI_MEMORY) ? u32_imm(d) : zero_byte(d);
+}
+
+/* 5.4.6 memarg: alignment flags, then an offset. With multiple memories, bit 6 of the flags
+ * says a memory index follows them and flags of 128 and up are malformed; with memory64 the
+ * offset is a u64 (the validator bounds it for 32-bit memories). */
 static bool memarg(weft_decoder_t *d)
 {
-    return u32_imm(d) && u32_imm(d); /* alignment exponent, offset */
+    size_t pos = weft__reader_offset(&d->r);
+    uint32_t flags;
+    if (!weft__read_u32(&d->r, &flags)) return false;
+    if (weft__decode_has(d, WEFT_FEATURE_MULTI_MEMORY)) {
+        if (flags >= 0x80) {
+            weft__decode_fail_at(d, pos, "malformed memop flags");
+            return false;
+        }
+        if ((flags & 0x40) && !u32_imm(d)) return false;
+    }
+    if (weft__decode_has(d, WEFT_FEATURE_MEMORY64)) {
+        uint64_t off;
+        return weft__read_u64(&d->r, &off);
+    }
+    return u32_imm(d);
 }
 
 static bool skip_bytes(weft_decoder_t *d, size_t n)
@@ -67,6 +93,15 @@ static bool blocktype(weft_decoder_t *d)
     return weft__read_s33(&d->r, &idx);
 }
 
+/* Kinds of open blocks on the scanner's control stack. */
+enum {
+    CTL_BLOCK = 0,     /* block, loop, try_table, if after its else */
+    CTL_IF = 1,        /* if that may still take an else */
+    CTL_TRY = 2,       /* legacy try, no handler yet: catch, catch_all or delegate may follow */
+    CTL_TRY_CATCH = 3, /* legacy try after a catch: more catches or catch_all may follow */
+    CTL_TRY_ALL = 4,   /* legacy try after catch_all: only end */
+};
+
 static bool push_block(weft_decoder_t *d, size_t depth, uint8_t is_if)
 {
     if (weft__grow(&d->m->alloc, (void **)&d->ctl, &d->ctl_cap, depth + 1, 1) != 0) {
@@ -85,16 +120,16 @@ static bool prefix_fc(weft_decoder_t *d, size_t pos, bool in_body)
     switch (op) {
     case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
         return true; /* i32/i64.trunc_sat_f32/f64_s/u */
-    case 8: /* memory.init dataidx 0x00 */
+    case 8: /* memory.init dataidx memidx */
         if (in_body) d->uses_datacount = true;
-        return u32_imm(d) && zero_byte(d);
+        return u32_imm(d) && mem_idx(d);
     case 9: /* data.drop dataidx */
         if (in_body) d->uses_datacount = true;
         return u32_imm(d);
-    case 10: /* memory.copy 0x00 0x00 */
-        return zero_byte(d) && zero_byte(d);
-    case 11: /* memory.fill 0x00 */
-        return zero_byte(d);
+    case 10: /* memory.copy memidx memidx */
+        return mem_idx(d) && mem_idx(d);
+    case 11: /* memory.fill memidx */
+        return mem_idx(d);
     case 12: /* table.init elemidx tableidx */
     case 14: /* table.copy tableidx tableidx */
         return u32_imm(d) && u32_imm(d);
@@ -135,6 +170,42 @@ static bool prefix_fd(weft_decoder_t *d, size_t pos)
     return true;
 }
 
+/* Wasm 3.0 5.4.1 try_table: block type, then vec(catch) where a catch is 0x00 tag label
+ * (catch), 0x01 tag label (catch_ref), 0x02 label (catch_all) or 0x03 label
+ * (catch_all_ref). */
+static bool try_table(weft_decoder_t *d)
+{
+    uint32_t n;
+    if (!blocktype(d) || !weft__decode_len(d, &n)) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t pos = weft__reader_offset(&d->r);
+        uint8_t kind;
+        if (!weft__read_u8(&d->r, &kind)) return false;
+        if (kind > 3) {
+            weft__decode_fail_at(d, pos, "malformed catch clause");
+            return false;
+        }
+        if (kind < 2 && !u32_imm(d)) return false;
+        if (!u32_imm(d)) return false;
+    }
+    return true;
+}
+
+/* Whether single-byte opcode `op` belongs to a Wasm 3.0 feature the engine disabled. */
+static bool op_disabled(const weft_decoder_t *d, uint8_t op)
+{
+    switch (op) {
+    case 0x08: case 0x0a: case 0x1f: /* throw, throw_ref, try_table */
+        return !weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS);
+    case 0x06: case 0x07: case 0x09: case 0x18: case 0x19: /* try catch rethrow delegate catch_all */
+        return !weft__decode_has(d, WEFT_FEATURE_LEGACY_EXCEPTIONS);
+    case 0x12: case 0x13: /* return_call, return_call_indirect */
+        return !weft__decode_has(d, WEFT_FEATURE_TAIL_CALL);
+    default:
+        return false;
+    }
+}
+
 bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
 {
     weft_reader_t *r = &d->r;
@@ -144,26 +215,54 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
         uint8_t op;
         if (!weft__read_u8(r, &op)) return false;
         bool ok = true;
+        if (op_disabled(d, op)) return illegal(d, pos, -1, op);
         switch (op) {
         case 0x02: case 0x03: case 0x04: /* block, loop, if */
-            ok = blocktype(d) && push_block(d, depth, op == 0x04);
+            ok = blocktype(d) && push_block(d, depth, op == 0x04 ? CTL_IF : CTL_BLOCK);
+            depth++;
+            break;
+        case 0x06: /* try (legacy exception handling) */
+            ok = blocktype(d) && push_block(d, depth, CTL_TRY);
+            depth++;
+            break;
+        case 0x1f: /* try_table */
+            ok = try_table(d) && push_block(d, depth, CTL_BLOCK);
             depth++;
             break;
         case 0x05: /* else: only directly inside an if that has not had one */
-            if (depth == 0 || d->ctl[depth - 1] != 1) {
+            if (depth == 0 || d->ctl[depth - 1] != CTL_IF) {
                 weft__decode_fail_at(d, pos, "END opcode expected");
                 return false;
             }
-            d->ctl[depth - 1] = 0;
+            d->ctl[depth - 1] = CTL_BLOCK;
+            break;
+        case 0x07: case 0x19: /* catch tagidx, catch_all: inside a try before its catch_all */
+            if (depth == 0 || (d->ctl[depth - 1] != CTL_TRY && d->ctl[depth - 1] != CTL_TRY_CATCH)) {
+                weft__decode_fail_at(d, pos, "END opcode expected");
+                return false;
+            }
+            d->ctl[depth - 1] = op == 0x07 ? CTL_TRY_CATCH : CTL_TRY_ALL;
+            if (op == 0x07) ok = u32_imm(d);
+            break;
+        case 0x18: /* delegate labelidx: ends a try that has no handler */
+            if (depth == 0 || d->ctl[depth - 1] != CTL_TRY) {
+                weft__decode_fail_at(d, pos, "END opcode expected");
+                return false;
+            }
+            depth--;
+            ok = u32_imm(d);
             break;
         case 0x0b: /* end */
             if (depth == 0) return true;
             depth--;
             break;
         case 0x00: case 0x01: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
+        case 0x0a: /* throw_ref */
             break; /* unreachable, nop, return, drop, select, ref.is_null */
         case 0x0c: case 0x0d: /* br, br_if */
         case 0x10: /* call */
+        case 0x08: case 0x09: /* throw tagidx, rethrow labelidx */
+        case 0x12: /* return_call funcidx */
         case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: /* local.*, global.* */
         case 0x25: case 0x26: /* table.get, table.set */
             ok = u32_imm(d);
@@ -176,6 +275,7 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
             break;
         }
         case 0x11: /* call_indirect typeidx tableidx */
+        case 0x13: /* return_call_indirect typeidx tableidx */
             ok = u32_imm(d) && u32_imm(d);
             break;
         case 0x1c: { /* select vec(valtype) */
@@ -186,7 +286,7 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
             break;
         }
         case 0x3f: case 0x40: /* memory.size, memory.grow */
-            ok = zero_byte(d);
+            ok = mem_idx(d);
             break;
         case 0x41: {
             int32_t v;

@@ -30,6 +30,7 @@ typedef struct weft_decoder {
     uint8_t *ctl;
     size_t ctl_cap;
 
+    uint32_t feat;       /* WEFT_FEATURE_* bits accepted (weft__module_features) */
     bool uses_datacount; /* a function body uses memory.init or data.drop */
     bool has_name_section;
     uint32_t name_start, name_end; /* payload of the first "name" custom section */
@@ -54,6 +55,11 @@ bool weft__decode_reftype(weft_decoder_t *d, weft_valtype_t *out);
 /* Marks function `index` as referenced outside function bodies (C.refs). */
 void weft__decode_mark_ref(weft_decoder_t *d, uint32_t index);
 
+static inline bool weft__decode_has(const weft_decoder_t *d, uint32_t feature)
+{
+    return (d->feat & feature) != 0;
+}
+
 /* Scans one instruction sequence starting at the reader's position, through the `end` that
  * closes it, checking the binary syntax of every instruction (5.4) without keeping anything.
  * `in_body`: a function body (memory.init and data.drop note the need for a data count
@@ -75,6 +81,7 @@ bool weft__decode_elem_section(weft_decoder_t *d);
 bool weft__decode_datacount_section(weft_decoder_t *d);
 bool weft__decode_code_section(weft_decoder_t *d);
 bool weft__decode_data_section(weft_decoder_t *d);
+bool weft__decode_tag_section(weft_decoder_t *d);
 /* Builds the index spaces that only imports populate (no defining section present). */
 bool weft__decode_finish_spaces(weft_decoder_t *d);
 

@@ -63,10 +63,15 @@ bool weft__decode_valtype(weft_decoder_t *d, weft_valtype_t *out)
     case WEFT_T_FUNCREF: case WEFT_T_EXTERNREF:
         *out = b;
         return true;
+    case WEFT_T_EXNREF: /* Wasm 3.0 exception handling */
+        if (!weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS)) break;
+        *out = b;
+        return true;
     default:
-        weft__decode_fail_at(d, pos, "malformed value type");
-        return false;
+        break;
     }
+    weft__decode_fail_at(d, pos, "malformed value type");
+    return false;
 }
 
 bool weft__decode_reftype(weft_decoder_t *d, weft_valtype_t *out)
@@ -74,7 +79,8 @@ bool weft__decode_reftype(weft_decoder_t *d, weft_valtype_t *out)
     uint8_t b;
     size_t pos;
     if (!type_byte(d, &b, &pos)) return false;
-    if (b != WEFT_T_FUNCREF && b != WEFT_T_EXTERNREF) {
+    if (b != WEFT_T_FUNCREF && b != WEFT_T_EXTERNREF &&
+        !(b == WEFT_T_EXNREF && weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS))) {
         weft__decode_fail_at(d, pos, "malformed reference type");
         return false;
     }
@@ -85,12 +91,17 @@ bool weft__decode_reftype(weft_decoder_t *d, weft_valtype_t *out)
 /* 5.3.7 Limits. Flags bit 0: a maximum follows; bit 2: 64-bit (memory64/table64, Wasm 3.0),
  * kept for the validator to accept or reject. Bit 1 (shared memory, threads proposal) is not
  * part of Wasm 2.0, whose flags are a 1-bit LEB128 number: the spec tests expect "integer too
- * large" for it. Flags past bit 2 use the Wasm 3.0 wording. */
+ * large" for it. Flags past bit 2 use the Wasm 3.0 wording. With memory64 the flags are one
+ * byte among 0x00, 0x01, 0x04 and 0x05 (Wasm 3.0 5.3.8), anything else is malformed. */
 static bool decode_limits(weft_decoder_t *d, weft_limits_t *out)
 {
     size_t pos = weft__reader_offset(&d->r);
     uint8_t flags;
     if (!weft__read_u8(&d->r, &flags)) return false;
+    if (weft__decode_has(d, WEFT_FEATURE_MEMORY64) && (flags & ~5u) != 0) {
+        weft__decode_fail_at(d, pos, "malformed limits flags");
+        return false;
+    }
     if ((flags & 0x7f) > 7) {
         weft__decode_fail_at(d, pos, "malformed limits flags");
         return false;
@@ -107,7 +118,9 @@ static bool decode_limits(weft_decoder_t *d, weft_limits_t *out)
     out->shared = false;
     out->is64 = (flags & 4) != 0;
     out->max = 0;
-    if (out->is64) {
+    /* Wasm 3.0 reads every bound as a u64 and leaves the range to the validator ("memory
+     * size", "table size"); Wasm 2.0 32-bit limits are u32. */
+    if (out->is64 || weft__decode_has(d, WEFT_FEATURE_MEMORY64)) {
         if (!weft__read_u64(&d->r, &out->min)) return false;
         if (out->has_max && !weft__read_u64(&d->r, &out->max)) return false;
     } else {
@@ -139,6 +152,19 @@ static bool decode_globaltype(weft_decoder_t *d, weft_globaltype_t *out)
     }
     out->mut = mut == 1;
     return true;
+}
+
+/* Wasm 3.0 5.5.8 tag type: an attribute byte (0 = exception) and a function type index. */
+static bool decode_tagtype(weft_decoder_t *d, uint32_t *type)
+{
+    size_t pos = weft__reader_offset(&d->r);
+    uint8_t attr;
+    if (!weft__read_u8(&d->r, &attr)) return false;
+    if (attr != 0) {
+        weft__decode_fail_at(d, pos, "malformed tag attribute");
+        return false;
+    }
+    return weft__read_u32(&d->r, type);
 }
 
 static void *alloc_array(weft_decoder_t *d, size_t count, size_t size)
@@ -258,7 +284,13 @@ bool weft__decode_import_section(weft_decoder_t *d)
             if (!decode_globaltype(d, &im->desc.global)) return false;
             m->nglobal_imports++;
             break;
+        case WEFT_EXTERN_TAG:
+            if (!weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS)) goto bad_kind;
+            if (!decode_tagtype(d, &im->desc.tag_type)) return false;
+            m->ntag_imports++;
+            break;
         default:
+        bad_kind:
             weft__decode_fail_at(d, pos, "malformed import kind");
             return false;
         }
@@ -269,6 +301,7 @@ bool weft__decode_import_section(weft_decoder_t *d)
     m->ntables = m->ntable_imports;
     m->nmemories = m->nmemory_imports;
     m->nglobals = m->nglobal_imports;
+    m->ntags = m->ntag_imports;
     return true;
 }
 
@@ -284,6 +317,7 @@ static void fill_imported(const weft_module_t *m, uint8_t kind, void *space)
         case WEFT_EXTERN_TABLE: ((weft_tabletype_t *)space)[k++] = im->desc.table; break;
         case WEFT_EXTERN_MEMORY: ((weft_memtype_t *)space)[k++] = im->desc.memory; break;
         case WEFT_EXTERN_GLOBAL: ((weft_globaltype_t *)space)[k++] = im->desc.global; break;
+        case WEFT_EXTERN_TAG: ((uint32_t *)space)[k++] = im->desc.tag_type; break;
         default: break;
         }
     }
@@ -341,6 +375,24 @@ bool weft__decode_memory_section(weft_decoder_t *d)
     return true;
 }
 
+/* ---- Wasm 3.0 5.5.9 tag section (id 13, between memory and global) --------------------- */
+
+bool weft__decode_tag_section(weft_decoder_t *d)
+{
+    weft_module_t *m = d->m;
+    uint32_t n, total;
+    if (!weft__decode_len(d, &n)) return false;
+    if (!space_total(d, m->ntag_imports, n, &total)) return false;
+    m->tag_types = alloc_array(d, total, sizeof *m->tag_types);
+    if (!m->tag_types) return false;
+    m->ntags = total;
+    fill_imported(m, WEFT_EXTERN_TAG, m->tag_types);
+    for (uint32_t i = m->ntag_imports; i < total; i++) {
+        if (!decode_tagtype(d, &m->tag_types[i])) return false;
+    }
+    return true;
+}
+
 /* ---- 5.5.9 global section ----------------------------------------------------------------- */
 
 bool weft__decode_global_section(weft_decoder_t *d)
@@ -383,7 +435,8 @@ bool weft__decode_export_section(weft_decoder_t *d)
         size_t pos = weft__reader_offset(&d->r);
         uint8_t kind;
         if (!weft__read_u8(&d->r, &kind)) return false;
-        if (kind > WEFT_EXTERN_GLOBAL) {
+        if (kind > WEFT_EXTERN_TAG ||
+            (kind == WEFT_EXTERN_TAG && !weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS))) {
             weft__decode_fail_at(d, pos, "malformed export kind");
             return false;
         }
@@ -602,6 +655,11 @@ bool weft__decode_finish_spaces(weft_decoder_t *d)
         m->globals = alloc_array(d, m->nglobals, sizeof *m->globals);
         if (!m->globals) return false;
         fill_imported(m, WEFT_EXTERN_GLOBAL, m->globals);
+    }
+    if (!m->tag_types && m->ntags) {
+        m->tag_types = alloc_array(d, m->ntags, sizeof *m->tag_types);
+        if (!m->tag_types) return false;
+        fill_imported(m, WEFT_EXTERN_TAG, m->tag_types);
     }
     if (!m->declared_funcs) {
         m->declared_funcs = alloc_array(d, ((size_t)m->nfuncs + 7) / 8, 1);

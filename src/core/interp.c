@@ -525,6 +525,8 @@ L_unreachable: TRAP(WEFT_TRAP_UNREACHABLE);
 L_br: JUMP(0);
 L_br_if: if (U32(0)) JUMP(1); NEXT(2);
 L_br_unless: if (!U32(0)) JUMP(1); NEXT(2);
+L_br_and_nz: if (U32(0) & W(1)) JUMP(2); NEXT(3);
+L_br_and_z: if (!(U32(0) & W(1))) JUMP(2); NEXT(3);
 L_br_table: {
     uint32_t i = U32(0), n = W(1);
     if (i > n) i = n;
@@ -725,6 +727,10 @@ L_ref_func: S(0) = (uint64_t)(uintptr_t)inst->funcs[W(1)]; NEXT(2);
 #define K_EXTRA 1
     LOAD_HANDLERS(_k, EAK)
 #undef K_EXTRA
+L_st8_i: { EA(ea, 0, 2, 1); mbase[ea] = (uint8_t)W(1); NEXT(3); }
+L_st16_i: { EA(ea, 0, 2, 2); uint16_t v = (uint16_t)W(1); memcpy(mbase + ea, &v, 2); NEXT(3); }
+L_st32_i: { EA(ea, 0, 2, 4); uint32_t v = W(1); memcpy(mbase + ea, &v, 4); NEXT(3); }
+L_st64_i: { EA(ea, 0, 2, 8); uint64_t v = K64u(1); memcpy(mbase + ea, &v, 8); NEXT(3); }
 L_i32_shladd: S(0) = (uint32_t)(U32(3) + (U32(1) << (W(2) & 31))); NEXT(4);
 L_memory_size: S(0) = (uint32_t)(msize / WEFT_PAGE_SIZE); NEXT(1);
 L_memory_grow: {

@@ -54,14 +54,15 @@
 #define WEFT_IMM_ARITH(X, P) X(P##add) X(P##sub) X(P##mul) X(P##and) X(P##or) X(P##xor) \
     X(P##shl) X(P##shr_s) X(P##shr_u) X(P##rotl) X(P##rotr)
 /* Loads and stores; the _k forms add a 32-bit immediate to the address operand first (with
- * 32-bit wrap-around, exactly like the i32.add they replace). */
+ * 32-bit wrap-around, exactly like the i32.add they replace); the _i stores take the stored
+ * value as a sign-extended 32-bit immediate. */
 #define WEFT_LOAD_OPS(X, S) X(ld32##S) X(ld64##S) X(ld8s32##S) X(ld8u##S) X(ld16s32##S) \
     X(ld16u##S) X(ld8s64##S) X(ld16s64##S) X(ld32s64##S)
 #define WEFT_STORE_OPS(X, S) X(st8##S) X(st16##S) X(st32##S) X(st64##S)
 
 #define WEFT_OPS(X)                                                                              \
     WEFT_NUMERIC_OPS(X)                                                                          \
-    X(unreachable) X(br) X(br_if) X(br_unless) X(br_table)                                       \
+    X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(br_and_nz) X(br_and_z)                                       \
     WEFT_CMP_OPS(X, bri32_) WEFT_CMP_OPS(X, bri32k_) WEFT_CMP_OPS(X, bri64_)                     \
     WEFT_CMP_OPS(X, bri64k_)                                                                     \
     WEFT_CMP_OPS(X, i32k_) WEFT_IMM_ARITH(X, i32k_)                                              \
@@ -70,6 +71,7 @@
     X(copy) X(copy128) X(const32) X(const64) X(const128) X(select) X(select128)                  \
     X(global_get) X(global_set) X(global_get128) X(global_set128) X(ref_func)                    \
     WEFT_LOAD_OPS(X, ) WEFT_STORE_OPS(X, ) WEFT_LOAD_OPS(X, _k) WEFT_STORE_OPS(X, _k)           \
+    WEFT_STORE_OPS(X, _i)                                                                        \
     X(i32_shladd)                                                                                \
     X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)      \
     X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy)            \

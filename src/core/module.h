@@ -26,11 +26,13 @@ enum {
     WEFT_T_V128 = 0x7B,
     WEFT_T_FUNCREF = 0x70,
     WEFT_T_EXTERNREF = 0x6F,
+    WEFT_T_EXNREF = 0x69, /* Wasm 3.0 exception handling: a caught exception (nullable) */
 };
 
 static inline bool weft__valtype_is_ref(weft_valtype_t t)
 {
-    return (t & 0xFF) == WEFT_T_FUNCREF || (t & 0xFF) == WEFT_T_EXTERNREF;
+    return (t & 0xFF) == WEFT_T_FUNCREF || (t & 0xFF) == WEFT_T_EXTERNREF ||
+           (t & 0xFF) == WEFT_T_EXNREF;
 }
 /* Number of 64-bit interpreter slots a value of type t occupies (v128 takes two). */
 static inline uint32_t weft__valtype_slots(weft_valtype_t t)
@@ -178,8 +180,8 @@ struct weft_module {
     uint32_t nglobals;
     weft_globaltype_t *globals; /* type of every global, imports first */
     weft_expr_t *global_inits;  /* for defined globals: global_inits[i - nglobal_imports] */
-    uint32_t ntags;
-    uint32_t *tag_types;
+    uint32_t ntags;       /* total, imports first (Wasm 3.0 exception handling) */
+    uint32_t *tag_types;  /* type index of every tag; the type has no results */
 
     uint32_t nexports;
     weft_export_t *exports;
@@ -228,6 +230,10 @@ weft_error_t *weft__module_decode(weft_module_t *module);
  * "unknown function", "duplicate export name"), with offset set to the instruction's byte
  * offset. */
 weft_error_t *weft__module_validate(weft_module_t *module);
+
+/* The WEFT_FEATURE_* bits the decoder and validator accept for `module`: every Wasm 3.0
+ * feature implemented, minus the engine's disabled_features (all when engine is NULL). */
+uint32_t weft__module_features(const weft_module_t *module);
 
 /* Frees everything the module owns (not the struct itself). */
 void weft__module_free(weft_module_t *module);

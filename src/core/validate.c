@@ -10,15 +10,26 @@
 
 /* Wasm 2.0 allows one memory; multi-memory (Wasm 3.0) lifts this. */
 #define MAX_MEMORIES 1u
-/* 3.2.8 Memory Types: at most 2^16 pages of 64 KiB in a 32-bit memory. */
+/* 3.2.8 Memory Types: at most 2^16 pages of 64 KiB in a 32-bit memory, 2^48 in a 64-bit
+ * one (Wasm 3.0). */
 #define MAX_MEMORY_PAGES 65536u
+#define MAX_MEMORY64_PAGES (UINT64_C(1) << 48)
 /* 3.2.7 Table Types: limits within 2^32 - 1. */
 #define MAX_TABLE_SIZE 0xFFFFFFFFu
 
 typedef struct vmod {
     const weft_module_t *m;
     weft_error_t *err;
+    uint32_t feat; /* WEFT_FEATURE_* bits accepted */
+    /* Operand types of the constant expression being checked (extended constants can nest). */
+    weft_valtype_t *stack;
+    size_t capstack;
 } vmod_t;
+
+static bool has(const vmod_t *v, uint32_t feature)
+{
+    return (v->feat & feature) != 0;
+}
 
 /* A module-level error: "<reason>: in <what> at offset 0x.. (<detail>)". Returns false. */
 #if defined(__GNUC__)
@@ -51,12 +62,14 @@ static const char *tname(weft_valtype_t t)
     return weft__validate_type_name(t);
 }
 
-static bool known_valtype(weft_valtype_t t)
+static bool known_valtype(const vmod_t *v, weft_valtype_t t)
 {
     switch (t) {
     case WEFT_T_I32: case WEFT_T_I64: case WEFT_T_F32: case WEFT_T_F64: case WEFT_T_V128:
     case WEFT_T_FUNCREF: case WEFT_T_EXTERNREF:
         return true;
+    case WEFT_T_EXNREF:
+        return has(v, WEFT_FEATURE_EXCEPTIONS);
     default:
         return false;
     }
@@ -73,7 +86,7 @@ static bool check_types(vmod_t *v)
             weft_valtype_t t = k < ft->nparams ? ft->params[k] : ft->results[k - ft->nparams];
             char where[32];
             snprintf(where, sizeof where, "type %u", i);
-            if (!known_valtype(t)) return mfail(v, UINT64_MAX, "malformed value type", where, NULL);
+            if (!known_valtype(v, t)) return mfail(v, UINT64_MAX, "malformed value type", where, NULL);
         }
     }
     return true;
@@ -83,6 +96,8 @@ static bool check_types(vmod_t *v)
 static bool check_limits(vmod_t *v, const weft_limits_t *l, uint64_t range, const char *range_msg,
                          uint64_t offset, const char *where)
 {
+    if (l->is64 && !has(v, WEFT_FEATURE_MEMORY64))
+        return mfail(v, offset, "64-bit limits are not supported", where, NULL);
     if (l->min > range) return mfail(v, offset, range_msg, where, NULL);
     if (l->has_max) {
         if (l->max > range) return mfail(v, offset, range_msg, where, NULL);
@@ -91,7 +106,6 @@ static bool check_limits(vmod_t *v, const weft_limits_t *l, uint64_t range, cons
                          "min %llu, max %llu", (unsigned long long)l->min,
                          (unsigned long long)l->max);
     }
-    if (l->is64) return mfail(v, offset, "64-bit limits are not supported", where, NULL);
     if (l->shared) return mfail(v, offset, "shared memories are not supported", where, NULL);
     return true;
 }
@@ -99,8 +113,10 @@ static bool check_limits(vmod_t *v, const weft_limits_t *l, uint64_t range, cons
 static bool check_table_type(vmod_t *v, const weft_tabletype_t *t, uint64_t offset,
                              const char *where)
 {
-    if (!weft__valtype_is_ref(t->elem) || !known_valtype(t->elem))
+    if (!weft__valtype_is_ref(t->elem) || !known_valtype(v, t->elem))
         return mfail(v, offset, "malformed reference type", where, NULL);
+    if (t->limits.is64)
+        return check_limits(v, &t->limits, UINT64_MAX, "table size", offset, where);
     return check_limits(v, &t->limits, MAX_TABLE_SIZE, "table size must be at most 2^32-1",
                         offset, where);
 }
@@ -108,6 +124,9 @@ static bool check_table_type(vmod_t *v, const weft_tabletype_t *t, uint64_t offs
 static bool check_mem_type(vmod_t *v, const weft_memtype_t *t, uint64_t offset,
                            const char *where)
 {
+    if (t->limits.is64)
+        return check_limits(v, &t->limits, MAX_MEMORY64_PAGES,
+                            "memory size must be at most 2^48 pages", offset, where);
     return check_limits(v, &t->limits, MAX_MEMORY_PAGES,
                         "memory size must be at most 65536 pages (4GiB)", offset, where);
 }
@@ -115,8 +134,10 @@ static bool check_mem_type(vmod_t *v, const weft_memtype_t *t, uint64_t offset,
 /* ---- constant expressions (3.3.10) ------------------------------------------------------- */
 
 /* Checks that expression `e` is constant and has the single result type `want`. Only the first
- * `visible_globals` globals may be read: in Wasm 2.0 those are the imported ones, and they must
- * be immutable. Malformed bytes give a decode error. */
+ * `visible_globals` globals may be read, and they must be immutable: in Wasm 2.0 those are the
+ * imported ones; with extended constants (Wasm 3.0 3.3.10) every global defined before the
+ * expression's own, and i32/i64 add, sub and mul are constant too. Malformed bytes give a
+ * decode error. */
 static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
                         uint32_t visible_globals, const char *where)
 {
@@ -128,8 +149,7 @@ static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
     }
     weft_reader_t r = {.base = m->bytes, .p = m->bytes + e->offset,
                        .end = m->bytes + e->offset + e->len};
-    uint32_t depth = 0;
-    weft_valtype_t top = 0;
+    size_t depth = 0;
     for (;;) {
         size_t at = weft__reader_offset(&r);
         uint8_t op = 0;
@@ -138,9 +158,10 @@ static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
         weft_valtype_t t = 0;
         if (!weft__read_u8(&r, &op)) break;
         switch (op) {
-        case 0x0B: /* end */
+        case 0x0B: { /* end */
+            weft_valtype_t top = depth ? v->stack[depth - 1] : 0;
             if (depth != 1 || top != want)
-                return mfail(v, at, "type mismatch", where, "expected a single %s, found %u value(s)%s%s",
+                return mfail(v, at, "type mismatch", where, "expected a single %s, found %zu value(s)%s%s",
                              tname(want), depth, depth ? " ending with " : "", depth ? tname(top) : "");
             if (!weft__reader_eof(&r)) {
                 v->err = weft__error_new(&m->alloc, WEFT_ERROR_DECODE, weft__reader_offset(&r),
@@ -148,13 +169,26 @@ static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
                 return false;
             }
             return true;
+        }
         case 0x41: { int32_t k; weft__read_s32(&r, &k); t = WEFT_T_I32; break; }
         case 0x42: { int64_t k; weft__read_s64(&r, &k); t = WEFT_T_I64; break; }
         case 0x43: { uint32_t k; weft__read_f32(&r, &k); t = WEFT_T_F32; break; }
         case 0x44: { uint64_t k; weft__read_f64(&r, &k); t = WEFT_T_F64; break; }
+        case 0x6A: case 0x6B: case 0x6C: /* i32.add, i32.sub, i32.mul */
+        case 0x7C: case 0x7D: case 0x7E: /* i64.add, i64.sub, i64.mul */
+            if (!has(v, WEFT_FEATURE_EXTENDED_CONST))
+                return mfail(v, at, "constant expression required", where, "%s",
+                             weft__validate_op_name(op));
+            t = op <= 0x6C ? WEFT_T_I32 : WEFT_T_I64;
+            if (depth < 2 || v->stack[depth - 1] != t || v->stack[depth - 2] != t)
+                return mfail(v, at, "type mismatch", where, "%s needs two %s operands",
+                             weft__validate_op_name(op), tname(t));
+            depth -= 2;
+            break;
         case 0xD0: {
             uint8_t b = 0;
-            if (weft__read_u8(&r, &b) && b != WEFT_T_FUNCREF && b != WEFT_T_EXTERNREF) {
+            if (weft__read_u8(&r, &b) && b != WEFT_T_FUNCREF && b != WEFT_T_EXTERNREF &&
+                !(b == WEFT_T_EXNREF && has(v, WEFT_FEATURE_EXCEPTIONS))) {
                 r.p--;
                 weft__reader_fail(&r, "malformed reference type");
             }
@@ -215,12 +249,23 @@ static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
                          weft__validate_op_name(op));
         }
         if (r.err) break;
-        depth++;
-        top = t;
+        if (depth == v->capstack &&
+            weft__grow(&m->alloc, (void **)&v->stack, &v->capstack, depth + 1, sizeof *v->stack)) {
+            v->err = weft__error_oom();
+            return false;
+        }
+        v->stack[depth++] = t;
     }
     v->err = weft__error_new(&m->alloc, WEFT_ERROR_DECODE, r.err_pos, "%s: in %s",
                              r.err ? r.err : "unexpected end", where);
     return false;
+}
+
+/* The globals a constant expression may read: imports only in Wasm 2.0; with extended
+ * constants every global before `limit` (the expression's own global, or all of them). */
+static uint32_t const_globals(const vmod_t *v, uint32_t limit)
+{
+    return has(v, WEFT_FEATURE_EXTENDED_CONST) ? limit : v->m->nglobal_imports;
 }
 
 /* ---- sections ---------------------------------------------------------------------------- */
@@ -248,7 +293,7 @@ static bool check_imports(vmod_t *v)
             if (!check_mem_type(v, &im->desc.memory, im->offset, where)) return false;
             break;
         case WEFT_EXTERN_GLOBAL:
-            if (!known_valtype(im->desc.global.type))
+            if (!known_valtype(v, im->desc.global.type))
                 return mfail(v, im->offset, "malformed value type", where, NULL);
             break;
         default:
@@ -280,6 +325,10 @@ static bool check_funcs_tables_memories(vmod_t *v)
             snprintf(where, sizeof where, "tag %u", i);
             return mfail(v, UINT64_MAX, reason, where, NULL);
         }
+        if (m->types[m->tag_types[i]].nresults != 0) {
+            snprintf(where, sizeof where, "tag %u", i);
+            return mfail(v, UINT64_MAX, "non-empty tag result type", where, NULL);
+        }
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         snprintf(where, sizeof where, "table %u", i);
@@ -289,7 +338,7 @@ static bool check_funcs_tables_memories(vmod_t *v)
         snprintf(where, sizeof where, "memory %u", i);
         if (!check_mem_type(v, &m->memories[i], UINT64_MAX, where)) return false;
     }
-    if (m->nmemories > MAX_MEMORIES) {
+    if (m->nmemories > MAX_MEMORIES && !has(v, WEFT_FEATURE_MULTI_MEMORY)) {
         snprintf(where, sizeof where, "memory %u", MAX_MEMORIES);
         return mfail(v, UINT64_MAX, "multiple memories", where, "%u memories", m->nmemories);
     }
@@ -302,10 +351,10 @@ static bool check_globals(vmod_t *v)
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         char where[40];
         snprintf(where, sizeof where, "global %u", i);
-        if (!known_valtype(m->globals[i].type))
+        if (!known_valtype(v, m->globals[i].type))
             return mfail(v, UINT64_MAX, "malformed value type", where, NULL);
         if (!check_const(v, &m->global_inits[i - m->nglobal_imports], m->globals[i].type,
-                         m->nglobal_imports, where))
+                         const_globals(v, i), where))
             return false;
     }
     return true;
@@ -402,7 +451,7 @@ static bool check_elems(vmod_t *v)
         const weft_elem_t *el = &m->elems[i];
         char where[48];
         snprintf(where, sizeof where, "element segment %u", i);
-        if (!weft__valtype_is_ref(el->type) || !known_valtype(el->type))
+        if (!weft__valtype_is_ref(el->type) || !known_valtype(v, el->type))
             return mfail(v, el->entry_offset, "malformed reference type", where, NULL);
         if (el->mode == WEFT_SEG_ACTIVE) {
             if (el->table >= m->ntables) {
@@ -414,7 +463,9 @@ static bool check_elems(vmod_t *v)
                 return mfail(v, el->entry_offset, "type mismatch", where,
                              "segment of %s for table %u of %s", tname(el->type), el->table,
                              tname(m->tables[el->table].elem));
-            if (!check_const(v, &el->offset, WEFT_T_I32, m->nglobal_imports, where)) return false;
+            weft_valtype_t at = m->tables[el->table].limits.is64 ? WEFT_T_I64 : WEFT_T_I32;
+            if (!check_const(v, &el->offset, at, const_globals(v, m->nglobals), where))
+                return false;
         }
         for (uint32_t k = 0; k < el->count; k++) {
             if (el->func_indices) {
@@ -424,7 +475,7 @@ static bool check_elems(vmod_t *v)
                     return mfail(v, el->entry_offset, reason, where, NULL);
                 }
             } else if (el->exprs) {
-                if (!check_const(v, &el->exprs[k], el->type, m->nglobal_imports, where))
+                if (!check_const(v, &el->exprs[k], el->type, const_globals(v, m->nglobals), where))
                     return false;
             }
         }
@@ -445,7 +496,8 @@ static bool check_datas(vmod_t *v)
             snprintf(reason, sizeof reason, "unknown memory %u", d->memory);
             return mfail(v, d->data_offset, reason, where, NULL);
         }
-        if (!check_const(v, &d->offset, WEFT_T_I32, m->nglobal_imports, where)) return false;
+        weft_valtype_t at = m->memories[d->memory].limits.is64 ? WEFT_T_I64 : WEFT_T_I32;
+        if (!check_const(v, &d->offset, at, const_globals(v, m->nglobals), where)) return false;
     }
     return true;
 }
@@ -464,7 +516,7 @@ static weft_error_t *scan_rest(weft_vcode_t *vc, const weft_module_t *m, uint32_
 weft_error_t *weft__module_validate(weft_module_t *module)
 {
     const weft_module_t *m = module;
-    vmod_t v = {.m = m, .err = NULL};
+    vmod_t v = {.m = m, .err = NULL, .feat = weft__module_features(m)};
     weft_vcode_t *vc = weft__vcode_new(m);
     if (!vc) return weft__error_oom();
 
@@ -493,5 +545,6 @@ weft_error_t *weft__module_validate(weft_module_t *module)
         }
     }
     weft__vcode_free(vc);
+    weft__free(&m->alloc, v.stack, v.capstack * sizeof *v.stack);
     return v.err;
 }

@@ -15,6 +15,13 @@
 
 #include "util/leb.h"
 
+/* A decoded memarg (5.4.6; Wasm 3.0 adds the memory index and 64-bit offsets). */
+typedef struct vmemarg {
+    uint32_t align; /* log2 of the alignment */
+    uint32_t mem;   /* memory index */
+    uint64_t offset;
+} vmemarg_t;
+
 /* The unknown type of the polymorphic stack (appendix: "Unknown"). */
 #define T_ANY 0u
 
@@ -23,7 +30,8 @@
 #define FLAT_LOCALS_MAX 4096u
 
 typedef struct vctrl {
-    uint32_t op;     /* 0 for the function frame, else block/loop/if/else opcode */
+    uint32_t op;     /* 0 for the function frame, else the opcode: block/loop/if/else,
+                        try_table, and the legacy try/catch/catch_all */
     uint32_t nparams, nresults;
     const weft_valtype_t *params;  /* start types */
     const weft_valtype_t *results; /* end types; NULL means `single` */
@@ -58,6 +66,7 @@ struct weft_vcode {
     uint32_t op;
     size_t insn_offset;
 
+    uint32_t feat;       /* WEFT_FEATURE_* bits accepted */
     bool checking;       /* false: decode only */
     weft_error_t *verr;  /* the first validation error of this function */
     weft_error_t *fatal; /* out of memory */
@@ -279,15 +288,28 @@ static bool local_type(weft_vcode_t *vc, uint32_t x, weft_valtype_t *t)
 
 /* ---- immediates -------------------------------------------------------------------------- */
 
-static bool is_valtype_byte(uint8_t b)
+static bool has(const weft_vcode_t *vc, uint32_t feature)
+{
+    return (vc->feat & feature) != 0;
+}
+
+static bool is_valtype_byte(const weft_vcode_t *vc, uint8_t b)
 {
     switch (b) {
     case WEFT_T_I32: case WEFT_T_I64: case WEFT_T_F32: case WEFT_T_F64: case WEFT_T_V128:
     case WEFT_T_FUNCREF: case WEFT_T_EXTERNREF:
         return true;
+    case WEFT_T_EXNREF:
+        return has(vc, WEFT_FEATURE_EXCEPTIONS);
     default:
         return false;
     }
+}
+
+static bool is_reftype_byte(const weft_vcode_t *vc, uint8_t b)
+{
+    return b == WEFT_T_FUNCREF || b == WEFT_T_EXTERNREF ||
+           (b == WEFT_T_EXNREF && has(vc, WEFT_FEATURE_EXCEPTIONS));
 }
 
 static bool is_num_or_vec(weft_valtype_t t)
@@ -298,13 +320,13 @@ static bool is_num_or_vec(weft_valtype_t t)
 
 /* A block type (5.4.1): 0x40, a value type, or a non-negative s33 type index. Returns false on
  * a decode failure (the reader's error is set). */
-static bool read_blocktype(weft_reader_t *r, int64_t *bt)
+static bool read_blocktype(const weft_vcode_t *vc, weft_reader_t *r, int64_t *bt)
 {
     if (!weft__read_s33(r, bt)) return false;
     if (*bt < 0) {
         /* One-byte negative forms: the low 7 bits are the type code. */
         uint8_t code = (uint8_t)((uint64_t)*bt & 0x7F);
-        if (*bt < -64 || (code != 0x40 && !is_valtype_byte(code))) {
+        if (*bt < -64 || (code != 0x40 && !is_valtype_byte(vc, code))) {
             weft__reader_fail(r, "malformed value type");
             return false;
         }
@@ -334,12 +356,28 @@ static bool apply_blocktype(weft_vcode_t *vc, vctrl_t *c, int64_t bt)
 }
 
 /* Reads a memarg (5.4.6). In Wasm 2.0 the alignment is a plain u32 exponent and the offset a
- * u32; multi-memory would take bit 6 of the alignment as "memory index follows". */
-static bool read_memarg(weft_reader_t *r, uint32_t *align, uint64_t *offset)
+ * u32. With multiple memories (Wasm 3.0) bit 6 of the flags says a memory index follows and
+ * flags from 128 up are malformed; with memory64 the offset is a u64. */
+static bool read_memarg(const weft_vcode_t *vc, weft_reader_t *r, vmemarg_t *ma)
 {
-    uint32_t off32 = 0;
-    if (!weft__read_u32(r, align) || !weft__read_u32(r, &off32)) return false;
-    *offset = off32;
+    const uint8_t *at = r->p;
+    uint32_t flags = 0, off32 = 0;
+    ma->mem = 0;
+    ma->offset = 0;
+    if (!weft__read_u32(r, &flags)) return false;
+    ma->align = flags;
+    if (has(vc, WEFT_FEATURE_MULTI_MEMORY)) {
+        if (flags >= 0x80) {
+            r->p = at;
+            weft__reader_fail(r, "malformed memop flags");
+            return false;
+        }
+        ma->align = flags & 0x3F;
+        if ((flags & 0x40) && !weft__read_u32(r, &ma->mem)) return false;
+    }
+    if (has(vc, WEFT_FEATURE_MEMORY64)) return weft__read_u64(r, &ma->offset);
+    if (!weft__read_u32(r, &off32)) return false;
+    ma->offset = off32;
     return true;
 }
 
@@ -352,16 +390,44 @@ static void read_zero(weft_reader_t *r)
     }
 }
 
+/* The memory index of memory.size/grow and the bulk memory instructions: a reserved zero byte
+ * in Wasm 2.0, a u32 with multiple memories. */
+static bool read_memidx(const weft_vcode_t *vc, weft_reader_t *r, uint32_t *mem)
+{
+    *mem = 0;
+    if (has(vc, WEFT_FEATURE_MULTI_MEMORY)) return weft__read_u32(r, mem);
+    read_zero(r);
+    return r->err == NULL;
+}
+
 /* ---- typing helpers ---------------------------------------------------------------------- */
 
-static bool need_memory(weft_vcode_t *vc, uint32_t mem)
+/* Checks memory index `mem`; stores its address type (i64 for a memory64 memory). */
+static bool need_memory(weft_vcode_t *vc, uint32_t mem, weft_valtype_t *at)
 {
     if (mem >= vc->m->nmemories) {
         char reason[40];
         snprintf(reason, sizeof reason, "unknown memory %u", mem);
         return fail(vc, reason, NULL);
     }
+    *at = vc->m->memories[mem].limits.is64 ? WEFT_T_I64 : WEFT_T_I32;
     return true;
+}
+
+/* The memarg's memory and offset (Wasm 3.0 3.3.7: the offset fits the address type). */
+static bool need_memarg(weft_vcode_t *vc, const vmemarg_t *ma, weft_valtype_t *at)
+{
+    if (!need_memory(vc, ma->mem, at)) return false;
+    if (*at == WEFT_T_I32 && ma->offset > UINT32_MAX)
+        return fail(vc, "offset out of range", "offset %llu for a 32-bit memory",
+                    (unsigned long long)ma->offset);
+    return true;
+}
+
+/* The smaller of two address types (i32 if either is): the length operand of copies. */
+static weft_valtype_t min_addr(weft_valtype_t a, weft_valtype_t b)
+{
+    return a == WEFT_T_I64 && b == WEFT_T_I64 ? WEFT_T_I64 : WEFT_T_I32;
 }
 
 static bool check_align(weft_vcode_t *vc, uint32_t align, uint32_t natural_log2)
@@ -372,7 +438,8 @@ static bool check_align(weft_vcode_t *vc, uint32_t align, uint32_t natural_log2)
     return true;
 }
 
-static bool need_table(weft_vcode_t *vc, uint32_t x, weft_valtype_t *elem)
+/* Checks table index `x`; stores its element type and address type (i64 for table64). */
+static bool need_table_at(weft_vcode_t *vc, uint32_t x, weft_valtype_t *elem, weft_valtype_t *at)
 {
     if (x >= vc->m->ntables) {
         char reason[40];
@@ -380,6 +447,18 @@ static bool need_table(weft_vcode_t *vc, uint32_t x, weft_valtype_t *elem)
         return fail(vc, reason, NULL);
     }
     *elem = vc->m->tables[x].elem;
+    *at = vc->m->tables[x].limits.is64 ? WEFT_T_I64 : WEFT_T_I32;
+    return true;
+}
+
+static bool need_tag(weft_vcode_t *vc, uint32_t x, const weft_functype_t **ft)
+{
+    if (x >= vc->m->ntags || vc->m->tag_types[x] >= vc->m->ntypes) {
+        char reason[40];
+        snprintf(reason, sizeof reason, "unknown tag %u", x);
+        return fail(vc, reason, NULL);
+    }
+    *ft = &vc->m->types[vc->m->tag_types[x]];
     return true;
 }
 
@@ -475,8 +554,12 @@ static bool check_br_table(weft_vcode_t *vc, const uint8_t *targets, const uint8
 }
 
 /* Table-driven instructions (numeric, SIMD, plain loads and stores). */
-static bool check_simple(weft_vcode_t *vc, const weft_vop_t *e, uint32_t align, uint8_t lane)
+static bool check_simple(weft_vcode_t *vc, const weft_vop_t *e, const vmemarg_t *ma, uint8_t lane)
 {
+    static const vmemarg_t none = {0, 0, 0};
+    weft_valtype_t at = WEFT_T_I32;
+    if (!ma) ma = &none;
+    uint32_t align = ma->align;
     switch ((weft_vop_kind_t)e->kind) {
     case WEFT_VOP_UNARY:
         return pop_expect(vc, e->a, NULL) && push(vc, e->r);
@@ -486,17 +569,17 @@ static bool check_simple(weft_vcode_t *vc, const weft_vop_t *e, uint32_t align, 
         return pop_expect(vc, e->a, NULL) && pop_expect(vc, e->a, NULL) &&
                pop_expect(vc, e->a, NULL) && push(vc, e->r);
     case WEFT_VOP_LOAD:
-        return need_memory(vc, 0) && check_align(vc, align, e->imm) &&
-               pop_expect(vc, WEFT_T_I32, NULL) && push(vc, e->r);
+        return need_memarg(vc, ma, &at) && check_align(vc, align, e->imm) &&
+               pop_expect(vc, at, NULL) && push(vc, e->r);
     case WEFT_VOP_STORE:
-        return need_memory(vc, 0) && check_align(vc, align, e->imm) &&
-               pop_expect(vc, e->a, NULL) && pop_expect(vc, WEFT_T_I32, NULL);
+        return need_memarg(vc, ma, &at) && check_align(vc, align, e->imm) &&
+               pop_expect(vc, e->a, NULL) && pop_expect(vc, at, NULL);
     case WEFT_VOP_LOAD_LANE:
     case WEFT_VOP_STORE_LANE:
-        if (!need_memory(vc, 0) || !check_align(vc, align, e->imm)) return false;
+        if (!need_memarg(vc, ma, &at) || !check_align(vc, align, e->imm)) return false;
         if (lane >= (16u >> e->imm))
             return fail(vc, "invalid lane index", "lane %u of %u", lane, 16u >> e->imm);
-        if (!pop_expect(vc, WEFT_T_V128, NULL) || !pop_expect(vc, WEFT_T_I32, NULL)) return false;
+        if (!pop_expect(vc, WEFT_T_V128, NULL) || !pop_expect(vc, at, NULL)) return false;
         return e->kind == WEFT_VOP_STORE_LANE || push(vc, WEFT_T_V128);
     case WEFT_VOP_EXTRACT:
         if (lane >= e->imm) return fail(vc, "invalid lane index", "lane %u of %u", lane, e->imm);
@@ -522,20 +605,18 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
 {
     const weft_module_t *m = vc->m;
     uint32_t x = 0, y = 0;
-    weft_valtype_t t1 = 0, t2 = 0;
+    weft_valtype_t t1 = 0, t2 = 0, a1 = WEFT_T_I32, a2 = WEFT_T_I32;
     switch (sub) {
     case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
-        if (CHK) check_simple(vc, weft__validate_op(WEFT_OP_FC + sub), 0, 0);
+        if (CHK) check_simple(vc, weft__validate_op(WEFT_OP_FC + sub), NULL, 0);
         return;
-    case 8: /* memory.init x 0x00 */
-        if (!weft__read_u32(r, &x)) return;
-        read_zero(r);
+    case 8: /* memory.init data x, memory y: [at i32 i32] -> [] */
+        if (!weft__read_u32(r, &x) || !read_memidx(vc, r, &y)) return;
         if (!m->has_datacount && m->ndatas > 0) weft__reader_fail(r, "data count section required");
         if (r->err || !CHK) return;
-        if (need_memory(vc, 0) && need_data(vc, x)) {
-            for (int i = 0; i < 3; i++)
-                if (!pop_expect(vc, WEFT_T_I32, NULL)) return;
-        }
+        if (need_memory(vc, y, &a1) && need_data(vc, x) && pop_expect(vc, WEFT_T_I32, NULL) &&
+            pop_expect(vc, WEFT_T_I32, NULL))
+            pop_expect(vc, a1, NULL);
         return;
     case 9: /* data.drop x */
         if (!weft__read_u32(r, &x)) return;
@@ -543,25 +624,27 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
         if (r->err || !CHK) return;
         need_data(vc, x);
         return;
-    case 10: /* memory.copy 0x00 0x00 */
-    case 11: /* memory.fill 0x00 */
-        read_zero(r);
-        if (sub == 10) read_zero(r);
-        if (r->err || !CHK) return;
-        if (!need_memory(vc, 0)) return;
-        for (int i = 0; i < 3; i++)
-            if (!pop_expect(vc, WEFT_T_I32, NULL)) return;
+    case 10: /* memory.copy dst x, src y: [at_x at_y min(at_x, at_y)] -> [] */
+        if (!read_memidx(vc, r, &x) || !read_memidx(vc, r, &y) || !CHK) return;
+        if (need_memory(vc, x, &a1) && need_memory(vc, y, &a2) &&
+            pop_expect(vc, min_addr(a1, a2), NULL) && pop_expect(vc, a2, NULL))
+            pop_expect(vc, a1, NULL);
+        return;
+    case 11: /* memory.fill x: [at i32 at] -> [] */
+        if (!read_memidx(vc, r, &x) || !CHK) return;
+        if (need_memory(vc, x, &a1) && pop_expect(vc, a1, NULL) && pop_expect(vc, WEFT_T_I32, NULL))
+            pop_expect(vc, a1, NULL);
         return;
     case 12: /* table.init elem x, table y */
         if (!weft__read_u32(r, &x) || !weft__read_u32(r, &y) || !CHK) return;
-        if (!need_table(vc, y, &t1) || !need_elem(vc, x)) return;
+        if (!need_table_at(vc, y, &t1, &a1) || !need_elem(vc, x)) return;
         if (m->elems[x].type != t1) {
             fail(vc, "type mismatch", "element segment %u has type %s, table %u has %s", x,
                  tname(m->elems[x].type), y, tname(t1));
             return;
         }
-        for (int i = 0; i < 3; i++)
-            if (!pop_expect(vc, WEFT_T_I32, NULL)) return;
+        if (pop_expect(vc, WEFT_T_I32, NULL) && pop_expect(vc, WEFT_T_I32, NULL))
+            pop_expect(vc, a1, NULL);
         return;
     case 13: /* elem.drop x */
         if (!weft__read_u32(r, &x) || !CHK) return;
@@ -569,29 +652,29 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
         return;
     case 14: /* table.copy dst x, src y */
         if (!weft__read_u32(r, &x) || !weft__read_u32(r, &y) || !CHK) return;
-        if (!need_table(vc, x, &t1) || !need_table(vc, y, &t2)) return;
+        if (!need_table_at(vc, x, &t1, &a1) || !need_table_at(vc, y, &t2, &a2)) return;
         if (t1 != t2) {
             fail(vc, "type mismatch", "table %u has type %s, table %u has %s", x, tname(t1), y,
                  tname(t2));
             return;
         }
-        for (int i = 0; i < 3; i++)
-            if (!pop_expect(vc, WEFT_T_I32, NULL)) return;
+        if (pop_expect(vc, min_addr(a1, a2), NULL) && pop_expect(vc, a2, NULL))
+            pop_expect(vc, a1, NULL);
         return;
-    case 15: /* table.grow x: [t i32] -> [i32] */
+    case 15: /* table.grow x: [t at] -> [at] */
         if (!weft__read_u32(r, &x) || !CHK) return;
-        if (need_table(vc, x, &t1) && pop_expect(vc, WEFT_T_I32, NULL) &&
+        if (need_table_at(vc, x, &t1, &a1) && pop_expect(vc, a1, NULL) &&
             pop_expect(vc, t1, NULL))
-            push(vc, WEFT_T_I32);
+            push(vc, a1);
         return;
-    case 16: /* table.size x */
+    case 16: /* table.size x: [] -> [at] */
         if (!weft__read_u32(r, &x) || !CHK) return;
-        if (need_table(vc, x, &t1)) push(vc, WEFT_T_I32);
+        if (need_table_at(vc, x, &t1, &a1)) push(vc, a1);
         return;
-    case 17: /* table.fill x: [i32 t i32] -> [] */
+    case 17: /* table.fill x: [at t at] -> [] */
         if (!weft__read_u32(r, &x) || !CHK) return;
-        if (need_table(vc, x, &t1) && pop_expect(vc, WEFT_T_I32, NULL) && pop_expect(vc, t1, NULL))
-            pop_expect(vc, WEFT_T_I32, NULL);
+        if (need_table_at(vc, x, &t1, &a1) && pop_expect(vc, a1, NULL) && pop_expect(vc, t1, NULL))
+            pop_expect(vc, a1, NULL);
         return;
     default:
         weft__reader_fail(r, "illegal opcode");
@@ -603,8 +686,7 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
 static void fd_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
 {
     const weft_vop_t *e = weft__validate_op(WEFT_OP_FD + sub);
-    uint32_t align = 0;
-    uint64_t offset = 0;
+    vmemarg_t ma = {0, 0, 0};
     uint8_t lane = 0;
     const uint8_t *bytes;
     switch ((weft_vop_kind_t)e->kind) {
@@ -629,11 +711,11 @@ static void fd_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
         return;
     case WEFT_VOP_LOAD:
     case WEFT_VOP_STORE:
-        if (!read_memarg(r, &align, &offset)) return;
+        if (!read_memarg(vc, r, &ma)) return;
         break;
     case WEFT_VOP_LOAD_LANE:
     case WEFT_VOP_STORE_LANE:
-        if (!read_memarg(r, &align, &offset) || !weft__read_u8(r, &lane)) return;
+        if (!read_memarg(vc, r, &ma) || !weft__read_u8(r, &lane)) return;
         break;
     case WEFT_VOP_EXTRACT:
     case WEFT_VOP_REPLACE:
@@ -644,15 +726,57 @@ static void fd_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
     case WEFT_VOP_TERNARY:
         break;
     }
-    if (CHK) check_simple(vc, e, align, lane);
+    if (CHK) check_simple(vc, e, &ma, lane);
 }
 
 /* Structural instructions: the control stack is maintained in both modes so that decoding
  * after a validation error still finds the body's end correctly. */
+/* Checks that label `l` (resolved before the try_table's own frame is pushed) takes the
+ * values a catch clause delivers: the tag's parameters, then an exnref for the _ref forms. */
+static bool check_catch(weft_vcode_t *vc, uint8_t kind, uint32_t tag, uint32_t l)
+{
+    const weft_functype_t *ft = NULL;
+    const vctrl_t *c = NULL;
+    if (kind < 2 && !need_tag(vc, tag, &ft)) return false;
+    if (!need_label(vc, l, &c)) return false;
+    uint32_t n = ft ? ft->nparams : 0;
+    bool ref = kind == 1 || kind == 3;
+    const weft_valtype_t *lt = label_types(c);
+    bool same = label_arity(c) == n + (ref ? 1u : 0u);
+    for (uint32_t i = 0; same && i < n; i++) same = lt[i] == ft->params[i];
+    if (same && ref) same = lt[n] == WEFT_T_EXNREF;
+    if (!same)
+        return fail(vc, "type mismatch", "catch clause values do not match label %u", l);
+    return true;
+}
+
+/* try_table's vector of catch clauses (Wasm 3.0 5.4.1); each is checked when typing. */
+static bool read_catches(weft_vcode_t *vc, weft_reader_t *r)
+{
+    uint32_t n = 0;
+    if (!weft__read_u32(r, &n)) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t kind = 0;
+        uint32_t tag = 0, l = 0;
+        if (!weft__read_u8(r, &kind)) return false;
+        if (kind > 3) {
+            r->p--;
+            weft__reader_fail(r, "malformed catch clause");
+            return false;
+        }
+        if (kind < 2 && !weft__read_u32(r, &tag)) return false;
+        if (!weft__read_u32(r, &l)) return false;
+        if (CHK) check_catch(vc, kind, tag, l);
+    }
+    return true;
+}
+
+/* block (0x02), loop (0x03), if (0x04), legacy try (0x06), try_table (0x1F). */
 static void block_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     int64_t bt = 0;
-    if (!read_blocktype(r, &bt)) return;
+    if (!read_blocktype(vc, r, &bt)) return;
+    if (op == 0x1F && !read_catches(vc, r)) return;
     vctrl_t tmp;
     memset(&tmp, 0, sizeof tmp);
     bool ok = CHK && apply_blocktype(vc, &tmp, bt);
@@ -684,6 +808,60 @@ static bool end_insn(weft_vcode_t *vc)
     if (vc->nctrls == 0) return false;
     if (CHK) push_n(vc, ctrl_results(c), c->nresults);
     return true;
+}
+
+/* Legacy exception handling (Wasm 3.0 appendix): catch x (0x07) and catch_all (0x19) start
+ * a handler of the innermost try, like else does for an if; delegate l (0x18) ends a try
+ * without handlers. */
+static void handler_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
+{
+    vctrl_t *c = &vc->ctrls[vc->nctrls - 1];
+    uint32_t x = 0;
+    bool in_try = c->op == 0x06 || c->op == 0x07;
+    if (op == 0x18 ? c->op != 0x06 : !in_try) {
+        r->p--;
+        weft__reader_fail(r, "END opcode expected");
+        return;
+    }
+    if (op != 0x19 && !weft__read_u32(r, &x)) return;
+    if (CHK) check_frame_end(vc);
+    if (op == 0x18) {
+        /* delegate: the label is counted from the frame around the try. */
+        vc->nctrls--;
+        const vctrl_t *target = NULL;
+        if (!CHK || !need_label(vc, x, &target)) return;
+        push_n(vc, ctrl_results(c), c->nresults);
+        return;
+    }
+    c->op = op;
+    if (!CHK) return;
+    vc->nvals = c->height;
+    c->unreachable = false;
+    const weft_functype_t *ft = NULL;
+    if (op == 0x07 && need_tag(vc, x, &ft)) push_n(vc, ft->params, ft->nparams);
+}
+
+/* throw x (0x08), rethrow l (0x09, legacy), throw_ref (0x0A): all end the block's reachable
+ * code. */
+static void throw_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
+{
+    uint32_t x = 0;
+    if (op != 0x0A && !weft__read_u32(r, &x)) return;
+    if (!CHK) return;
+    if (op == 0x08) {
+        const weft_functype_t *ft = NULL;
+        if (need_tag(vc, x, &ft) && pop_n(vc, ft->params, ft->nparams)) set_unreachable(vc);
+    } else if (op == 0x0A) {
+        if (pop_expect(vc, WEFT_T_EXNREF, NULL)) set_unreachable(vc);
+    } else {
+        const vctrl_t *c = NULL;
+        if (!need_label(vc, x, &c)) return;
+        if (c->op != 0x07 && c->op != 0x19) {
+            fail(vc, "invalid rethrow label", "label %u is not a catch block", x);
+            return;
+        }
+        set_unreachable(vc);
+    }
 }
 
 static void else_insn(weft_vcode_t *vc, weft_reader_t *r)
@@ -746,7 +924,7 @@ static void select_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         for (uint32_t i = 0; i < n; i++) {
             uint8_t b;
             if (!weft__read_u8(r, &b)) return;
-            if (!is_valtype_byte(b)) {
+            if (!is_valtype_byte(vc, b)) {
                 r->p--;
                 weft__reader_fail(r, "malformed value type");
                 return;
@@ -781,24 +959,42 @@ static void select_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     push(vc, t1 == T_ANY ? t2 : t1);
 }
 
+/* Tail calls (Wasm 3.0 3.3.8 return_call): the callee's results must be the caller's. */
+static bool tail_call_type(weft_vcode_t *vc, const weft_functype_t *ft)
+{
+    const weft_functype_t *self = vc->ftype;
+    bool same = ft->nresults == self->nresults;
+    for (uint32_t i = 0; same && i < ft->nresults; i++) same = ft->results[i] == self->results[i];
+    if (!same) return fail(vc, "type mismatch", "callee results differ from the caller's");
+    if (!pop_n(vc, ft->params, ft->nparams)) return false;
+    set_unreachable(vc);
+    return true;
+}
+
+/* call (0x10), call_indirect (0x11), return_call (0x12), return_call_indirect (0x13). */
 static void call_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     const weft_module_t *m = vc->m;
     uint32_t x = 0, y = 0;
-    weft_valtype_t t = 0;
-    if (op == 0x10) {
+    weft_valtype_t t = 0, at = WEFT_T_I32;
+    bool tail = op == 0x12 || op == 0x13;
+    if (op == 0x10 || op == 0x12) {
         if (!weft__read_u32(r, &x) || !CHK || !need_func(vc, x)) return;
-        call_type(vc, &m->types[m->func_types[x]]);
+        const weft_functype_t *ft = &m->types[m->func_types[x]];
+        if (tail) tail_call_type(vc, ft);
+        else call_type(vc, ft);
         return;
     }
-    /* call_indirect type y, table x */
+    /* call_indirect type y, table x: [t* at] -> [u*] */
     if (!weft__read_u32(r, &y) || !weft__read_u32(r, &x) || !CHK) return;
-    if (!need_table(vc, x, &t) || !need_type(vc, y)) return;
+    if (!need_table_at(vc, x, &t, &at) || !need_type(vc, y)) return;
     if (t != WEFT_T_FUNCREF) {
         fail(vc, "type mismatch", "call_indirect through table %u of %s", x, tname(t));
         return;
     }
-    if (pop_expect(vc, WEFT_T_I32, NULL)) call_type(vc, &m->types[y]);
+    if (!pop_expect(vc, at, NULL)) return;
+    if (tail) tail_call_type(vc, &m->types[y]);
+    else call_type(vc, &m->types[y]);
 }
 
 static void branch_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
@@ -829,12 +1025,12 @@ static void br_table_insn(weft_vcode_t *vc, weft_reader_t *r)
 static void table_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t x = 0;
-    weft_valtype_t t = 0;
-    if (!weft__read_u32(r, &x) || !CHK || !need_table(vc, x, &t)) return;
+    weft_valtype_t t = 0, at = WEFT_T_I32;
+    if (!weft__read_u32(r, &x) || !CHK || !need_table_at(vc, x, &t, &at)) return;
     if (op == 0x25) {
-        if (pop_expect(vc, WEFT_T_I32, NULL)) push(vc, t);
+        if (pop_expect(vc, at, NULL)) push(vc, t);
     } else if (pop_expect(vc, t, NULL)) {
-        pop_expect(vc, WEFT_T_I32, NULL);
+        pop_expect(vc, at, NULL);
     }
 }
 
@@ -847,7 +1043,7 @@ static void ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     switch (op) {
     case 0xD0: /* ref.null t */
         if (!weft__read_u8(r, &b)) return;
-        if (b != WEFT_T_FUNCREF && b != WEFT_T_EXTERNREF) {
+        if (!is_reftype_byte(vc, b)) {
             r->p--;
             weft__reader_fail(r, "malformed reference type");
             return;
@@ -876,16 +1072,16 @@ static void ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 static void memory_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     const weft_vop_t *e = weft__validate_op(op);
-    uint32_t align = 0;
-    uint64_t offset = 0;
-    if (op == 0x3F || op == 0x40) { /* memory.size / memory.grow: a reserved zero byte */
-        read_zero(r);
-        if (r->err || !CHK || !need_memory(vc, 0)) return;
-        if (op == 0x3F || pop_expect(vc, WEFT_T_I32, NULL)) push(vc, WEFT_T_I32);
+    vmemarg_t ma;
+    if (op == 0x3F || op == 0x40) { /* memory.size x: [] -> [at]; memory.grow x: [at] -> [at] */
+        uint32_t x = 0;
+        weft_valtype_t at = WEFT_T_I32;
+        if (!read_memidx(vc, r, &x) || !CHK || !need_memory(vc, x, &at)) return;
+        if (op == 0x3F || pop_expect(vc, at, NULL)) push(vc, at);
         return;
     }
-    if (!read_memarg(r, &align, &offset) || !CHK) return;
-    check_simple(vc, e, align, 0);
+    if (!read_memarg(vc, r, &ma) || !CHK) return;
+    check_simple(vc, e, &ma, 0);
 }
 
 static void const_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
@@ -919,6 +1115,30 @@ static bool insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         return true;
     case 0x02: case 0x03: case 0x04:
         block_insn(vc, r, op);
+        return true;
+    case 0x06: /* try (legacy) */
+        if (!has(vc, WEFT_FEATURE_LEGACY_EXCEPTIONS)) break;
+        block_insn(vc, r, op);
+        return true;
+    case 0x1F: /* try_table */
+        if (!has(vc, WEFT_FEATURE_EXCEPTIONS)) break;
+        block_insn(vc, r, op);
+        return true;
+    case 0x07: case 0x18: case 0x19: /* catch, delegate, catch_all (legacy) */
+        if (!has(vc, WEFT_FEATURE_LEGACY_EXCEPTIONS)) break;
+        handler_insn(vc, r, op);
+        return true;
+    case 0x08: case 0x0A: /* throw, throw_ref */
+        if (!has(vc, WEFT_FEATURE_EXCEPTIONS)) break;
+        throw_insn(vc, r, op);
+        return true;
+    case 0x09: /* rethrow (legacy) */
+        if (!has(vc, WEFT_FEATURE_LEGACY_EXCEPTIONS)) break;
+        throw_insn(vc, r, op);
+        return true;
+    case 0x12: case 0x13: /* return_call, return_call_indirect */
+        if (!has(vc, WEFT_FEATURE_TAIL_CALL)) break;
+        call_insn(vc, r, op);
         return true;
     case 0x05:
         else_insn(vc, r);
@@ -981,7 +1201,7 @@ static bool insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     }
     const weft_vop_t *e = weft__validate_op(op);
     if (e->kind == WEFT_VOP_UNARY || e->kind == WEFT_VOP_BINARY) {
-        if (CHK) check_simple(vc, e, 0, 0);
+        if (CHK) check_simple(vc, e, NULL, 0);
         return true;
     }
     r->p--;
@@ -997,6 +1217,7 @@ weft_vcode_t *weft__vcode_new(const weft_module_t *m)
     if (!vc) return NULL;
     vc->m = m;
     vc->alloc = m->alloc;
+    vc->feat = weft__module_features(m);
     return vc;
 }
 

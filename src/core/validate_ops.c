@@ -23,6 +23,11 @@ static const weft_vop_t ops_single[] = {
     [0x03] = {"loop", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x04] = {"if", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x05] = {"else", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x06] = {"try", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x07] = {"catch", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x08] = {"throw", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x09] = {"rethrow", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x0a] = {"throw_ref", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x0b] = {"end", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x0c] = {"br", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x0d] = {"br_if", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
@@ -30,9 +35,14 @@ static const weft_vop_t ops_single[] = {
     [0x0f] = {"return", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x10] = {"call", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x11] = {"call_indirect", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x12] = {"return_call", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x13] = {"return_call_indirect", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x18] = {"delegate", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x19] = {"catch_all", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x1a] = {"drop", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x1b] = {"select", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x1c] = {"select", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
+    [0x1f] = {"try_table", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x20] = {"local.get", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x21] = {"local.set", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x22] = {"local.tee", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
@@ -492,6 +502,7 @@ const char *weft__validate_type_name(weft_valtype_t t)
     case WEFT_T_V128: return "v128";
     case WEFT_T_FUNCREF: return "funcref";
     case WEFT_T_EXTERNREF: return "externref";
+    case WEFT_T_EXNREF: return "exnref";
     case 0: return "any";
     default: return "unknown type";
     }

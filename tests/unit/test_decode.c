@@ -8,9 +8,15 @@
 #include <string.h>
 
 #include "core/module.h"
+#include "core/runtime.h"
 #include "util/error.h"
 
 static int failures;
+
+/* The engine modules are decoded for: NULL (every Wasm 3.0 feature) or wasm2_engine, whose
+ * configuration disables them all (Wasm 2.0 rules). */
+static struct weft_engine wasm2_engine;
+static weft_engine_t *cur_engine;
 
 #define CHECK(cond)                                                                            \
     do {                                                                                       \
@@ -97,6 +103,7 @@ static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_siz
 static void module_init(weft_module_t *m, counting_t *c, const buf_t *b)
 {
     memset(m, 0, sizeof *m);
+    m->engine = cur_engine;
     m->alloc.fn = counting_alloc;
     m->alloc.ud = c;
     m->refcount = 1;
@@ -401,8 +408,13 @@ static void test_malformed(void)
     expect_malformed("short version", &b, "unexpected end", 6);
 
     header(&b);
-    bytes(&b, 2, 0x0d, 0x00);
+    bytes(&b, 2, 0x0e, 0x00);
     expect_malformed("section id", &b, "malformed section id", 8);
+    cur_engine = &wasm2_engine; /* the tag section (13) is Wasm 3.0 */
+    header(&b);
+    bytes(&b, 2, 0x0d, 0x00);
+    expect_malformed("section id 2.0", &b, "malformed section id", 8);
+    cur_engine = NULL;
 
     header(&b);
     bytes(&b, 3, 0x01, 0x05, 0x00); /* type section of 5 bytes, 1 given */
@@ -441,13 +453,22 @@ static void test_malformed(void)
     expect_malformed("utf8", &b, "malformed UTF-8 encoding", 11);
 
     header(&b);
-    bytes(&b, 7, 0x02, 0x05, 0x01, 0x00, 0x00, 0x04, 0x00);
+    bytes(&b, 7, 0x02, 0x05, 0x01, 0x00, 0x00, 0x05, 0x00);
     expect_malformed("import kind", &b, "malformed import kind", 13);
+    cur_engine = &wasm2_engine;
+    header(&b);
+    bytes(&b, 7, 0x02, 0x05, 0x01, 0x00, 0x00, 0x04, 0x00);
+    expect_malformed("import kind 2.0", &b, "malformed import kind", 13);
+    cur_engine = NULL;
+    header(&b);
+    bytes(&b, 8, 0x02, 0x06, 0x01, 0x00, 0x00, 0x04, 0x01, 0x00);
+    expect_malformed("tag attribute", &b, "malformed tag attribute", 14);
 
     header(&b);
     bytes(&b, 9, 0x06, 0x06, 0x01, 0x7f, 0x02, 0x41, 0x00, 0x0b, 0x00);
     expect_malformed("mutability", &b, "malformed mutability", 12);
 
+    cur_engine = &wasm2_engine;
     header(&b);
     bytes(&b, 4, 0x05, 0x02, 0x01, 0x02);
     expect_malformed("shared limits", &b, "integer too large", 11);
@@ -455,6 +476,13 @@ static void test_malformed(void)
     header(&b);
     bytes(&b, 6, 0x05, 0x04, 0x01, 0x81, 0x00, 0x00);
     expect_malformed("limits leb", &b, "integer representation too long", 12);
+    cur_engine = NULL;
+    header(&b);
+    bytes(&b, 6, 0x05, 0x04, 0x01, 0x81, 0x00, 0x00);
+    expect_malformed("limits leb 3.0", &b, "malformed limits flags", 11);
+    header(&b);
+    bytes(&b, 4, 0x05, 0x02, 0x01, 0x02);
+    expect_malformed("shared limits 3.0", &b, "malformed limits flags", 11);
 
     header(&b);
     bytes(&b, 10, 0x06, 0x08, 0x01, 0x7f, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80);
@@ -482,8 +510,13 @@ static void test_malformed(void)
     expect_malformed("data kind", &b, "malformed data segment kind", 11);
 
     header(&b);
-    bytes(&b, 6, 0x07, 0x04, 0x01, 0x00, 0x04, 0x00);
+    bytes(&b, 6, 0x07, 0x04, 0x01, 0x00, 0x05, 0x00);
     expect_malformed("export kind", &b, "malformed export kind", 12);
+    cur_engine = &wasm2_engine;
+    header(&b);
+    bytes(&b, 6, 0x07, 0x04, 0x01, 0x00, 0x04, 0x00);
+    expect_malformed("export kind 2.0", &b, "malformed export kind", 12);
+    cur_engine = NULL;
 
     /* Code: a type, one function, then a body. */
     const uint8_t pre[] = {0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00};
@@ -492,10 +525,43 @@ static void test_malformed(void)
     bytes(&b, 7, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x05, 0x0b);
     expect_malformed("else at top", &b, "END opcode expected", 23);
 
+    cur_engine = &wasm2_engine;
     header(&b);
     put(&b, pre, sizeof pre);
     bytes(&b, 9, 0x0a, 0x07, 0x01, 0x05, 0x00, 0x3f, 0x80, 0x00, 0x0b);
     expect_malformed("zero byte", &b, "zero byte expected", 24);
+    cur_engine = NULL;
+    /* Wasm 3.0: a memory index (any LEB128 form) decodes; the validator checks it. */
+    header(&b);
+    put(&b, pre, sizeof pre);
+    bytes(&b, 10, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x3f, 0x80, 0x00, 0x1a, 0x0b);
+    expect_ok("memory index", &b);
+    header(&b);
+    put(&b, pre, sizeof pre);
+    bytes(&b, 12, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0x28, 0x80, 0x01, 0x00, 0x1a);
+    byte(&b, 0x0b);
+    expect_malformed("memop flags", &b, "malformed memop flags", 26);
+    header(&b);
+    put(&b, pre, sizeof pre);
+    /* try_table (empty) with a catch clause of kind 4 */
+    bytes(&b, 12, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x1f, 0x40, 0x01, 0x04, 0x00, 0x0b, 0x0b);
+    expect_malformed("catch clause", &b, "malformed catch clause", 26);
+    header(&b);
+    put(&b, pre, sizeof pre);
+    /* try ... catch_all ... catch: a catch after catch_all */
+    bytes(&b, 12, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x06, 0x40, 0x19, 0x07, 0x00, 0x0b, 0x0b);
+    expect_malformed("catch after catch_all", &b, "END opcode expected", 26);
+    header(&b);
+    put(&b, pre, sizeof pre);
+    /* try ... catch 0 ... delegate: delegate only ends a try without handlers */
+    bytes(&b, 13, 0x0a, 0x0b, 0x01, 0x09, 0x00, 0x06, 0x40, 0x07, 0x00, 0x18, 0x00, 0x0b, 0x0b);
+    expect_malformed("delegate after catch", &b, "END opcode expected", 27);
+    cur_engine = &wasm2_engine;
+    header(&b);
+    put(&b, pre, sizeof pre);
+    bytes(&b, 8, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x0a, 0x0b, 0x0b);
+    expect_malformed("throw_ref 2.0", &b, "illegal opcode 0a", 23);
+    cur_engine = NULL;
 
     header(&b);
     put(&b, pre, sizeof pre);
@@ -584,9 +650,85 @@ static void test_bad_names(void)
     CHECK(c.live == 0);
 }
 
+/* Wasm 3.0 constructs that decode: tags (imported, defined, exported), exnref, exception
+ * and tail call instructions, memory indices, 64-bit limits. */
+static void test_wasm3(void)
+{
+    buf_t b, s;
+    header(&b);
+    s.n = 0; /* types: [i32] -> [], [] -> [exnref] */
+    bytes(&s, 8, 0x02, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x01);
+    byte(&s, 0x69);
+    section(&b, 1, &s);
+    s.n = 0; /* import "m" "t" tag 0, "m" "mem" memory64 min 1 */
+    bytes(&s, 1, 0x02);
+    str(&s, "m");
+    str(&s, "t");
+    bytes(&s, 3, 0x04, 0x00, 0x00);
+    str(&s, "m");
+    str(&s, "mem");
+    bytes(&s, 3, 0x02, 0x04, 0x01);
+    section(&b, 2, &s);
+    s.n = 0;
+    bytes(&s, 2, 0x01, 0x01);
+    section(&b, 3, &s);
+    s.n = 0; /* a second memory */
+    bytes(&s, 3, 0x01, 0x00, 0x01);
+    section(&b, 5, &s);
+    s.n = 0; /* one defined tag */
+    bytes(&s, 3, 0x01, 0x00, 0x00);
+    section(&b, 13, &s);
+    s.n = 0;
+    bytes(&s, 1, 0x01);
+    str(&s, "tag");
+    bytes(&s, 2, 0x04, 0x01);
+    section(&b, 7, &s);
+    s.n = 0; /* body: block (result exnref) try_table (catch_all_ref 0) i32.const 0 throw 1 end
+                unreachable end; memory.size 1; drop; i32.load 0x40 1 0 (memory 1) ... */
+    buf_t body;
+    body.n = 0;
+    bytes(&body, 1, 0x00);
+    bytes(&body, 2, 0x02, 0x69);
+    bytes(&body, 6, 0x1f, 0x40, 0x01, 0x03, 0x00, 0x41);
+    bytes(&body, 4, 0x00, 0x08, 0x01, 0x0b);
+    bytes(&body, 2, 0x00, 0x0b);
+    bytes(&body, 3, 0x3f, 0x01, 0x1a);
+    bytes(&body, 7, 0x41, 0x00, 0x28, 0x42, 0x01, 0x00, 0x1a);
+    bytes(&body, 2, 0x12, 0x00);
+    bytes(&body, 1, 0x0b);
+    bytes(&s, 2, 0x01, (uint8_t)body.n);
+    put(&s, body.b, body.n);
+    section(&b, 10, &s);
+
+    counting_t c = {0, 0, 0};
+    weft_module_t m;
+    module_init(&m, &c, &b);
+    weft_error_t *e = weft__module_decode(&m);
+    CHECK(e == NULL);
+    if (e) {
+        fprintf(stderr, "wasm3: %s\n", weft_error_message(e));
+        weft_error_delete(e);
+    } else {
+        CHECK(m.ntag_imports == 1 && m.ntags == 2);
+        CHECK(m.tag_types && m.tag_types[0] == 0 && m.tag_types[1] == 0);
+        CHECK(m.nmemories == 2 && m.memories[0].limits.is64 && !m.memories[1].limits.is64);
+        CHECK(m.nexports == 1 && m.exports[0].kind == WEFT_EXTERN_TAG);
+        CHECK(m.types[1].nresults == 1 && m.types[1].results[0] == WEFT_T_EXNREF);
+    }
+    weft__module_free(&m);
+    CHECK(c.live == 0);
+
+    /* The same module is malformed for a Wasm 2.0 engine. */
+    cur_engine = &wasm2_engine;
+    expect_malformed("wasm3 under 2.0", &b, "malformed value type", 18);
+    cur_engine = NULL;
+}
+
 int main(void)
 {
+    wasm2_engine.config.disabled_features = WEFT_FEATURES_WASM3;
     test_full();
+    test_wasm3();
     test_alloc_failures();
     test_malformed();
     test_bad_names();

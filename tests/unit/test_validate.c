@@ -8,9 +8,15 @@
 #include <string.h>
 
 #include "core/module.h"
+#include "core/runtime.h"
 #include "util/error.h"
 
 static int passed, failed;
+
+/* The engine modules are checked for: NULL (every Wasm 3.0 feature) or wasm2_engine, whose
+ * configuration disables them all (Wasm 2.0 rules). */
+static struct weft_engine wasm2_engine;
+static weft_engine_t *cur_engine;
 
 #define CHECK(cond)                                                                            \
     do {                                                                                       \
@@ -146,6 +152,7 @@ static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_siz
 static void module_init(weft_module_t *m, counting_t *c, const buf_t *b)
 {
     memset(m, 0, sizeof *m);
+    m->engine = cur_engine;
     m->alloc.fn = counting_alloc;
     m->alloc.ud = c;
     m->refcount = 1;
@@ -414,8 +421,12 @@ static void test_malformed_bodies(void)
     expect_error("illegal opcode", &b, WEFT_ERROR_DECODE, UINT64_MAX, "illegal opcode",
                  (char *)NULL);
     build(&b, F(FT_V), F("\x00\x3f\x01\x1a\x0b"), WITH_MEMORY);
+    cur_engine = &wasm2_engine;
     expect_error("memory.size reserved", &b, WEFT_ERROR_DECODE, UINT64_MAX,
                  "zero byte expected", (char *)NULL);
+    cur_engine = NULL;
+    expect_error("memory.size index", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown memory 1",
+                 (char *)NULL);
     build(&b, F(FT_V), F("\x00\xfd\x9a\x01\x0b"), 0);
     expect_error("SIMD hole", &b, WEFT_ERROR_DECODE, UINT64_MAX, "illegal opcode",
                  (char *)NULL);
@@ -456,8 +467,11 @@ static void test_module_rules(void)
     expect_error("memory min > max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
                  "size minimum must not be greater than maximum", (char *)NULL);
     raw(&b, F("\x05\x05\x02\x00\x01\x00\x01"));
-    expect_error("two memories", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "multiple memories",
+    expect_valid("two memories", &b);
+    cur_engine = &wasm2_engine;
+    expect_error("two memories 2.0", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "multiple memories",
                  (char *)NULL);
+    cur_engine = NULL;
     raw(&b, F("\x04\x05\x01\x70\x01\x02\x01"));
     expect_error("table min > max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
                  "size minimum must not be greater than maximum", (char *)NULL);
@@ -479,11 +493,30 @@ static void test_const_exprs(void)
     expect_error("global empty", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
                  (char *)NULL);
     raw(&b, F("\x06\x0b\x02\x7f\x00\x41\x00\x0b\x7f\x00\x23\x00\x0b"));
+    expect_valid("global.get of an earlier global", &b);
+    cur_engine = &wasm2_engine;
     expect_error("global.get of a defined global", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
                  "unknown global 0", (char *)NULL);
+    cur_engine = NULL;
+    raw(&b, F("\x06\x0b\x02\x7f\x00\x23\x01\x0b\x7f\x00\x41\x00\x0b"));
+    expect_error("global.get of a later global", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "unknown global 1", (char *)NULL);
     raw(&b, F("\x06\x09\x01\x7f\x00\x41\x00\x41\x00\x6a\x0b"));
-    expect_error("global add", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+    expect_valid("global add", &b);
+    raw(&b, F("\x06\x09\x01\x7f\x00\x41\x00\x42\x00\x6a\x0b"));
+    expect_error("global add i64", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 (char *)NULL);
+    raw(&b, F("\x06\x07\x01\x7f\x00\x41\x00\x6a\x0b"));
+    expect_error("global add one operand", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 (char *)NULL);
+    raw(&b, F("\x06\x09\x01\x7f\x00\x41\x00\x41\x00\x6d\x0b"));
+    expect_error("global div", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
                  "constant expression required", (char *)NULL);
+    cur_engine = &wasm2_engine;
+    raw(&b, F("\x06\x09\x01\x7f\x00\x41\x00\x41\x00\x6a\x0b"));
+    expect_error("global add 2.0", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "constant expression required", (char *)NULL);
+    cur_engine = NULL;
     /* Imported mutable global read in an initializer. */
     raw(&b, F("\x02\x08\x01\x01\x6d\x01\x67\x03\x7f\x01\x06\x06\x01\x7f\x00\x23\x00\x0b"));
     expect_error("mutable import", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
@@ -543,8 +576,99 @@ static void test_alloc_failures(void)
     CHECK(succeeded);
 }
 
+/* A module with types 0 = [] -> [], 1 = [i32] -> [], 2 = [] -> [i32], tag 0 of type 1,
+ * a 64-bit memory 0, a 32-bit memory 1, a table of funcref, and function 0 of type `ft`
+ * (a type index) with `body`. */
+static void build3(buf_t *b, uint8_t ft, const char *body, size_t bodyn)
+{
+    raw(b, F("\x01\x0c\x03\x60\x00\x00\x60\x01\x7f\x00\x60\x00\x01\x7f"));
+    put(b, "\x03\x02\x01", 3);
+    byte(b, ft);
+    put(b, F("\x04\x04\x01\x70\x00\x01"));
+    put(b, F("\x05\x05\x02\x04\x01\x00\x01"));
+    put(b, F("\x0d\x03\x01\x00\x01"));
+    buf_t s;
+    s.n = 0;
+    byte(&s, 1);
+    uleb(&s, bodyn);
+    put(&s, body, bodyn);
+    section(b, 10, &s);
+}
+
+#define VALID3(what, ft, body)                                                                 \
+    do {                                                                                       \
+        buf_t b_;                                                                              \
+        build3(&b_, ft, F(body));                                                              \
+        expect_valid(what, &b_);                                                               \
+    } while (0)
+#define INVALID3(what, ft, body, ...)                                                          \
+    do {                                                                                       \
+        buf_t b_;                                                                              \
+        build3(&b_, ft, F(body));                                                              \
+        expect_error(what, &b_, WEFT_ERROR_VALIDATE, UINT64_MAX, __VA_ARGS__, (char *)NULL);   \
+    } while (0)
+
+static void test_wasm3(void)
+{
+    /* Exceptions: throw 0 takes an i32; try_table catch 0 -> label of [i32]. */
+    VALID3("throw", 0, "\x00\x41\x01\x08\x00\x0b");
+    INVALID3("throw no operand", 0, "\x00\x08\x00\x0b", "type mismatch");
+    INVALID3("throw unknown tag", 0, "\x00\x08\x01\x0b", "unknown tag 1");
+    /* block (result i32) try_table (catch 0 0) end unreachable end drop */
+    VALID3("try_table catch", 0, "\x00\x02\x7f\x1f\x40\x01\x00\x00\x00\x0b\x00\x0b\x1a\x0b");
+    /* the same with catch_ref: the label must also take an exnref */
+    INVALID3("try_table catch_ref", 0,
+             "\x00\x02\x7f\x1f\x40\x01\x01\x00\x00\x0b\x00\x0b\x1a\x0b", "type mismatch");
+    /* block (result exnref) try_table (catch_all_ref 0) end unreachable end throw_ref */
+    VALID3("catch_all_ref + throw_ref", 0,
+           "\x00\x02\x69\x1f\x40\x01\x03\x00\x0b\x00\x0b\x0a\x0b");
+    INVALID3("throw_ref i32", 0, "\x00\x41\x00\x0a\x0b", "type mismatch");
+    INVALID3("catch label", 0, "\x00\x1f\x40\x01\x02\x01\x0b\x0b", "unknown label 1");
+    /* legacy: try catch 0 drop catch_all end; try delegate 0; rethrow outside catch */
+    VALID3("legacy try", 0, "\x00\x06\x40\x07\x00\x1a\x19\x0b\x06\x40\x18\x00\x0b");
+    VALID3("rethrow", 0, "\x00\x06\x40\x19\x09\x00\x0b\x0b");
+    INVALID3("rethrow label", 0, "\x00\x06\x40\x09\x00\x0b\x0b", "invalid rethrow label");
+    INVALID3("delegate label", 0, "\x00\x06\x40\x18\x01\x0b", "unknown label 1");
+    /* Tail calls. */
+    VALID3("return_call", 0, "\x00\x12\x00\x0b");
+    INVALID3("return_call results", 2, "\x00\x41\x00\x13\x00\x00\x0b", "type mismatch");
+    VALID3("return_call_indirect", 0, "\x00\x41\x00\x13\x00\x00\x0b");
+    /* Memories: memory 0 is 64-bit (i64 addresses), memory 1 32-bit. */
+    VALID3("load64", 2, "\x00\x42\x00\x28\x02\x00\x0b");
+    INVALID3("load64 i32 address", 2, "\x00\x41\x00\x28\x02\x00\x0b", "type mismatch");
+    VALID3("load mem 1", 2, "\x00\x41\x00\x28\x42\x01\x00\x0b");
+    INVALID3("load mem 2", 2, "\x00\x41\x00\x28\x42\x02\x00\x0b", "unknown memory 2");
+    INVALID3("offset range", 2, "\x00\x41\x00\x28\x42\x01\x80\x80\x80\x80\x10\x0b",
+             "offset out of range");
+    VALID3("big offset64", 2, "\x00\x42\x00\x28\x02\x80\x80\x80\x80\x10\x0b");
+    VALID3("memory.size", 0, "\x00\x3f\x00\x1a\x3f\x01\x1a\x0b");
+    /* memory.copy 1 <- 0: [i32 i64 i32] */
+    VALID3("memory.copy", 0, "\x00\x41\x00\x42\x00\x41\x00\xfc\x0a\x01\x00\x0b");
+    INVALID3("memory.copy n", 0, "\x00\x41\x00\x42\x00\x42\x00\xfc\x0a\x01\x00\x0b",
+             "type mismatch");
+    /* Tags must not have results. */
+    buf_t b;
+    raw(&b, F("\x01\x05\x01\x60\x00\x01\x7f\x0d\x03\x01\x00\x00"));
+    expect_error("tag results", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "non-empty tag result type",
+                 (char *)NULL);
+    raw(&b, F("\x01\x04\x01\x60\x00\x00\x07\x05\x01\x01\x74\x04\x00"));
+    expect_error("export unknown tag", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown tag 0",
+                 (char *)NULL);
+    /* Data segment of a 64-bit memory: i64 offset. */
+    raw(&b, F("\x05\x03\x01\x04\x01\x0b\x07\x01\x00\x42\x00\x0b\x01\x61"));
+    expect_valid("data64", &b);
+    raw(&b, F("\x05\x03\x01\x04\x01\x0b\x07\x01\x00\x41\x00\x0b\x01\x61"));
+    expect_error("data64 i32", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch", (char *)NULL);
+    cur_engine = &wasm2_engine;
+    raw(&b, F("\x05\x03\x01\x04\x01"));
+    expect_error("memory64 2.0", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "64-bit", (char *)NULL);
+    cur_engine = NULL;
+}
+
 int main(void)
 {
+    wasm2_engine.config.disabled_features = WEFT_FEATURES_WASM3;
+    test_wasm3();
     test_numeric();
     test_polymorphic();
     test_control();

@@ -1,0 +1,387 @@
+/* call.c - synchronous calls of component functions (CanonicalABI.md "canon lift",
+ * "canon lower"; definitions.py canon_lift / canon_lower with sync options): from the host,
+ * from a component to the host, and from a component to another component through the
+ * fused copy. Also the instance rules: may_leave (no calls out while realloc or post-return
+ * runs), may_enter (no reentrance) and poisoning after a trap. */
+#include <string.h>
+
+#include "component/instance.h"
+#include "util/error.h"
+
+/* Everything one side of a call needs; the context points into it, so it stays put. */
+typedef struct side {
+    weft_canon_cx_t cx;
+    weft_store_t *store;
+    weft_func_t *realloc;
+    const weft_cstate_t *resolver; /* whose view the types of the call are in */
+    weft_lends_t lends;
+    weft_borrow_scope_t scope;
+} side_t;
+
+static weft_error_t *do_realloc(void *env, uint32_t old_ptr, uint32_t old_size, uint32_t align,
+                                uint32_t new_size, uint32_t *result)
+{
+    side_t *s = env;
+    weft_val_t a[4], r;
+    a[0].kind = a[1].kind = a[2].kind = a[3].kind = WEFT_I32;
+    a[0].of.i32 = (int32_t)old_ptr;
+    a[1].of.i32 = (int32_t)old_size;
+    a[2].of.i32 = (int32_t)align;
+    a[3].of.i32 = (int32_t)new_size;
+    r.kind = WEFT_I32;
+    r.of.i32 = 0;
+    weft_error_t *err = weft_func_call(s->store, s->realloc, a, 4, &r, 1);
+    *result = (uint32_t)r.of.i32;
+    return err;
+}
+
+static const weft_rt_resource_t *do_resource(void *env, const weft_ty_resource_t *r)
+{
+    const side_t *s = env;
+    const weft_crt_t *rt = weft__cstate_resource(s->resolver, r);
+    return rt ? &rt->base : NULL;
+}
+
+/* A context for instance st with the given options, resolving resource types in the view of
+ * `resolver`. */
+static void side_init(side_t *s, weft_cstate_t *st, const weft_cstate_t *resolver,
+                      const weft_ty_opts_t *opts, weft_memory_t *memory, weft_func_t *realloc)
+{
+    memset(s, 0, sizeof *s);
+    s->store = st->store;
+    s->realloc = realloc;
+    s->resolver = resolver;
+    weft__lends_init(&s->lends);
+    s->cx.alloc = &st->root->alloc;
+    s->cx.memory = memory;
+    s->cx.string_encoding = opts ? opts->string_encoding : WEFT_STRENC_UTF8;
+    s->cx.realloc = realloc ? do_realloc : NULL;
+    s->cx.realloc_env = s;
+    s->cx.handles = &st->handles;
+    s->cx.inst = st;
+    s->cx.resource = do_resource;
+    s->cx.resource_env = s;
+    s->cx.lends = &s->lends;
+    s->cx.borrow_scope = &s->scope;
+    s->cx.may_leave = &st->may_leave;
+}
+
+static weft_error_t *trap(weft_cstate_t *st, const char *msg)
+{
+    return weft__canon_trap(&st->root->alloc, "%s", msg);
+}
+
+weft_error_t *weft__call_enter_check(const weft_cstate_t *st)
+{
+    if (st->poisoned || st->entered)
+        return weft__canon_trap(&st->root->alloc, "wasm trap: cannot enter component instance");
+    return NULL;
+}
+
+/* The fields of a function type's parameters and of its result. */
+static const weft_ty_field_t *param_fields(const weft_ty_func_t *ft)
+{
+    return ft->params_tuple ? ft->params_tuple->fields : NULL;
+}
+
+static uint32_t core_results(weft_func_t *f, weft_val_t *out)
+{
+    size_t n = weft_func_result_count(f);
+    for (size_t i = 0; i < n && i < 2; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].kind = weft_func_result(f, i);
+    }
+    return (uint32_t)n;
+}
+
+/* post-return runs with may_leave cleared (definitions.py canon_lift). */
+static weft_error_t *post_return(weft_component_func_t *f, const weft_val_t *res, uint32_t n)
+{
+    if (!f->post_return) return NULL;
+    weft_cstate_t *st = f->inst;
+    bool saved = st->may_leave;
+    st->may_leave = false;
+    weft_error_t *err = weft_func_call(st->store, f->post_return, res, n, NULL, 0);
+    st->may_leave = saved;
+    return err;
+}
+
+/* ---- type checks of host values -------------------------------------------------------- */
+
+static bool value_fits(const weft_ty_val_t *t, const weft_cval_t *v)
+{
+    if (!v || v->kind != t->kind) return false;
+    if (weft_ty_is_record_like(t)) {
+        if (v->u.agg.len != t->count || (t->count && !v->u.agg.items)) return false;
+        for (uint32_t i = 0; i < t->count; i++)
+            if (!value_fits(t->fields[i].type, &v->u.agg.items[i])) return false;
+    } else if (t->kind == WEFT_TY_LIST || t->kind == WEFT_TY_MAP ||
+               t->kind == WEFT_TY_FIXED_LIST) {
+        if (t->kind == WEFT_TY_FIXED_LIST && v->u.agg.len != t->len) return false;
+        if (v->u.agg.len && !v->u.agg.items) return false;
+        for (uint32_t i = 0; i < v->u.agg.len; i++)
+            if (!value_fits(t->elem, &v->u.agg.items[i])) return false;
+    } else if (weft_ty_is_variant_like(t)) {
+        if (v->u.var.index >= t->count) return false;
+        const weft_ty_val_t *pt = t->fields[v->u.var.index].type;
+        if ((pt != NULL) != (v->u.var.payload != NULL)) return false;
+        if (pt && !value_fits(pt, v->u.var.payload)) return false;
+    } else if (t->kind == WEFT_TY_STRING) {
+        if (v->u.str.tagged_code_units && !v->u.str.bytes) return false;
+    }
+    return true;
+}
+
+/* Traps leaving a component to the host read "wasm trap: REASON", the wording the reference
+ * tests match. */
+static weft_error_t *with_prefix(weft_store_t *store, weft_error_t *err)
+{
+    static const char prefix[] = "wasm trap: ";
+    if (!err || weft_error_kind(err) != WEFT_ERROR_TRAP) return err;
+    const char *msg = weft_error_message(err);
+    if (!strncmp(msg, prefix, sizeof prefix - 1)) return err;
+    weft_error_t *e = weft__error_new(&store->alloc, WEFT_ERROR_TRAP, UINT64_MAX, "%s%s", prefix,
+                                      msg);
+    if (e == weft__error_oom()) return err;
+    e->trap = weft_error_trap_code(err);
+    for (size_t i = 0; i < weft_error_frame_count(err); i++) {
+        const weft_frame_t *f = weft_error_frame(err, i);
+        (void)weft__error_add_frame(e, f->func_index, f->name, f->code_offset);
+    }
+    weft_error_delete(err);
+    return e;
+}
+
+/* ---- calls from the host --------------------------------------------------------------- */
+
+static weft_error_t *call_lifted(weft_component_func_t *f, const weft_cval_t *args,
+                                 weft_cval_t *results, weft_cval_arena_t *ar)
+{
+    weft_cstate_t *st = f->inst;
+    const weft_ty_func_t *ft = f->type;
+    weft_error_t *err = weft__call_enter_check(st);
+    if (err) return err;
+    if (f->opts.is_async || ft->is_async) return trap(st, "async not yet supported");
+    side_t callee;
+    side_init(&callee, st, st, &f->opts, f->memory, f->realloc);
+    st->entered = true;
+    memset(st->context, 0, sizeof st->context);
+    weft_val_t flat[WEFT_MAX_FLAT_PARAMS + 1];
+    uint32_t nflat = 0;
+    err = weft__canon_lower_flat_values(&callee.cx, WEFT_MAX_FLAT_PARAMS, param_fields(ft),
+                                        ft->nparams, args, NULL, flat, &nflat);
+    weft_val_t res[2];
+    uint32_t nres = core_results(f->core, res);
+    if (!err) err = weft_func_call(st->store, f->core, flat, nflat, res, nres);
+    if (!err && ft->result) {
+        weft_ty_field_t rf = {{NULL, 0}, ft->result};
+        err = weft__canon_lift_flat_values(&callee.cx, ar, WEFT_MAX_FLAT_RESULTS, &rf, 1, res,
+                                           nres, results);
+    }
+    if (!err) err = post_return(f, res, nres);
+    if (!err) err = weft__borrow_scope_check(&st->root->alloc, &callee.scope);
+    weft__lends_release(&callee.lends, &st->handles);
+    st->entered = false;
+    if (err) st->poisoned = true;
+    return err;
+}
+
+weft_error_t *weft__call_func(weft_store_t *store, weft_component_func_t *f,
+                              const weft_cval_t *args, size_t nargs, weft_cval_t *results,
+                              size_t nresults, weft_cval_arena_t *arena)
+{
+    const weft_ty_func_t *ft = f->type;
+    size_t want = ft->result ? 1 : 0;
+    if (nargs != ft->nparams || nresults < want || (nargs && !args) || (want && !results)) {
+        return weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "component call: expected %u arguments and %zu results, got %zu "
+                               "and %zu",
+                               ft->nparams, want, nargs, nresults);
+    }
+    for (size_t i = 0; i < nargs; i++) {
+        if (!value_fits(ft->params[i].type, &args[i])) {
+            return weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                                   "component call: argument %zu does not match type %s", i,
+                                   weft_ty_kind_name(ft->params[i].type->kind));
+        }
+    }
+    weft_cval_arena_t local;
+    weft__cval_arena_init(&local, &store->alloc);
+    if (!arena) arena = &local;
+    weft_error_t *err;
+    if (f->kind == WEFT_CFUNC_HOST) {
+        err = f->host(f->host_env, store, args, nargs, results, want, arena);
+    } else {
+        err = call_lifted(f, args, results, arena);
+    }
+    weft__cval_arena_reset(&local);
+    return with_prefix(store, err);
+}
+
+/* ---- calls from a component (canon lower) ---------------------------------------------- */
+
+typedef struct lower_env {
+    weft_cstate_t *st; /* the lowering (calling) instance */
+    const weft_ccanon_info_t *info;
+    weft_memory_t *memory;
+    weft_func_t *realloc;
+    weft_component_func_t *target;
+} lower_env_t;
+
+static weft_error_t *lower_to_host(lower_env_t *le, const weft_val_t *args, uint32_t nargs,
+                                   const uint32_t *out_param, weft_val_t *out, uint32_t *nout)
+{
+    weft_cstate_t *S = le->st;
+    const weft_ty_func_t *ft = le->info->func;
+    side_t caller;
+    side_init(&caller, S, S, &le->info->opts, le->memory, le->realloc);
+    weft_cval_arena_t ar;
+    weft__cval_arena_init(&ar, &S->root->alloc);
+    weft_cval_t *argv = weft__cval_nodes(&ar, ft->nparams + 1u);
+    weft_cval_t result;
+    memset(&result, 0, sizeof result);
+    weft_error_t *err = argv ? NULL : weft__error_oom();
+    if (!err)
+        err = weft__canon_lift_flat_values(&caller.cx, &ar, WEFT_MAX_FLAT_PARAMS, param_fields(ft),
+                                           ft->nparams, args, nargs, argv);
+    if (!err) {
+        err = le->target->host(le->target->host_env, S->store, argv, ft->nparams, &result,
+                               ft->result ? 1 : 0, &ar);
+    }
+    if (!err && ft->result) {
+        if (!value_fits(ft->result, &result)) {
+            err = trap(S, "host function returned a value of the wrong type");
+        } else {
+            weft_ty_field_t rf = {{NULL, 0}, ft->result};
+            err = weft__canon_lower_flat_values(&caller.cx, WEFT_MAX_FLAT_RESULTS, &rf, 1,
+                                                &result, out_param, out, nout);
+        }
+    }
+    weft__lends_release(&caller.lends, &S->handles);
+    weft__cval_arena_reset(&ar);
+    return err;
+}
+
+static weft_error_t *lower_to_lifted(lower_env_t *le, const weft_val_t *args, uint32_t nargs,
+                                     const uint32_t *out_param, weft_val_t *out, uint32_t *nout)
+{
+    weft_cstate_t *S = le->st;
+    weft_component_func_t *f = le->target;
+    weft_cstate_t *T = f->inst;
+    const weft_ty_func_t *ft = le->info->func;
+    weft_error_t *err = weft__call_enter_check(T);
+    if (err) return err;
+    if (f->opts.is_async || f->type->is_async) return trap(S, "async not yet supported");
+    /* Both sides use the caller's view of the function type (its resource types resolve in
+     * S; the callee's view is a supertype naming the same runtime types). */
+    side_t src, dst;
+    side_init(&src, S, S, &le->info->opts, le->memory, le->realloc);
+    side_init(&dst, T, S, &f->opts, f->memory, f->realloc);
+    T->entered = true;
+    memset(T->context, 0, sizeof T->context);
+    weft_val_t flat[WEFT_MAX_FLAT_PARAMS + 1];
+    uint32_t nflat = 0;
+    err = weft__canon_copy_flat_values(&src.cx, WEFT_MAX_FLAT_PARAMS, args, nargs, &dst.cx,
+                                       WEFT_MAX_FLAT_PARAMS, NULL, param_fields(ft), ft->nparams,
+                                       flat, &nflat);
+    weft_val_t res[2];
+    uint32_t nres = core_results(f->core, res);
+    if (!err) err = weft_func_call(T->store, f->core, flat, nflat, res, nres);
+    if (!err && ft->result) {
+        /* Results flow back: the callee's context lifts, the caller's lowers. */
+        weft_ty_field_t rf = {{NULL, 0}, ft->result};
+        err = weft__canon_copy_flat_values(&dst.cx, WEFT_MAX_FLAT_RESULTS, res, nres, &src.cx,
+                                           WEFT_MAX_FLAT_RESULTS, out_param, &rf, 1, out, nout);
+    }
+    if (!err) err = post_return(f, res, nres);
+    if (!err) err = weft__borrow_scope_check(&T->root->alloc, &dst.scope);
+    weft__lends_release(&src.lends, &S->handles);
+    weft__lends_release(&dst.lends, &T->handles);
+    T->entered = false;
+    if (err) T->poisoned = true;
+    return err;
+}
+
+static weft_error_t *lower_fn(void *env, weft_caller_t *caller, const weft_val_t *args,
+                              size_t nargs, weft_val_t *results, size_t nresults)
+{
+    (void)caller;
+    lower_env_t *le = env;
+    weft_cstate_t *S = le->st;
+    if (!S->may_leave) return trap(S, "wasm trap: cannot leave component instance");
+    if (le->info->opts.is_async || le->info->func->is_async)
+        return trap(S, "async not yet supported");
+    weft_ty_flat_sig_t sig;
+    weft_ty_flatten_functype(&le->info->opts, le->info->func, WEFT_TY_LOWER, &sig);
+    uint32_t nparams = (uint32_t)nargs;
+    uint32_t outp = 0;
+    const uint32_t *out_param = NULL;
+    if (sig.results_indirect && nargs > 0) {
+        nparams--;
+        outp = (uint32_t)args[nparams].of.i32;
+        out_param = &outp;
+    }
+    weft_val_t out[WEFT_MAX_FLAT_PARAMS + 1];
+    uint32_t nout = 0;
+    weft_error_t *err = le->target->kind == WEFT_CFUNC_HOST
+                            ? lower_to_host(le, args, nparams, out_param, out, &nout)
+                            : lower_to_lifted(le, args, nparams, out_param, out, &nout);
+    if (err) return err;
+    for (size_t i = 0; i < nresults && i < nout; i++) {
+        weft_valkind_t k = (weft_valkind_t)results[i].kind;
+        results[i] = out[i];
+        results[i].kind = k;
+    }
+    return NULL;
+}
+
+static weft_func_t *core_func_new(weft_cstate_t *st, const weft_ty_core_func_t *type,
+                                  weft_host_fn fn, void *env)
+{
+    weft_valkind_t p[64], r[64];
+    uint32_t np = type ? type->nparams : 0, nr = type ? type->nresults : 0;
+    if (np > 64 || nr > 64) return NULL;
+    for (uint32_t i = 0; i < np; i++) p[i] = weft__cvk(type->params[i]);
+    for (uint32_t i = 0; i < nr; i++) r[i] = weft__cvk(type->results[i]);
+    return weft_func_new(st->store, p, np, r, nr, fn, env, NULL);
+}
+
+weft_error_t *weft__call_make_lower(weft_cstate_t *st, const weft_ccanon_info_t *info,
+                                    weft_component_func_t *target, weft_func_t **out)
+{
+    lower_env_t *le = weft__croot_alloc(st->root, sizeof *le);
+    if (!le) return weft__error_oom();
+    le->st = st;
+    le->info = info;
+    le->target = target;
+    if (info->opts.has_memory) le->memory = st->core_memories[info->opts.memory];
+    if (info->opts.has_realloc) le->realloc = st->core_funcs[info->opts.realloc];
+    *out = core_func_new(st, info->core, lower_fn, le);
+    return *out ? NULL : weft__error_oom();
+}
+
+typedef struct trap_env {
+    weft_cstate_t *st;
+    const char *msg;
+} trap_env_t;
+
+static weft_error_t *trap_fn(void *env, weft_caller_t *caller, const weft_val_t *args,
+                             size_t nargs, weft_val_t *results, size_t nresults)
+{
+    (void)caller, (void)args, (void)nargs, (void)results, (void)nresults;
+    trap_env_t *te = env;
+    /* Every built-in checks may_leave first (definitions.py: trap_if(not inst.may_leave)). */
+    if (!te->st->may_leave) return trap(te->st, "wasm trap: cannot leave component instance");
+    return trap(te->st, te->msg);
+}
+
+weft_error_t *weft__call_make_trap(weft_cstate_t *st, const weft_ty_core_func_t *type,
+                                   const char *msg, weft_func_t **out)
+{
+    trap_env_t *te = weft__croot_alloc(st->root, sizeof *te);
+    if (!te) return weft__error_oom();
+    te->st = st;
+    te->msg = msg;
+    *out = core_func_new(st, type, trap_fn, te);
+    return *out ? NULL : weft__error_oom();
+}

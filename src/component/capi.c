@@ -1,0 +1,254 @@
+/* capi.c - the public component API of weft.h: value arenas, value helpers, exports of
+ * instances and calls. */
+#include <string.h>
+
+#include "component/instance.h"
+#include "component/transcode.h"
+#include "util/error.h"
+
+/* The public value kinds are the type kinds of types.h. */
+_Static_assert(WEFT_CVAL_BOOL == (int)WEFT_TY_BOOL && WEFT_CVAL_STRING == (int)WEFT_TY_STRING &&
+                   WEFT_CVAL_LIST == (int)WEFT_TY_LIST && WEFT_CVAL_FLAGS == (int)WEFT_TY_FLAGS &&
+                   WEFT_CVAL_OWN == (int)WEFT_TY_OWN && WEFT_CVAL_MAP == (int)WEFT_TY_MAP,
+               "value kinds");
+_Static_assert(WEFT_CSTRING_UTF8 == (int)WEFT_STRENC_UTF8 &&
+                   WEFT_CSTRING_LATIN1_UTF16 == (int)WEFT_STRENC_LATIN1_UTF16,
+               "string encodings");
+
+/* ---- arenas and values ----------------------------------------------------------------- */
+
+weft_cval_arena_t *weft_cval_arena_new(weft_engine_t *engine)
+{
+    if (!engine) return NULL;
+    weft_cval_arena_t *ar = weft__calloc(&engine->alloc, 1, sizeof *ar);
+    if (!ar) return NULL;
+    weft__cval_arena_init(ar, &engine->alloc);
+    return ar;
+}
+
+void weft_cval_arena_reset(weft_cval_arena_t *arena)
+{
+    if (arena) weft__cval_arena_reset(arena);
+}
+
+void weft_cval_arena_delete(weft_cval_arena_t *arena)
+{
+    if (!arena) return;
+    weft__cval_arena_reset(arena);
+    weft_alloc_t a = arena->alloc;
+    weft__free(&a, arena, sizeof *arena);
+}
+
+weft_cval_t *weft_cval_alloc(weft_cval_arena_t *arena, size_t n)
+{
+    return arena ? weft__cval_nodes(arena, n) : NULL;
+}
+
+bool weft_cval_set_string(weft_cval_arena_t *arena, const char *utf8, size_t len,
+                          weft_cval_t *out)
+{
+    if (!arena || !out || (!utf8 && len)) return false;
+    return weft__cval_string_utf8(arena, utf8 ? utf8 : "", len, out);
+}
+
+/* Appends scalar c as UTF-8 at p; returns the byte count. */
+static size_t put_utf8(uint8_t *p, uint32_t c)
+{
+    if (c < 0x80) {
+        p[0] = (uint8_t)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        p[0] = (uint8_t)(0xC0 | (c >> 6));
+        p[1] = (uint8_t)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        p[0] = (uint8_t)(0xE0 | (c >> 12));
+        p[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        p[2] = (uint8_t)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    p[0] = (uint8_t)(0xF0 | (c >> 18));
+    p[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+    p[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+    p[3] = (uint8_t)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+bool weft_cval_string_utf8(weft_cval_arena_t *arena, const weft_cval_t *v, const char **utf8,
+                           size_t *len)
+{
+    if (!arena || !v || v->kind != WEFT_CVAL_STRING || !utf8 || !len) return false;
+    const weft_cstring_t *s = &v->u.str;
+    uint32_t blen = weft__cstring_byte_length(s);
+    /* Every code unit becomes at most 3 UTF-8 bytes (4 for a surrogate pair of 4 bytes). */
+    size_t cap = (size_t)blen * 2 + 1;
+    uint8_t *p = weft__cval_alloc(arena, cap);
+    if (!p) return false;
+    size_t n = 0;
+    if (s->encoding == WEFT_STRENC_UTF8) {
+        if (blen) memcpy(p, s->bytes, blen);
+        n = blen;
+    } else {
+        uint32_t pos = 0;
+        while (pos < blen) n += put_utf8(p + n, weft__cstring_next(s, &pos));
+    }
+    p[n] = 0;
+    *utf8 = (const char *)p;
+    *len = n;
+    return true;
+}
+
+static bool str_equal(const weft_cstring_t *a, const weft_cstring_t *b)
+{
+    uint32_t la = weft__cstring_byte_length(a), lb = weft__cstring_byte_length(b);
+    uint32_t pa = 0, pb = 0;
+    while (pa < la && pb < lb) {
+        if (weft__cstring_next(a, &pa) != weft__cstring_next(b, &pb)) return false;
+    }
+    return pa >= la && pb >= lb;
+}
+
+static bool is_nan32(uint32_t x) { return (x & 0x7f800000u) == 0x7f800000u && (x & 0x7fffffu); }
+static bool is_nan64(uint64_t x)
+{
+    return (x & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (x & 0xfffffffffffffull);
+}
+
+bool weft_cval_equal(const weft_cval_t *a, const weft_cval_t *b)
+{
+    if (!a || !b) return a == b;
+    if (a->kind != b->kind) return false;
+    switch (a->kind) {
+    case WEFT_CVAL_BOOL: return a->u.b == b->u.b;
+    case WEFT_CVAL_S8: case WEFT_CVAL_S16: case WEFT_CVAL_S32: case WEFT_CVAL_S64:
+        return a->u.s == b->u.s;
+    case WEFT_CVAL_U8: case WEFT_CVAL_U16: case WEFT_CVAL_U32: case WEFT_CVAL_U64:
+        return a->u.u == b->u.u;
+    case WEFT_CVAL_F32:
+        return a->u.f32 == b->u.f32 || (is_nan32(a->u.f32) && is_nan32(b->u.f32));
+    case WEFT_CVAL_F64:
+        return a->u.f64 == b->u.f64 || (is_nan64(a->u.f64) && is_nan64(b->u.f64));
+    case WEFT_CVAL_CHAR: return a->u.ch == b->u.ch;
+    case WEFT_CVAL_STRING: return str_equal(&a->u.str, &b->u.str);
+    case WEFT_CVAL_FLAGS: return a->u.flags == b->u.flags;
+    case WEFT_CVAL_OWN: case WEFT_CVAL_BORROW: return a->u.rep == b->u.rep;
+    case WEFT_CVAL_ERROR_CONTEXT: case WEFT_CVAL_STREAM: case WEFT_CVAL_FUTURE:
+        return a->u.handle == b->u.handle;
+    case WEFT_CVAL_VARIANT: case WEFT_CVAL_ENUM: case WEFT_CVAL_OPTION: case WEFT_CVAL_RESULT:
+        if (a->u.var.index != b->u.var.index) return false;
+        if (!a->u.var.payload || !b->u.var.payload) return a->u.var.payload == b->u.var.payload;
+        return weft_cval_equal(a->u.var.payload, b->u.var.payload);
+    default:
+        if (a->u.agg.len != b->u.agg.len) return false;
+        for (uint32_t i = 0; i < a->u.agg.len; i++)
+            if (!weft_cval_equal(&a->u.agg.items[i], &b->u.agg.items[i])) return false;
+        return true;
+    }
+}
+
+/* ---- instances ------------------------------------------------------------------------- */
+
+size_t weft_component_instance_export_count(const weft_component_instance_t *instance)
+{
+    return instance ? instance->nexports : 0;
+}
+
+static weft_component_extern_kind_t sort_kind(uint8_t sort)
+{
+    switch (sort) {
+    case WEFT_CSORT_CORE_MODULE: return WEFT_COMPONENT_EXTERN_MODULE;
+    case WEFT_CSORT_FUNC: return WEFT_COMPONENT_EXTERN_FUNC;
+    case WEFT_CSORT_VALUE: return WEFT_COMPONENT_EXTERN_VALUE;
+    case WEFT_CSORT_COMPONENT: return WEFT_COMPONENT_EXTERN_COMPONENT;
+    case WEFT_CSORT_INSTANCE: return WEFT_COMPONENT_EXTERN_INSTANCE;
+    default: return WEFT_COMPONENT_EXTERN_TYPE;
+    }
+}
+
+bool weft_component_instance_export_nth(const weft_component_instance_t *instance, size_t i,
+                                        const char **name, size_t *name_len,
+                                        weft_component_extern_kind_t *kind)
+{
+    if (!instance || i >= instance->nexports) return false;
+    const weft_cexp_t *x = &instance->exports[i];
+    if (name) *name = x->name;
+    if (name_len) *name_len = x->name_len;
+    if (kind) *kind = sort_kind(x->sort);
+    return true;
+}
+
+static const weft_cexp_t *find(const weft_component_instance_t *in, const char *name, size_t len)
+{
+    if (!in || (!name && len)) return NULL;
+    for (uint32_t i = 0; i < in->nexports; i++) {
+        const weft_cexp_t *x = &in->exports[i];
+        if (x->name_len == len && (len == 0 || memcmp(x->name, name, len) == 0)) return x;
+    }
+    return NULL;
+}
+
+bool weft_component_instance_func(const weft_component_instance_t *instance, const char *name,
+                                  size_t len, weft_component_func_t **out)
+{
+    const weft_cexp_t *x = find(instance, name, len);
+    if (!x || x->sort != WEFT_CSORT_FUNC || !x->u.func) return false;
+    if (out) *out = x->u.func;
+    return true;
+}
+
+bool weft_component_instance_instance(const weft_component_instance_t *instance,
+                                      const char *name, size_t len,
+                                      weft_component_instance_t **out)
+{
+    const weft_cexp_t *x = find(instance, name, len);
+    if (!x || x->sort != WEFT_CSORT_INSTANCE || !x->u.instance) return false;
+    if (out) *out = x->u.instance;
+    return true;
+}
+
+/* ---- functions ------------------------------------------------------------------------- */
+
+size_t weft_component_func_param_count(const weft_component_func_t *func)
+{
+    return func && func->type ? func->type->nparams : 0;
+}
+
+size_t weft_component_func_result_count(const weft_component_func_t *func)
+{
+    return func && func->type && func->type->result ? 1 : 0;
+}
+
+weft_cval_kind_t weft_component_func_param_kind(const weft_component_func_t *func, size_t i)
+{
+    if (!func || !func->type || i >= func->type->nparams) return (weft_cval_kind_t)0;
+    return (weft_cval_kind_t)func->type->params[i].type->kind;
+}
+
+weft_cval_kind_t weft_component_func_result_kind(const weft_component_func_t *func)
+{
+    if (!func || !func->type || !func->type->result) return (weft_cval_kind_t)0;
+    return (weft_cval_kind_t)func->type->result->kind;
+}
+
+weft_error_t *weft_component_func_call(weft_store_t *store, weft_component_func_t *func,
+                                       const weft_cval_t *args, size_t nargs,
+                                       weft_cval_t *results, size_t nresults,
+                                       weft_cval_arena_t *arena)
+{
+    const weft_alloc_t dflt = {weft__default_alloc, NULL};
+    if (!store || !func || !func->type) {
+        return weft__error_new(store ? &store->alloc : &dflt, WEFT_ERROR_INVALID_ARG,
+                               UINT64_MAX, "weft_component_func_call: invalid argument");
+    }
+    if (func->kind == WEFT_CFUNC_LIFTED && func->inst->store != store) {
+        return weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "weft_component_func_call: function of another store");
+    }
+    if (nresults && !arena && func->type->result) {
+        return weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "weft_component_func_call: results need an arena");
+    }
+    return weft__call_func(store, func, args, nargs, results, nresults, arena);
+}
