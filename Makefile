@@ -77,6 +77,7 @@ test: all unit
 
 bench: all
 	@bash bench/run $(BUILD)
+	@bash bench/component/run $(BUILD)
 
 demo: all
 	@bash scripts/demo $(BUILD)
