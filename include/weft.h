@@ -67,10 +67,11 @@ typedef enum weft_trap_code {
     WEFT_TRAP_INVALID_CONVERSION,   /* "invalid conversion to integer" */
     WEFT_TRAP_STACK_EXHAUSTED,      /* "call stack exhausted" */
     WEFT_TRAP_NULL_REFERENCE,       /* "null reference" (Wasm 3.0: call_ref, ref.as_non_null...) */
-    WEFT_TRAP_INTERRUPTED,          /* "interrupted" (fuel or deadline) */
+    WEFT_TRAP_INTERRUPTED,          /* "interrupted" (deadline or weft_store_interrupt) */
     WEFT_TRAP_HOST,                 /* a host function failed; the message says why */
     WEFT_TRAP_UNCAUGHT_EXCEPTION,   /* "uncaught exception" (Wasm 3.0 exception handling) */
     WEFT_TRAP_CAST_FAILURE,         /* "cast failure" (Wasm 3.0 GC) */
+    WEFT_TRAP_OUT_OF_FUEL,          /* "all fuel consumed" (weft_store_set_fuel) */
 } weft_trap_code_t;
 
 /* One frame of a trap backtrace, innermost first. `name` is from the name section or NULL;
@@ -133,6 +134,34 @@ void weft_engine_delete(weft_engine_t *engine);
 /* A store owns instances and every runtime object. Returns NULL if allocation fails. */
 weft_store_t *weft_store_new(weft_engine_t *engine);
 void weft_store_delete(weft_store_t *store);
+
+/* Interruption of running wasm code. Every call into wasm of a store counts work units: one per
+ * wasm function entry and one per taken branch (so every loop iteration counts). The checks
+ * cost one decrement-and-branch per unit; fuel, the deadline and the interrupt flag are
+ * examined together every few thousand units (WEFT_INTERRUPT_CHECK_UNITS), which bounds how
+ * late a deadline or an interrupt is noticed.
+ *
+ * Fuel: a budget of units for the store, shared by all its calls (nested and suspended ones
+ * too); a fresh store has unlimited fuel (WEFT_FUEL_UNLIMITED). With fuel N, exactly N units
+ * run and the next one traps with WEFT_TRAP_OUT_OF_FUEL ("all fuel consumed"); the remaining
+ * fuel is exact whenever wasm is not running (between calls, in host functions, while a call
+ * is suspended). Setting WEFT_FUEL_UNLIMITED turns metering off. */
+#define WEFT_FUEL_UNLIMITED UINT64_MAX
+#define WEFT_INTERRUPT_CHECK_UNITS 4096u
+void weft_store_set_fuel(weft_store_t *store, uint64_t fuel);
+/* Fuel left; WEFT_FUEL_UNLIMITED when metering is off. */
+uint64_t weft_store_get_fuel(const weft_store_t *store);
+/* Deadline: once weft_monotonic_ns() reaches `deadline_ns`, running wasm code of the store
+ * traps with WEFT_TRAP_INTERRUPTED ("interrupted"), and so does every later call until the
+ * deadline is changed. 0 removes the deadline (the default). */
+void weft_store_set_deadline_ns(weft_store_t *store, uint64_t deadline_ns);
+/* The clock deadlines are measured on: CLOCK_MONOTONIC, in nanoseconds. */
+uint64_t weft_monotonic_ns(void);
+/* Asks wasm code running in `store` to stop: it traps with WEFT_TRAP_INTERRUPTED, which
+ * consumes the request. The only store function that may be called from any thread, at any
+ * time (it sets an atomic flag), e.g. from a watchdog thread or a signal handler. A request
+ * made while no wasm code runs stops the next call into the store. */
+void weft_store_interrupt(weft_store_t *store);
 
 /* ---------------------------------------------------------------------------------------------
  * Values

@@ -71,11 +71,48 @@ static weft_error_t *trap(weft_cstate_t *st, const char *msg)
     return weft__canon_trap(&st->root->alloc, "%s", msg);
 }
 
-weft_error_t *weft__call_enter_check(const weft_cstate_t *st)
+/* True if a is b or one of b's ancestors (CanonicalABI.md "is_reflexive_ancestor_of"). */
+static bool reflexive_ancestor(const weft_cstate_t *a, const weft_cstate_t *b)
 {
-    if (st->poisoned || st->entered)
-        return weft__canon_trap(&st->root->alloc, "wasm trap: cannot enter component instance");
+    for (; b; b = b->parent)
+        if (a == b) return true;
+    return false;
+}
+
+/* CanonicalABI.md "call_might_be_recursive", the rule the reference tests
+ * (test/async/trap-on-reenter.wast) follow:
+ * - from a component: the call traps if the caller is a reflexive ancestor of the callee or
+ *   the callee one of the caller (parent-to-child, child-to-parent and self calls), so that no
+ *   recursion through a parent's `canon lower` of a child export ("donut wrapping") is
+ *   possible;
+ * - from the host: it traps if any instance on the caller's stack shares an ancestor with the
+ *   callee. Ancestor chains meet exactly when they end at the same outermost instance, i.e.
+ *   in the same weft_croot_t, and in synchronous execution every call in progress is on the
+ *   stack, so that is "the callee's tree has a call in progress".
+ * Two further traps: a poisoned instance (a trap happened inside it, definitions.py
+ * trap-on-poison) and one already running a synchronous call (may_enter), which also covers
+ * reentrance through two roots the host linked to each other. */
+weft_error_t *weft__call_enter_check(const weft_cstate_t *caller, const weft_cstate_t *callee)
+{
+    bool recursive = caller ? reflexive_ancestor(caller, callee) ||
+                                  reflexive_ancestor(callee, caller)
+                            : callee->root->active > 0;
+    if (recursive || callee->poisoned || callee->entered)
+        return weft__canon_trap(&callee->root->alloc,
+                                "wasm trap: cannot enter component instance");
     return NULL;
+}
+
+void weft__call_enter(weft_cstate_t *st)
+{
+    st->entered = true;
+    st->root->active++;
+}
+
+void weft__call_leave(weft_cstate_t *st)
+{
+    st->entered = false;
+    st->root->active--;
 }
 
 /* The fields of a function type's parameters and of its result. */
@@ -159,12 +196,12 @@ static weft_error_t *call_lifted(weft_component_func_t *f, const weft_cval_t *ar
 {
     weft_cstate_t *st = f->inst;
     const weft_ty_func_t *ft = f->type;
-    weft_error_t *err = weft__call_enter_check(st);
+    weft_error_t *err = weft__call_enter_check(NULL, st);
     if (err) return err;
     if (f->opts.is_async || ft->is_async) return trap(st, "async not yet supported");
     side_t callee;
     side_init(&callee, st, st, &f->opts, f->memory, f->realloc);
-    st->entered = true;
+    weft__call_enter(st);
     memset(st->context, 0, sizeof st->context);
     weft_val_t flat[WEFT_MAX_FLAT_PARAMS + 1];
     uint32_t nflat = 0;
@@ -181,7 +218,7 @@ static weft_error_t *call_lifted(weft_component_func_t *f, const weft_cval_t *ar
     if (!err) err = post_return(f, res, nres);
     if (!err) err = weft__borrow_scope_check(&st->root->alloc, &callee.scope);
     weft__lends_release(&callee.lends, &st->handles);
-    st->entered = false;
+    weft__call_leave(st);
     if (err) st->poisoned = true;
     return err;
 }
@@ -269,7 +306,7 @@ static weft_error_t *lower_to_lifted(lower_env_t *le, const weft_val_t *args, ui
     weft_component_func_t *f = le->target;
     weft_cstate_t *T = f->inst;
     const weft_ty_func_t *ft = le->info->func;
-    weft_error_t *err = weft__call_enter_check(T);
+    weft_error_t *err = weft__call_enter_check(S, T);
     if (err) return err;
     if (f->opts.is_async || f->type->is_async) return trap(S, "async not yet supported");
     /* Both sides use the caller's view of the function type (its resource types resolve in
@@ -277,7 +314,7 @@ static weft_error_t *lower_to_lifted(lower_env_t *le, const weft_val_t *args, ui
     side_t src, dst;
     side_init(&src, S, S, &le->info->opts, le->memory, le->realloc);
     side_init(&dst, T, S, &f->opts, f->memory, f->realloc);
-    T->entered = true;
+    weft__call_enter(T);
     memset(T->context, 0, sizeof T->context);
     weft_val_t flat[WEFT_MAX_FLAT_PARAMS + 1];
     uint32_t nflat = 0;
@@ -297,7 +334,7 @@ static weft_error_t *lower_to_lifted(lower_env_t *le, const weft_val_t *args, ui
     if (!err) err = weft__borrow_scope_check(&T->root->alloc, &dst.scope);
     weft__lends_release(&src.lends, &S->handles);
     weft__lends_release(&dst.lends, &T->handles);
-    T->entered = false;
+    weft__call_leave(T);
     if (err) T->poisoned = true;
     return err;
 }

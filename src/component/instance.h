@@ -112,9 +112,12 @@ struct weft_cstate {
     const weft_component_def_t *def;
     const weft_cvalid_t *valid;
     weft_cstate_t *env; /* lexical parent (outer aliases) */
+    /* The instance whose `instantiate` made this one (definitions.py ComponentInstance.parent);
+     * NULL for the instance the host made. */
+    weft_cstate_t *parent;
     weft_handles_t handles;
     bool may_leave;
-    bool entered;  /* a synchronous call into this instance is in progress */
+    bool entered;  /* a synchronous call into this instance is in progress (may_enter) */
     bool poisoned; /* a trap happened inside: every later entry traps */
     uint32_t context[WEFT_CONTEXT_SLOTS]; /* context.get/set of the current (sync) task */
     uint32_t backpressure;
@@ -142,6 +145,9 @@ struct weft_croot {
     weft_component_t *component; /* holds a reference */
     struct weft_cblock *blocks;
     weft_cstate_t *states;
+    /* Calls in progress into any instance of this tree (every instance of a root shares one
+     * outermost ancestor): what the reentrance check of a call from the host looks at. */
+    uint32_t active;
 };
 
 /* A root owned by the store (freed by weft_store_delete), holding a reference to c; NULL on
@@ -211,8 +217,13 @@ weft_error_t *weft__call_make_builtin(weft_cstate_t *st, const weft_canon_t *c,
 weft_error_t *weft__call_func(weft_store_t *store, weft_component_func_t *f,
                               const weft_cval_t *args, size_t nargs, weft_cval_t *results,
                               size_t nresults, weft_cval_arena_t *arena);
-/* "cannot enter component instance" if st is poisoned or on the stack. */
-weft_error_t *weft__call_enter_check(const weft_cstate_t *st);
+/* "cannot enter component instance" if a call from `caller` (NULL: the host) into `callee`
+ * may not start: callee is poisoned or already on the stack, or the call might be recursive
+ * (call.c, CanonicalABI.md "call_might_be_recursive"). */
+weft_error_t *weft__call_enter_check(const weft_cstate_t *caller, const weft_cstate_t *callee);
+/* Marks a call into st as started / finished (pairs with a successful enter check). */
+void weft__call_enter(weft_cstate_t *st);
+void weft__call_leave(weft_cstate_t *st);
 
 /* ---- resources (resource.c) ------------------------------------------------------------ */
 

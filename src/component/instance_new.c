@@ -559,6 +559,7 @@ static weft_error_t *instantiate(weft_croot_t *root, const weft_cclosure_t *cl,
     st->def = def;
     st->valid = cl->valid;
     st->env = cl->env;
+    st->parent = src->parent;
     st->may_leave = true;
     weft__handles_init(&st->handles, &root->alloc);
     st->next_in_root = root->states;

@@ -19,19 +19,20 @@ weft_error_t *weft__resource_run_dtor(weft_store_t *store, const weft_crt_t *rt,
         rt->host_dtor(rt->host_env, rep);
         return NULL;
     }
-    if (!rt->dtor) return NULL;
     weft_cstate_t *impl = rt->impl;
-    /* A destructor of another instance is a call into it (may_enter); one of the dropping
-     * instance itself is an ordinary internal call. */
+    /* Dropping an owned handle of another instance's resource is a call into the
+     * implementation (CanonicalABI.md "canon resource.drop"), checked for reentrance even
+     * when there is no destructor to run; one of the dropping instance itself is an ordinary
+     * internal call. */
     bool enter = impl && impl != caller;
-    weft_error_t *err = enter ? weft__call_enter_check(impl) : NULL;
-    if (err) return err;
-    if (enter) impl->entered = true;
+    weft_error_t *err = enter ? weft__call_enter_check(caller, impl) : NULL;
+    if (err || !rt->dtor) return err;
+    if (enter) weft__call_enter(impl);
     weft_val_t a;
     a.kind = WEFT_I32;
     a.of.i32 = (int32_t)rep;
     err = weft_func_call(store, rt->dtor, &a, 1, NULL, 0);
-    if (enter) impl->entered = false;
+    if (enter) weft__call_leave(impl);
     if (err && enter) impl->poisoned = true;
     return err;
 }

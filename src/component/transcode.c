@@ -31,19 +31,129 @@ static inline void wr16(uint8_t *p, uint32_t u)
     p[1] = (uint8_t)(u >> 8);
 }
 
+/* ---- bulk runs ------------------------------------------------------------------------------
+ * Most strings are mostly ASCII, which every encoding maps to itself code unit for code unit,
+ * so runs of such units are checked 8 bytes at a time (a word loaded with memcpy, tested
+ * against a mask of forbidden bits) and copied, widened or narrowed in bulk. Each helper stops
+ * before the first unit it does not handle; the caller then takes one step of the exact scalar
+ * code, so results (bytes, realloc calls, traps and their positions) are those of the scalar
+ * code alone. The masks are built from byte arrays, so they do not depend on the host's byte
+ * order; the copies are byte loops, which the compiler may vectorize. */
+
+static inline uint64_t ld64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* A word mask from the two bytes of a little-endian code unit, repeated 4 times. */
+static inline uint64_t unit_mask(uint8_t lo, uint8_t hi)
+{
+    const uint8_t b[8] = {lo, hi, lo, hi, lo, hi, lo, hi};
+    return ld64(b);
+}
+
+#define ASCII_MASK 0x8080808080808080ull
+
+/* The number of leading bytes of p[0..n) below 0x80. */
+static inline uint32_t ascii_run(const uint8_t *p, uint32_t n)
+{
+    uint32_t i = 0;
+    while (n - i >= 32 &&
+           !((ld64(p + i) | ld64(p + i + 8) | ld64(p + i + 16) | ld64(p + i + 24)) & ASCII_MASK))
+        i += 32;
+    while (n - i >= 8 && !(ld64(p + i) & ASCII_MASK)) i += 8;
+    while (i < n && p[i] < 0x80) i++;
+    return i;
+}
+
+/* Widens the leading bytes of s[0..n) below 0x80 to UTF-16 code units at o; returns their
+ * count. */
+static inline uint32_t widen_ascii(uint8_t *restrict o, const uint8_t *restrict s, uint32_t n)
+{
+    uint32_t i = 0;
+    while (n - i >= 16 && !((ld64(s + i) | ld64(s + i + 8)) & ASCII_MASK)) {
+        for (uint32_t k = 0; k < 16; k++) {
+            o[2 * (i + k)] = s[i + k];
+            o[2 * (i + k) + 1] = 0;
+        }
+        i += 16;
+    }
+    while (i < n && s[i] < 0x80) {
+        o[2 * i] = s[i];
+        o[2 * i + 1] = 0;
+        i++;
+    }
+    return i;
+}
+
+/* Widens n latin-1 bytes to UTF-16 code units. */
+static inline void widen_all(uint8_t *restrict o, const uint8_t *restrict s, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        o[2 * i] = s[i];
+        o[2 * i + 1] = 0;
+    }
+}
+
+/* Narrows the leading UTF-16 code units of s[0..units) below `limit` (0x80 or 0x100) to bytes
+ * at o; returns their count. */
+static inline uint32_t narrow_run(uint8_t *restrict o, const uint8_t *restrict s, uint32_t units,
+                                  uint32_t limit)
+{
+    uint64_t mask = unit_mask(limit == 0x80 ? 0x80 : 0, 0xff);
+    uint32_t i = 0;
+    while (units - i >= 8 && !((ld64(s + 2 * i) | ld64(s + 2 * i + 8)) & mask)) {
+        for (uint32_t k = 0; k < 8; k++) o[i + k] = s[2 * (i + k)];
+        i += 8;
+    }
+    while (i < units && rd16(s + 2 * i) < limit) {
+        o[i] = s[2 * i];
+        i++;
+    }
+    return i;
+}
+
+/* memcpy that accepts n == 0 with any pointers. */
+static inline void copy_bytes(uint8_t *restrict o, const uint8_t *restrict s, uint32_t n)
+{
+    if (n) memcpy(o, s, n);
+}
+
+/* True if none of the 8 UTF-16 code units at p is a surrogate (0xd800..0xdfff). */
+static inline bool no_surrogate8(const uint8_t *p)
+{
+    bool any = false;
+    for (uint32_t k = 0; k < 8; k++) any |= (p[2 * k + 1] & 0xf8) == 0xd8;
+    return !any;
+}
+
+/* The number of leading UTF-16 code units of s[0..units) that are not high (leading)
+ * surrogates: decoding and re-encoding such a unit gives the unit itself. */
+static inline uint32_t no_lead_run(const uint8_t *s, uint32_t units)
+{
+    uint32_t i = 0;
+    for (; units - i >= 8; i += 8) {
+        bool any = false;
+        for (uint32_t k = 0; k < 8; k++) any |= (s[2 * (i + k) + 1] & 0xfc) == 0xd8;
+        if (any) break;
+    }
+    while (i < units && (s[2 * i + 1] & 0xfc) != 0xd8) i++;
+    return i;
+}
+
 /* ---- validation (the `.decode(encoding)` of load_string_from_range) ---------------------- */
 
 /* Strict UTF-8 (Unicode 3.9 Table 3-7): no overlongs, surrogates or values past U+10FFFF. A
  * valid prefix cut by the end of the string is reported as incomplete. */
-static weft_error_t *validate_utf8(const weft_alloc_t *a, const uint8_t *p, uint64_t n)
+static weft_error_t *validate_utf8(const weft_alloc_t *a, const uint8_t *p, uint32_t n)
 {
     uint64_t i = 0;
     while (i < n) {
+        i += ascii_run(p + i, (uint32_t)(n - i));
+        if (i >= n) break;
         uint8_t c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
         uint32_t need;
         uint8_t lo = 0x80, hi = 0xbf;
         if (c >= 0xc2 && c <= 0xdf) need = 1;
@@ -73,9 +183,11 @@ static weft_error_t *validate_utf8(const weft_alloc_t *a, const uint8_t *p, uint
     return NULL;
 }
 
-static weft_error_t *validate_utf16(const weft_alloc_t *a, const uint8_t *p, uint64_t units)
+static weft_error_t *validate_utf16(const weft_alloc_t *a, const uint8_t *p, uint32_t units)
 {
     for (uint64_t i = 0; i < units; i++) {
+        while (units - i >= 8 && no_surrogate8(p + 2 * i)) i += 8;
+        if (i >= units) break;
         uint32_t u = rd16(p + 2 * i);
         if (u >= 0xd800 && u <= 0xdbff) {
             if (i + 1 < units) {
@@ -263,7 +375,7 @@ static weft_error_t *store_string_copy(weft_canon_cx_t *cx, uint8_t simple, cons
     if (err) return err;
     uint8_t *m = weft__canon_mem(cx) + ptr;
     if (simple == SIMPLE_LATIN1 && dst_code_unit_size == 2) {
-        for (uint32_t i = 0; i < src_code_units; i++) wr16(m + 2 * i, src[i]);
+        widen_all(m, src, src_code_units);
     } else if (dst_byte_length) {
         memcpy(m, src, dst_byte_length);
     }
@@ -271,7 +383,28 @@ static weft_error_t *store_string_copy(weft_canon_cx_t *cx, uint8_t simple, cons
     return NULL;
 }
 
-/* store_string_to_utf8(cx, src, src_code_units, worst_case_size) */
+/* Encodes src[pos..src_bytes) (utf16 or latin1) as UTF-8 at o; returns the byte count. */
+static uint32_t encode_rest_utf8(uint8_t simple, const uint8_t *restrict src, uint32_t pos,
+                                 uint32_t src_bytes, uint8_t *restrict o)
+{
+    uint32_t len = 0;
+    while (pos < src_bytes) {
+        uint32_t k;
+        if (simple == SIMPLE_UTF16) {
+            k = narrow_run(o + len, src + pos, (src_bytes - pos) / 2, 0x80);
+            pos += 2 * k;
+        } else {
+            k = ascii_run(src + pos, src_bytes - pos);
+            copy_bytes(o + len, src + pos, k);
+            pos += k;
+        }
+        len += k;
+        if (pos < src_bytes) len += put_utf8(o + len, next_cp(simple, src, &pos));
+    }
+    return len;
+}
+
+/* store_string_to_utf8(cx, src, src_code_units, worst_case_size), src in utf16 or latin1 */
 static weft_error_t *store_string_to_utf8(weft_canon_cx_t *cx, uint8_t simple,
                                           const uint8_t *src, uint32_t src_code_units,
                                           uint32_t worst_case_size, uint32_t *out_ptr,
@@ -281,19 +414,23 @@ static weft_error_t *store_string_to_utf8(weft_canon_cx_t *cx, uint8_t simple,
     uint32_t ptr;
     weft_error_t *err = realloc_checked(cx, 0, 0, 1, src_code_units, false, &ptr);
     if (err) return err;
-    uint32_t i = 0, pos = 0;
-    while (pos < src_bytes) {
+    /* The code points below 0x80, stored as they come until the first other one. */
+    uint8_t *m = weft__canon_mem(cx) + ptr;
+    uint32_t i;
+    if (simple == SIMPLE_UTF16) {
+        i = narrow_run(m, src, src_code_units, 0x80);
+    } else {
+        i = ascii_run(src, src_code_units);
+        copy_bytes(m, src, i);
+    }
+    if (i < src_code_units) {
+        uint32_t pos = simple == SIMPLE_UTF16 ? 2 * i : i;
         uint32_t c = next_cp(simple, src, &pos);
-        if (c < 0x80) {
-            weft__canon_mem(cx)[ptr + i] = (uint8_t)c;
-            i++;
-            continue;
-        }
         err = realloc_checked(cx, ptr, src_code_units, 1, worst_case_size, false, &ptr);
         if (err) return err;
-        uint8_t *m = weft__canon_mem(cx) + ptr;
+        m = weft__canon_mem(cx) + ptr;
         uint32_t len = i + put_utf8(m + i, c);
-        while (pos < src_bytes) len += put_utf8(m + len, next_cp(simple, src, &pos));
+        len += encode_rest_utf8(simple, src, pos, src_bytes, m + len);
         if (worst_case_size > len) {
             err = realloc_checked(cx, ptr, worst_case_size, 1, len, false, &ptr);
             if (err) return err;
@@ -307,6 +444,36 @@ static weft_error_t *store_string_to_utf8(weft_canon_cx_t *cx, uint8_t simple,
     return NULL;
 }
 
+/* Encodes UTF-8 src[pos..n) as UTF-16 at o; returns the byte count. */
+static uint32_t encode_rest_utf16_from_utf8(const uint8_t *restrict src, uint32_t pos,
+                                            uint32_t n, uint8_t *restrict o)
+{
+    uint32_t len = 0;
+    while (pos < n) {
+        uint32_t k = widen_ascii(o + len, src + pos, n - pos);
+        pos += k;
+        len += 2 * k;
+        if (pos < n) len += put_utf16(o + len, next_cp(SIMPLE_UTF8, src, &pos));
+    }
+    return len;
+}
+
+/* Encodes UTF-16 src[pos..src_bytes) as UTF-16 at o (the same units, for a valid source);
+ * returns the byte count. */
+static uint32_t encode_rest_utf16_from_utf16(const uint8_t *restrict src, uint32_t pos,
+                                             uint32_t src_bytes, uint8_t *restrict o)
+{
+    uint32_t len = 0;
+    while (pos < src_bytes) {
+        uint32_t k = 2 * no_lead_run(src + pos, (src_bytes - pos) / 2);
+        copy_bytes(o + len, src + pos, k);
+        pos += k;
+        len += k;
+        if (pos < src_bytes) len += put_utf16(o + len, next_cp(SIMPLE_UTF16, src, &pos));
+    }
+    return len;
+}
+
 /* store_utf8_to_utf16(cx, src, src_code_units) */
 static weft_error_t *store_utf8_to_utf16(weft_canon_cx_t *cx, const uint8_t *src,
                                          uint32_t src_code_units, uint32_t *out_ptr,
@@ -317,8 +484,7 @@ static weft_error_t *store_utf8_to_utf16(weft_canon_cx_t *cx, const uint8_t *src
     weft_error_t *err = realloc_checked(cx, 0, 0, 2, worst_case_size, true, &ptr);
     if (err) return err;
     uint8_t *m = weft__canon_mem(cx) + ptr;
-    uint32_t len = 0, pos = 0;
-    while (pos < src_code_units) len += put_utf16(m + len, next_cp(SIMPLE_UTF8, src, &pos));
+    uint32_t len = encode_rest_utf16_from_utf8(src, 0, src_code_units, m);
     if (len < worst_case_size) {
         err = realloc_checked(cx, ptr, worst_case_size, 2, len, true, &ptr);
         if (err) return err;
@@ -337,25 +503,40 @@ static weft_error_t *store_string_to_latin1_or_utf16(weft_canon_cx_t *cx, uint8_
     uint32_t ptr;
     weft_error_t *err = realloc_checked(cx, 0, 0, 2, src_code_units, true, &ptr);
     if (err) return err;
+    uint8_t *m = weft__canon_mem(cx) + ptr;
     uint32_t dst_byte_length = 0, pos = 0;
     while (pos < src_bytes) {
+        /* A run of code points below 0x100 (0x80 for utf8, where larger ones take 2 bytes),
+         * then one code point by the scalar decoder. */
+        uint32_t k;
+        if (simple == SIMPLE_UTF16) {
+            k = narrow_run(m + dst_byte_length, src + pos, (src_bytes - pos) / 2, 0x100);
+            pos += 2 * k;
+        } else {
+            k = ascii_run(src + pos, src_bytes - pos);
+            copy_bytes(m + dst_byte_length, src + pos, k);
+            pos += k;
+        }
+        dst_byte_length += k;
+        if (pos >= src_bytes) break;
         uint32_t c = next_cp(simple, src, &pos);
         if (c < 0x100) {
-            weft__canon_mem(cx)[ptr + dst_byte_length] = (uint8_t)c;
+            m[dst_byte_length] = (uint8_t)c;
             dst_byte_length++;
             continue;
         }
         uint32_t worst_case_size = 2 * src_code_units;
         err = realloc_checked(cx, ptr, src_code_units, 2, worst_case_size, true, &ptr);
         if (err) return err;
-        uint8_t *m = weft__canon_mem(cx) + ptr;
+        m = weft__canon_mem(cx) + ptr;
         /* Inflate the latin-1 prefix in place, from the end. */
         for (uint32_t j = dst_byte_length; j-- > 0;) {
             m[2 * j] = m[j];
             m[2 * j + 1] = 0;
         }
         uint32_t len = 2 * dst_byte_length + put_utf16(m + 2 * dst_byte_length, c);
-        while (pos < src_bytes) len += put_utf16(m + len, next_cp(simple, src, &pos));
+        len += simple == SIMPLE_UTF16 ? encode_rest_utf16_from_utf16(src, pos, src_bytes, m + len)
+                                      : encode_rest_utf16_from_utf8(src, pos, src_bytes, m + len);
         if (worst_case_size > len) {
             err = realloc_checked(cx, ptr, worst_case_size, 2, len, true, &ptr);
             if (err) return err;
@@ -386,7 +567,10 @@ static weft_error_t *store_probably_utf16_to_latin1_or_utf16(weft_canon_cx_t *cx
     if (err) return err;
     uint8_t *m = weft__canon_mem(cx) + ptr;
     if (src_byte_length) memcpy(m, src, src_byte_length);
-    for (uint32_t i = 0; i < src_code_units; i++) {
+    uint64_t high = unit_mask(0, 0xff);
+    uint32_t i = 0;
+    while (src_code_units - i >= 4 && !(ld64(m + 2 * i) & high)) i += 4;
+    for (; i < src_code_units; i++) {
         if (rd16(m + 2 * i) >= 0x100) {
             *out_ptr = ptr;
             *out_units = src_code_units | WEFT_UTF16_TAG;
@@ -394,7 +578,7 @@ static weft_error_t *store_probably_utf16_to_latin1_or_utf16(weft_canon_cx_t *cx
         }
     }
     uint32_t latin1_size = src_code_units;
-    for (uint32_t i = 0; i < latin1_size; i++) m[i] = m[2 * i];
+    for (i = 0; i < latin1_size; i++) m[i] = m[2 * i];
     err = realloc_checked(cx, ptr, src_byte_length, 1, latin1_size, false, &ptr);
     if (err) return err;
     *out_ptr = ptr;

@@ -21,6 +21,7 @@ struct weft_ty_arena {
     size_t table_cap, table_count;
     const weft_ty_val_t *prims[WEFT_TY_ERROR_CONTEXT + 1];
     uint32_t next_resource_id;
+    uint32_t next_tag;
 };
 
 #define CHUNK_HDR ((sizeof(chunk_t) + 15u) & ~(size_t)15u)
@@ -103,6 +104,38 @@ uint32_t weft__ty_next_resource_id(const weft_ty_arena_t *arena)
     return arena->next_resource_id;
 }
 
+uint32_t weft__ty_new_tag(weft_ty_arena_t *arena)
+{
+    /* 0 means "no tag"; wrapping would need 2^32 definitions, far beyond any input size */
+    if (arena->next_tag == UINT32_MAX) return UINT32_MAX;
+    return ++arena->next_tag;
+}
+
+const weft_ty_val_t *weft__ty_retag(weft_ty_arena_t *arena, const weft_ty_val_t *t, uint32_t tag)
+{
+    if (t->tag == tag) return t;
+    weft_ty_val_t p = *t;
+    p.tag = tag;
+    /* the node's views (enum cases, map tuple) are rebuilt by weft_ty_intern from the
+     * original components */
+    if (t->kind == WEFT_TY_RESULT) {
+        weft_ty_field_t rf[2];
+        rf[0].type = t->fields[0].type;
+        rf[1].type = t->fields[1].type;
+        p.fields = rf;
+        return weft_ty_intern(arena, &p);
+    }
+    if (t->kind == WEFT_TY_ENUM) {
+        weft_name_t *l = weft_ty_alloc(arena, (size_t)t->count * sizeof *l);
+        if (!l) return NULL;
+        for (uint32_t i = 0; i < t->count; i++) l[i] = t->fields[i].label;
+        p.labels = l;
+        p.fields = NULL;
+        return weft_ty_intern(arena, &p);
+    }
+    return weft_ty_intern(arena, &p);
+}
+
 const char *weft_ty_kind_name(uint8_t kind)
 {
     static const char *const names[] = {
@@ -148,6 +181,7 @@ static uint32_t hash_proto(const weft_ty_val_t *t)
     h = mix_ptr(h, t->value);
     h = mix_ptr(h, t->resource);
     h = mix(h, t->count);
+    h = mix(h, t->tag);
     if (t->fields)
         for (uint32_t i = 0; i < t->count; i++) {
             h = mix_name(h, t->fields[i].label);
@@ -161,7 +195,8 @@ static uint32_t hash_proto(const weft_ty_val_t *t)
 static bool proto_eq(const weft_ty_val_t *a, const weft_ty_val_t *b)
 {
     if (a->kind != b->kind || a->elem != b->elem || a->len != b->len || a->key != b->key ||
-        a->value != b->value || a->resource != b->resource || a->count != b->count)
+        a->value != b->value || a->resource != b->resource || a->count != b->count ||
+        a->tag != b->tag)
         return false;
     if (!a->fields != !b->fields || !a->labels != !b->labels) return false;
     if (a->fields)
@@ -351,6 +386,7 @@ static bool finish(weft_ty_arena_t *arena, weft_ty_val_t *t)
     layout(t, false, &t->size32, &t->align32, &t->payload_off32);
     layout(t, true, &t->size64, &t->align64, &t->payload_off64);
     t->bits = compute_bits(t);
+    if (t->tag) t->bits |= WEFT_TYB_TAGGED;
     uint8_t tmp[WEFT_TY_FLAT_STORE];
     t->nflat = weft_ty_flatten(t, false, tmp, WEFT_TY_FLAT_STORE);
     if (t->nflat <= WEFT_TY_FLAT_STORE) {

@@ -97,6 +97,7 @@ enum {
     WEFT_TYB_ASYNC = 1u << 3,       /* a stream or future */
     WEFT_TYB_ERROR_CONTEXT = 1u << 4,
     WEFT_TYB_FLOAT = 1u << 5,       /* an f32/f64 (NaN canonicalization) */
+    WEFT_TYB_TAGGED = 1u << 6,      /* a node with a nonzero `tag` (visibility substitution) */
 };
 
 typedef struct weft_ty_field {
@@ -127,6 +128,12 @@ struct weft_ty_val {
     const weft_ty_field_t *fields; /* record, tuple; also the variant view's cases */
     const weft_name_t *labels;   /* flags */
     const weft_ty_resource_t *resource; /* own, borrow */
+    /* Explainer.md "External Visibility of Types": which type-index entry a record, variant,
+     * enum or flags (or the resource of an own/borrow) was written with. Each definition and
+     * each type import/export makes a new tag, so `$R` and the `$R'` an export of it creates
+     * are distinct nodes; 0 for the other kinds. Interning distinguishes tags; subtyping and
+     * the ABI ignore them. */
+    uint32_t tag;
 };
 
 static inline bool weft_ty_is_record_like(const weft_ty_val_t *t)
@@ -215,6 +222,7 @@ typedef struct weft_ty_def {
         const weft_ty_instance_t *instance;
         const weft_ty_component_t *component;
     } u;
+    uint32_t tag; /* RESOURCE: the visibility tag of this index entry (see weft_ty_val_t) */
 } weft_ty_def_t;
 
 /* An extern type (Explainer.md "externtype"): kind = WEFT_CEXT_* of component.h. */
@@ -345,6 +353,10 @@ typedef struct weft_ty_rmap {
     uint32_t count;
     const weft_ty_resource_t *from[WEFT_TY_RMAP_MAX];
     const weft_ty_resource_t *to[WEFT_TY_RMAP_MAX];
+    /* visibility tags substituted along (type imports bound by instantiation arguments) */
+    uint32_t ntags;
+    uint32_t tag_from[WEFT_TY_RMAP_MAX];
+    uint32_t tag_to[WEFT_TY_RMAP_MAX];
 } weft_ty_rmap_t;
 /* weft_ty_extern_sub with an explicit binding: placeholders of `b` met while matching a
  * `(sub resource)` are bound to the resource of `a` in `map`, and later uses of them in `b`

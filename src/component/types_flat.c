@@ -1,6 +1,7 @@
 /* types_flat.c - flatten_functype (CanonicalABI.md "Flattening") and resource substitution of
  * resolved types. */
 #include "component/types.h"
+#include "component/validate_internal.h"
 
 #include <string.h>
 
@@ -68,31 +69,46 @@ void weft_ty_flatten_functype(const weft_ty_opts_t *opts, const weft_ty_func_t *
  * Substitution
  * --------------------------------------------------------------------------------------- */
 
+static uint32_t tag_get(const weft_ty_rmap_t *map, uint32_t tag)
+{
+    for (uint32_t i = 0; tag && i < map->ntags; i++)
+        if (map->tag_from[i] == tag) return map->tag_to[i];
+    return tag;
+}
+
 const weft_ty_val_t *weft_ty_subst_val(weft_ty_arena_t *arena, const weft_ty_rmap_t *map,
                                        const weft_ty_val_t *t)
 {
     /* stream/future element types are not covered by the OWN/BORROW bits; the ASYNC bit
      * sends them through the walk too */
-    if (!t || !map || !map->count ||
-        !(t->bits & (WEFT_TYB_OWN | WEFT_TYB_BORROW | WEFT_TYB_ASYNC)))
+    if (!t || !map || (!map->count && !map->ntags) ||
+        !(t->bits & (WEFT_TYB_OWN | WEFT_TYB_BORROW | WEFT_TYB_ASYNC | WEFT_TYB_TAGGED)))
         return t;
-    weft_ty_val_t p = *t;
+    uint32_t tag = tag_get(map, t->tag);
     weft_ty_field_t small[8], *f = NULL;
     switch (t->kind) {
-    case WEFT_TY_OWN: case WEFT_TY_BORROW:
+    case WEFT_TY_OWN: case WEFT_TY_BORROW: {
+        weft_ty_val_t p = *t;
         p.resource = weft_ty_rmap_get(map, t->resource);
-        break;
+        p.tag = tag;
+        return weft_ty_intern(arena, &p);
+    }
     case WEFT_TY_LIST: case WEFT_TY_FIXED_LIST: case WEFT_TY_OPTION: case WEFT_TY_STREAM:
-    case WEFT_TY_FUTURE:
+    case WEFT_TY_FUTURE: {
+        weft_ty_val_t p = *t;
         p.elem = weft_ty_subst_val(arena, map, t->elem);
         if (t->elem && !p.elem) return NULL;
-        break;
-    case WEFT_TY_MAP:
+        return weft_ty_intern(arena, &p);
+    }
+    case WEFT_TY_MAP: {
+        weft_ty_val_t p = *t;
         p.key = weft_ty_subst_val(arena, map, t->key);
         p.value = weft_ty_subst_val(arena, map, t->value);
         if (!p.key || !p.value) return NULL;
-        break;
-    case WEFT_TY_RECORD: case WEFT_TY_TUPLE: case WEFT_TY_VARIANT: case WEFT_TY_RESULT:
+        return weft_ty_intern(arena, &p);
+    }
+    case WEFT_TY_RECORD: case WEFT_TY_TUPLE: case WEFT_TY_VARIANT: case WEFT_TY_RESULT: {
+        weft_ty_val_t p = *t;
         f = t->count <= 8 ? small : weft_ty_alloc(arena, (size_t)t->count * sizeof *f);
         if (!f) return NULL;
         for (uint32_t i = 0; i < t->count; i++) {
@@ -101,11 +117,14 @@ const weft_ty_val_t *weft_ty_subst_val(weft_ty_arena_t *arena, const weft_ty_rma
             if (t->fields[i].type && !f[i].type) return NULL;
         }
         p.fields = f;
-        break;
+        p.tag = tag;
+        return weft_ty_intern(arena, &p);
+    }
+    case WEFT_TY_ENUM: case WEFT_TY_FLAGS:
+        return weft__ty_retag(arena, t, tag);
     default:
         return t;
     }
-    return weft_ty_intern(arena, &p);
 }
 
 static const weft_ty_func_t *subst_func(weft_ty_arena_t *arena, const weft_ty_rmap_t *map,
@@ -145,7 +164,7 @@ bool weft_ty_subst_extern(weft_ty_arena_t *arena, const weft_ty_rmap_t *map,
                           const weft_ty_extern_t *in, weft_ty_extern_t *out)
 {
     *out = *in;
-    if (!map || !map->count) return true;
+    if (!map || (!map->count && !map->ntags)) return true;
     switch (in->kind) {
     case WEFT_CEXT_FUNC:
         return (out->u.func = subst_func(arena, map, in->u.func)) != NULL;
@@ -158,6 +177,7 @@ bool weft_ty_subst_extern(weft_ty_arena_t *arena, const weft_ty_rmap_t *map,
                    NULL;
         case WEFT_TYD_RESOURCE:
             out->u.type.u.resource = weft_ty_rmap_get(map, in->u.type.u.resource);
+            out->u.type.tag = tag_get(map, in->u.type.tag);
             return true;
         case WEFT_TYD_FUNC:
             return (out->u.type.u.func = subst_func(arena, map, in->u.type.u.func)) != NULL;

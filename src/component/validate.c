@@ -97,9 +97,11 @@ void weft__cv_scope_free(vstate_t *st, vscope_t *sc)
                sc->import_names.cap * sizeof *sc->import_names.items);
     weft__free(&st->alloc, sc->export_names.items,
                sc->export_names.cap * sizeof *sc->export_names.items);
-    vptrs_t *ps[] = {&sc->named, &sc->resources, &sc->bound, &sc->fresh};
+    vptrs_t *ps[] = {&sc->resources, &sc->bound, &sc->fresh};
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
         weft__free(&st->alloc, ps[i]->items, ps[i]->cap * sizeof *ps[i]->items);
+    weft__free(&st->alloc, sc->vis_imp.items, sc->vis_imp.cap * sizeof *sc->vis_imp.items);
+    weft__free(&st->alloc, sc->vis_exp.items, sc->vis_exp.cap * sizeof *sc->vis_exp.items);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -583,7 +585,6 @@ bool weft__cv_alias(vstate_t *st, vscope_t *sc, const weft_calias_t *al)
                                      al->sort == WEFT_CSORT_CORE_MODULE
                                          ? "module"
                                          : weft__csort_name(al->sort));
-            if (weft__cv_has_ptr(&sc->named, it) && !weft__cv_add_named(st, sc, e)) return false;
             return push_extern(st, sc, e);
         }
         return weft__cv_fail(st, off, "instance %u has no export named `%.*s`", al->instance,
@@ -625,19 +626,20 @@ bool weft__cv_alias(vstate_t *st, vscope_t *sc, const weft_calias_t *al)
  * --------------------------------------------------------------------------------------- */
 
 bool weft__cv_extern_decl(vstate_t *st, vscope_t *sc, const weft_cextname_t *name,
-                          const weft_ty_extern_t *t, bool is_import, uint32_t offset)
+                          const weft_ty_extern_t *t0, bool is_import, uint32_t offset)
 {
-    if (!weft__cv_extern_name(st, sc, name, t, is_import, offset)) return false;
+    if (!weft__cv_extern_name(st, sc, name, t0, is_import, offset)) return false;
     /* instance types defer visibility until attached to a concrete import or export */
-    if (sc->kind != VSCOPE_INSTANCE_TYPE && !weft__cv_all_named(sc, t))
+    if (sc->kind != VSCOPE_INSTANCE_TYPE && !weft__cv_all_named(sc, t0, is_import))
         return weft__cv_fail(st, offset, "%s not valid to be used as %s",
-                             weft_ty_extern_kind_name(t->kind), is_import ? "import" : "export");
-    if (!push_named(st, is_import ? &sc->imports : &sc->exports, name, t)) return false;
-    if (!weft__cv_add_named(st, sc, t)) return false;
-    /* types aliased out of a named instance are named */
-    if (t->kind == WEFT_CEXT_INSTANCE && !weft__cv_push_ptr(st, &sc->named, t->u.instance))
-        return false;
-    return push_extern(st, sc, t);
+                             weft_ty_extern_kind_name(t0->kind), is_import ? "import" : "export");
+    /* Explainer.md "External Visibility of Types": only the new type-index entry introduced
+     * by the import/export is an externally-visible name, not the one passed into it */
+    weft_ty_extern_t t = *t0;
+    if (!weft__cv_retag(st, &t)) return false;
+    if (!push_named(st, is_import ? &sc->imports : &sc->exports, name, &t)) return false;
+    if (!weft__cv_add_named(st, sc, &t, is_import)) return false;
+    return push_extern(st, sc, &t);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -756,6 +758,42 @@ static bool collect_imported(vstate_t *st, const weft_ty_named_t *v, uint32_t n,
     return true;
 }
 
+/* The type imports of an instantiated component are bound to the arguments: the tags of the
+ * imported entries become those of the arguments' (Explainer.md "External Visibility of
+ * Types": a type the child imported is named in the parent by whatever the parent passed). */
+static bool bind_tags(vstate_t *st, const weft_ty_extern_t *arg, const weft_ty_extern_t *im,
+                      weft_ty_rmap_t *map, unsigned depth)
+{
+    if (arg->kind != im->kind || depth > 64) return true;
+    if (im->kind == WEFT_CEXT_INSTANCE) {
+        const weft_ty_instance_t *a = arg->u.instance, *b = im->u.instance;
+        for (uint32_t k = 0; k < b->nexports; k++)
+            for (uint32_t i = 0; i < a->nexports; i++)
+                if (name_eq(a->exports[i].name, b->exports[k].name)) {
+                    if (!bind_tags(st, &a->exports[i].type, &b->exports[k].type, map, depth + 1))
+                        return false;
+                    break;
+                }
+        return true;
+    }
+    if (im->kind != WEFT_CEXT_TYPE || arg->u.type.kind != im->u.type.kind) return true;
+    uint32_t from = 0, to = 0;
+    if (im->u.type.kind == WEFT_TYD_RESOURCE) {
+        from = im->u.type.tag;
+        to = arg->u.type.tag;
+    } else if (im->u.type.kind == WEFT_TYD_VAL) {
+        from = im->u.type.u.val->tag;
+        to = arg->u.type.u.val->tag;
+    }
+    if (!from || from == to) return true;
+    for (uint32_t i = 0; i < map->ntags; i++)
+        if (map->tag_from[i] == from) return true;
+    if (map->ntags >= WEFT_TY_RMAP_MAX) return weft__cv_fail(st, 0, "too many types");
+    map->tag_from[map->ntags] = from;
+    map->tag_to[map->ntags++] = to;
+    return true;
+}
+
 static bool instance(vstate_t *st, vscope_t *sc, const weft_cinstance_t *ci)
 {
     uint32_t off = ci->offset;
@@ -799,6 +837,8 @@ static bool instance(vstate_t *st, vscope_t *sc, const weft_cinstance_t *ci)
                                    "type mismatch for component instantiation argument `%.*s`: "
                                    "%s",
                                    (int)im->name.len, im->name.ptr, st->why);
+            else if (!bind_tags(st, &args[i], &im->type, map, 0))
+                ok = false;
         }
         /* exported resources are fresh for this instantiation */
         for (uint32_t k = 0; ok && k < ct->nfresh; k++) {

@@ -38,6 +38,7 @@ typedef WEFT_CVEC(weft_cslot_t) vslots_t;
 typedef WEFT_CVEC(weft_ty_named_t) vnamed_t;
 typedef WEFT_CVEC(const void *) vptrs_t;
 typedef WEFT_CVEC(weft_name_t) vnames_t;
+typedef WEFT_CVEC(uint32_t) vtags_t;
 
 /* One scope with its own index spaces: a component, or a component/instance type body. */
 typedef struct vscope vscope_t;
@@ -48,7 +49,10 @@ struct vscope {
     vslots_t sp[WEFT_CSORT_COUNT];
     vnamed_t imports, exports;         /* resolved, for the scope's own type */
     vnames_t import_names, export_names; /* for uniqueness (incl. attribute-less forms) */
-    vptrs_t named;                     /* value types/resources that have a name here */
+    /* Explainer.md "External Visibility of Types": the tags (weft_ty_val_t.tag) of the
+     * type-index entries introduced by imports (visible to imports and exports) and by
+     * exports (visible to exports only) of this scope. */
+    vtags_t vis_imp, vis_exp;
     vptrs_t resources;                 /* resources defined (component) or declared here */
     vptrs_t bound, fresh;              /* component types: (sub resource) imports/exports */
     int context_type;                  /* context.get/set: 0 unset, else the core valtype */
@@ -90,10 +94,14 @@ bool weft__cv_alias(vstate_t *st, vscope_t *sc, const weft_calias_t *al);
 /* An import or export declaration in a scope; adds to the index space and the scope's type. */
 bool weft__cv_extern_decl(vstate_t *st, vscope_t *sc, const weft_cextname_t *name,
                           const weft_ty_extern_t *t, bool is_import, uint32_t offset);
-/* Externally visible: every record/variant/enum/flags/resource reachable from t is named. */
-bool weft__cv_all_named(const vscope_t *sc, const weft_ty_extern_t *t);
-/* Adds the named types of an import/export to the scope's named set. */
-bool weft__cv_add_named(vstate_t *st, vscope_t *sc, const weft_ty_extern_t *t);
+/* Externally visible: every record/variant/enum/flags/resource reachable from t was written
+ * with a type-index entry introduced by an import (or, for an export, an export). */
+bool weft__cv_all_named(const vscope_t *sc, const weft_ty_extern_t *t, bool is_import);
+/* A type import/export introduces a new index entry: gives it a fresh tag (OOM recorded). */
+bool weft__cv_retag(vstate_t *st, weft_ty_extern_t *t);
+/* Records the tags an import/export makes visible: those of a type, or every type an
+ * instance exports (transitively). */
+bool weft__cv_add_named(vstate_t *st, vscope_t *sc, const weft_ty_extern_t *t, bool is_import);
 bool weft__cv_core_valtype(const weft_ccore_valtype_t *in, weft_valtype_t *out);
 /* A core func type made of the given params and results. */
 const weft_ty_core_func_t *weft__cv_core_func(vstate_t *st, uint32_t np, const uint8_t *p,
@@ -103,6 +111,11 @@ const weft_ty_module_t *weft__cv_module_type(vstate_t *st, const weft_module_t *
 
 /* The id the next resource node of the arena will get (types.c). */
 uint32_t weft__ty_next_resource_id(const weft_ty_arena_t *arena);
+/* A new visibility tag (never 0). */
+uint32_t weft__ty_new_tag(weft_ty_arena_t *arena);
+/* `t` interned again with visibility tag `tag`; NULL on allocation failure. */
+const weft_ty_val_t *weft__ty_retag(weft_ty_arena_t *arena, const weft_ty_val_t *t,
+                                    uint32_t tag);
 
 /* Canon definitions (validate_canon.c): validates canons[i] and appends its func/core func. */
 bool weft__cv_canon(vstate_t *st, vscope_t *sc, weft_cvalid_t *v, uint32_t i);

@@ -127,6 +127,7 @@ static bool defval(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty_d
         p.kind = rec ? WEFT_TY_RECORD : WEFT_TY_VARIANT;
         p.count = n;
         p.fields = f;
+        p.tag = weft__ty_new_tag(st->arena); /* each definition is a distinct entry */
         break;
     }
     case WEFT_CT_LIST: case WEFT_CT_FIXED_LIST: case WEFT_CT_OPTION:
@@ -165,6 +166,7 @@ static bool defval(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty_d
         p.kind = fl ? WEFT_TY_FLAGS : WEFT_TY_ENUM;
         p.count = n;
         p.labels = ct->u.labels.names;
+        p.tag = weft__ty_new_tag(st->arena);
         break;
     }
     case WEFT_CT_RESULT: {
@@ -190,6 +192,7 @@ static bool defval(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty_d
             return weft__cv_fail(st, off, "type index %u is not a resource type", ct->u.handle);
         p.kind = ct->kind == WEFT_CT_OWN ? WEFT_TY_OWN : WEFT_TY_BORROW;
         p.resource = d->u.resource;
+        p.tag = d->tag; /* the entry the handle was written with (external visibility) */
         break;
     }
     case WEFT_CT_STREAM: case WEFT_CT_FUTURE:
@@ -285,6 +288,7 @@ static bool resource(vstate_t *st, vscope_t *sc, const weft_ctype_t *ct, weft_ty
     if (!weft__cv_push_ptr(st, &sc->resources, r)) return false;
     out->kind = WEFT_TYD_RESOURCE;
     out->u.resource = r;
+    out->tag = weft__ty_new_tag(st->arena);
     return true;
 }
 
@@ -519,93 +523,178 @@ bool weft__cv_externtype(vstate_t *st, vscope_t *sc, const weft_cextern_t *e,
 }
 
 /* ---------------------------------------------------------------------------------------
- * External visibility (Binary.md: the types an import/export mentions must have names)
+ * External visibility (Explainer.md "External Visibility of Types"). Records, variants, enums,
+ * flags and the resources of own/borrow carry the tag of the type-index entry they were
+ * written with; an import/export may only mention tags its scope made visible.
  * --------------------------------------------------------------------------------------- */
 
-static bool val_named(const vscope_t *sc, const weft_ty_val_t *t)
+static bool is_nameable(const weft_ty_val_t *t)
+{
+    return t->kind == WEFT_TY_RECORD || t->kind == WEFT_TY_VARIANT || t->kind == WEFT_TY_ENUM ||
+           t->kind == WEFT_TY_FLAGS;
+}
+
+/* Where a check looks for visible tags: the scope's, and those of the type exports of the
+ * instance types being checked (an instance type's exports may use its own type exports). */
+typedef struct vis {
+    const vscope_t *sc;
+    bool is_import;
+    const struct vis *outer; /* enclosing instance type, or NULL */
+    const weft_ty_instance_t *inst;
+} vis_t;
+
+static bool has_tag(const vtags_t *v, uint32_t tag)
+{
+    for (uint32_t i = 0; i < v->count; i++)
+        if (v->items[i] == tag) return true;
+    return false;
+}
+
+static uint32_t extern_tag(const weft_ty_extern_t *e)
+{
+    if (e->kind != WEFT_CEXT_TYPE) return 0;
+    if (e->u.type.kind == WEFT_TYD_RESOURCE) return e->u.type.tag;
+    if (e->u.type.kind == WEFT_TYD_VAL) return e->u.type.u.val->tag;
+    return 0;
+}
+
+static bool inst_declares(const weft_ty_instance_t *it, uint32_t tag, unsigned depth)
+{
+    if (depth > 64) return false;
+    for (uint32_t i = 0; i < it->nexports; i++) {
+        const weft_ty_extern_t *e = &it->exports[i].type;
+        if (extern_tag(e) == tag) return true;
+        if (e->kind == WEFT_CEXT_INSTANCE && inst_declares(e->u.instance, tag, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+static bool visible(const vis_t *v, uint32_t tag)
+{
+    if (!tag) return false;
+    if (has_tag(&v->sc->vis_imp, tag)) return true;
+    if (!v->is_import && has_tag(&v->sc->vis_exp, tag)) return true;
+    for (const vis_t *o = v; o; o = o->outer)
+        if (o->inst && inst_declares(o->inst, tag, 0)) return true;
+    return false;
+}
+
+static bool val_named(const vis_t *v, const weft_ty_val_t *t)
 {
     if (!t) return true;
     switch (t->kind) {
     case WEFT_TY_RECORD: case WEFT_TY_VARIANT: case WEFT_TY_ENUM: case WEFT_TY_FLAGS:
-        if (!weft__cv_has_ptr(&sc->named, t)) return false;
-        return true;
     case WEFT_TY_OWN: case WEFT_TY_BORROW:
-        return weft__cv_has_ptr(&sc->named, t->resource);
+        return visible(v, t->tag);
     case WEFT_TY_TUPLE: case WEFT_TY_RESULT: case WEFT_TY_OPTION:
         for (uint32_t i = 0; i < t->count; i++)
-            if (!val_named(sc, t->fields[i].type)) return false;
+            if (!val_named(v, t->fields[i].type)) return false;
         return true;
     case WEFT_TY_LIST: case WEFT_TY_FIXED_LIST: case WEFT_TY_STREAM: case WEFT_TY_FUTURE:
-        return val_named(sc, t->elem);
+        return val_named(v, t->elem);
     case WEFT_TY_MAP:
-        return val_named(sc, t->key) && val_named(sc, t->value);
+        return val_named(v, t->key) && val_named(v, t->value);
     default:
         return true;
     }
 }
 
-/* The components of a named record/variant must themselves be named. */
-static bool val_inner_named(const vscope_t *sc, const weft_ty_val_t *t)
+/* A type import/export names the type itself; what it refers to must be visible. */
+static bool val_inner_named(const vis_t *v, const weft_ty_val_t *t)
 {
     switch (t->kind) {
     case WEFT_TY_RECORD: case WEFT_TY_VARIANT:
         for (uint32_t i = 0; i < t->count; i++)
-            if (!val_named(sc, t->fields[i].type)) return false;
+            if (!val_named(v, t->fields[i].type)) return false;
         return true;
     case WEFT_TY_ENUM: case WEFT_TY_FLAGS: return true;
-    default: return val_named(sc, t);
+    default: return val_named(v, t);
     }
 }
 
-/* An instance type attached to an import/export: each export may use the names of the
- * enclosing scope and of the instance's earlier type exports. */
-static bool instance_named(const vscope_t *sc, const weft_ty_instance_t *it)
+static bool extern_named(const vis_t *v, const weft_ty_extern_t *t, unsigned depth);
+
+static bool func_named(const vis_t *v, const weft_ty_func_t *f)
 {
-    enum { MAXN = 256 };
-    const void *both[MAXN];
-    uint32_t nb = 0;
-    for (uint32_t j = 0; j < sc->named.count && nb < MAXN; j++) both[nb++] = sc->named.items[j];
-    vscope_t t2 = *sc;
-    t2.named.items = both;
-    for (uint32_t i = 0; i < it->nexports; i++) {
-        const weft_ty_extern_t *e = &it->exports[i].type;
-        t2.named.count = nb;
-        if (!weft__cv_all_named(&t2, e)) return false;
-        if (e->kind == WEFT_CEXT_TYPE && nb < MAXN) {
-            if (e->u.type.kind == WEFT_TYD_RESOURCE) both[nb++] = e->u.type.u.resource;
-            else if (e->u.type.kind == WEFT_TYD_VAL) both[nb++] = e->u.type.u.val;
-        }
-    }
+    for (uint32_t i = 0; i < f->nparams; i++)
+        if (!val_named(v, f->params[i].type)) return false;
+    return val_named(v, f->result);
+}
+
+static bool instance_named(const vis_t *v, const weft_ty_instance_t *it, unsigned depth)
+{
+    if (depth > 64) return false;
+    vis_t in = {v->sc, v->is_import, v, it};
+    for (uint32_t i = 0; i < it->nexports; i++)
+        if (!extern_named(&in, &it->exports[i].type, depth + 1)) return false;
     return true;
 }
 
-bool weft__cv_all_named(const vscope_t *sc, const weft_ty_extern_t *t)
+static bool extern_named(const vis_t *v, const weft_ty_extern_t *t, unsigned depth)
 {
     switch (t->kind) {
-    case WEFT_CEXT_INSTANCE: return instance_named(sc, t->u.instance);
-    case WEFT_CEXT_FUNC:
-        for (uint32_t i = 0; i < t->u.func->nparams; i++)
-            if (!val_named(sc, t->u.func->params[i].type)) return false;
-        return val_named(sc, t->u.func->result);
-    case WEFT_CEXT_VALUE: return val_named(sc, t->u.value);
+    case WEFT_CEXT_INSTANCE: return instance_named(v, t->u.instance, depth);
+    case WEFT_CEXT_FUNC: return func_named(v, t->u.func);
+    case WEFT_CEXT_VALUE: return val_named(v, t->u.value);
     case WEFT_CEXT_TYPE:
-        if (t->u.type.kind == WEFT_TYD_VAL) return val_inner_named(sc, t->u.type.u.val);
-        if (t->u.type.kind == WEFT_TYD_FUNC) {
-            weft_ty_extern_t f;
-            f.kind = WEFT_CEXT_FUNC;
-            f.u.func = t->u.type.u.func;
-            return weft__cv_all_named(sc, &f);
+        switch (t->u.type.kind) {
+        case WEFT_TYD_VAL: return val_inner_named(v, t->u.type.u.val);
+        case WEFT_TYD_FUNC: return func_named(v, t->u.type.u.func);
+        /* instance types defer their check to the import/export using them */
+        case WEFT_TYD_INSTANCE: return instance_named(v, t->u.type.u.instance, depth);
+        default: return true; /* resources; component types were checked eagerly */
         }
-        return true;
     default: return true;
     }
 }
 
-bool weft__cv_add_named(vstate_t *st, vscope_t *sc, const weft_ty_extern_t *t)
+bool weft__cv_all_named(const vscope_t *sc, const weft_ty_extern_t *t, bool is_import)
+{
+    vis_t v = {sc, is_import, NULL, NULL};
+    return extern_named(&v, t, 0);
+}
+
+bool weft__cv_retag(vstate_t *st, weft_ty_extern_t *t)
 {
     if (t->kind != WEFT_CEXT_TYPE) return true;
-    if (t->u.type.kind == WEFT_TYD_RESOURCE)
-        return weft__cv_push_ptr(st, &sc->named, t->u.type.u.resource);
-    if (t->u.type.kind == WEFT_TYD_VAL) return weft__cv_push_ptr(st, &sc->named, t->u.type.u.val);
+    if (t->u.type.kind == WEFT_TYD_RESOURCE) {
+        t->u.type.tag = weft__ty_new_tag(st->arena);
+    } else if (t->u.type.kind == WEFT_TYD_VAL && is_nameable(t->u.type.u.val)) {
+        const weft_ty_val_t *n =
+            weft__ty_retag(st->arena, t->u.type.u.val, weft__ty_new_tag(st->arena));
+        if (!n) return weft__cv_oom(st);
+        t->u.type.u.val = n;
+    }
     return true;
+}
+
+static bool push_tag(vstate_t *st, vtags_t *v, uint32_t tag)
+{
+    if (!tag || has_tag(v, tag)) return true;
+    if (v->count == v->cap) {
+        size_t cap = v->cap;
+        if (weft__grow(&st->alloc, (void **)&v->items, &cap, (size_t)v->count + 1,
+                       sizeof *v->items))
+            return weft__cv_oom(st);
+        v->cap = (uint32_t)cap;
+    }
+    v->items[v->count++] = tag;
+    return true;
+}
+
+static bool add_named(vstate_t *st, vtags_t *set, const weft_ty_extern_t *t, unsigned depth)
+{
+    if (t->kind == WEFT_CEXT_INSTANCE && depth < 64) {
+        /* types aliased out of an imported/exported instance have a name */
+        for (uint32_t i = 0; i < t->u.instance->nexports; i++)
+            if (!add_named(st, set, &t->u.instance->exports[i].type, depth + 1)) return false;
+        return true;
+    }
+    return push_tag(st, set, extern_tag(t));
+}
+
+bool weft__cv_add_named(vstate_t *st, vscope_t *sc, const weft_ty_extern_t *t, bool is_import)
+{
+    return add_named(st, is_import ? &sc->vis_imp : &sc->vis_exp, t, 0);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/interp.h"
+#include "core/interrupt.h"
 #include "core/simd.h"
 #include "util/error.h"
 
@@ -166,9 +167,17 @@ static bool grow_frames(weft_call_t *c)
         pc += 2 + (n);                                                                           \
         DISPATCH();                                                                              \
     } while (0)
+/* One work unit for fuel and interruption (interrupt.h): every taken branch and every function
+ * entry (so every loop iteration and every recursion) spends one; pc must already be where
+ * execution continues. */
+#define TICK()                                                                                   \
+    do {                                                                                         \
+        if (__builtin_expect(--budget < 0, 0)) goto tick_slow;                                   \
+    } while (0)
 #define JUMP(i)                                                                                  \
     do {                                                                                         \
         pc = &W(i) + (int32_t)W(i);                                                              \
+        TICK();                                                                                  \
         DISPATCH();                                                                              \
     } while (0)
 #define TRAP(code)                                                                               \
@@ -258,6 +267,8 @@ static weft_call_state_t interp(weft_call_t *c, weft_error_t **err, const void *
     uint64_t *stack_end = stack + c->stack_cap;
     weft_frame_rec_t *fr_sp = c->frames + c->nframes;
     weft_frame_rec_t *fr_lim = frame_limit(c);
+    /* Work units left in the chunk reserved from the store (interrupt.h). */
+    int64_t budget = weft__interrupt_reserve(c->store);
 
     DISPATCH();
 
@@ -547,6 +558,7 @@ L_returnN: {
 L_return0:
 do_return:
     if (fr_sp == c->frames) {
+        weft__interrupt_refund(c->store, budget);
         c->nframes = 0;
         c->state = WEFT_CTX_DONE;
         return WEFT_CALL_DONE;
@@ -570,6 +582,7 @@ L_call_local:
     PUSH_FRAME();
     fn = callee;
     pc = callee_code->code;
+    TICK();
     DISPATCH();
 L_call:
     callee = inst->funcs[W(0)];
@@ -602,6 +615,7 @@ do_call:
             RELOAD_MEM();
         }
         pc = callee_code->code;
+        TICK();
         DISPATCH();
     call_slow:
         SYNC_FRAMES();
@@ -632,6 +646,9 @@ do_call:
         c->func = fn;
         c->pc = pc;
         c->fp_off = (size_t)(fp - stack);
+        /* Host code may read or set the fuel, or call into the store again. */
+        weft__interrupt_refund(c->store, budget);
+        budget = 0;
         weft_error_t *e = weft__call_host(c, inst, callee, fp + call_base, &suspended);
         if (e) {
             if (weft_error_kind(e) == WEFT_ERROR_TRAP) weft__call_backtrace(c, e, fn, pc);
@@ -649,6 +666,7 @@ do_call:
         fp = stack + c->fp_off;
         RELOAD_MEM();
         pc = ret_pc;
+        budget = weft__interrupt_reserve(c->store);
         DISPATCH();
     }
 
@@ -910,7 +928,15 @@ L_v_test: {
     NEXT(3);
 }
 
+tick_slow:
+    budget = weft__interrupt_refill(c->store, &trap_code);
+    if (budget < 0) {
+        budget = 0;
+        goto trap;
+    }
+    DISPATCH();
 trap: {
+    weft__interrupt_refund(c->store, budget);
     SYNC_FRAMES();
     c->fp_off = (size_t)(fp - stack);
     weft_error_t *e = weft__error_trap(&c->alloc, trap_code, NULL);
@@ -920,6 +946,7 @@ trap: {
     return WEFT_CALL_FAILED;
 }
 out_of_memory:
+    weft__interrupt_refund(c->store, budget);
     SYNC_FRAMES();
     *err = weft__error_oom();
     c->state = WEFT_CTX_FAILED;

@@ -39,6 +39,12 @@ struct weft_store {
     weft_functype_t *canon_types; /* deep copies, owned */
     uint32_t ncanon_types;
     size_t canon_cap;
+    /* Interruption (interrupt.c). Zero-filled means: no fuel metering, no deadline, no
+     * pending interrupt. `fuel` excludes the units a running interpreter has reserved. */
+    uint64_t fuel;
+    bool fuel_on;
+    uint64_t deadline_ns;            /* weft_monotonic_ns() time; 0: none */
+    _Atomic unsigned interrupt_flag; /* set by weft_store_interrupt() from any thread */
 };
 
 /* Returns the canonical id of `t` in `store`, adding it if new; UINT32_MAX if allocation fails. */

@@ -69,6 +69,7 @@ const char *weft_trap_code_message(weft_trap_code_t code)
     case WEFT_TRAP_HOST: return "host function failed";
     case WEFT_TRAP_UNCAUGHT_EXCEPTION: return "uncaught exception";
     case WEFT_TRAP_CAST_FAILURE: return "cast failure";
+    case WEFT_TRAP_OUT_OF_FUEL: return "all fuel consumed";
     }
     return "unknown trap";
 }

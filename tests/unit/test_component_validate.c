@@ -111,6 +111,23 @@ int main(void)
                                    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
     m = run(eng, dupi, sizeof dupi, NULL);
     CHECK(m && strstr(m, "duplicate import name `:`"));
+    /* External visibility (Explainer.md "External Visibility of Types"):
+     * (type $R (resource (rep i32))) (export $R' "r" (type $R))
+     * (import "f" (func (result (own $R')))): imports cannot depend on exports, even though
+     * $R' and $R are the same resource */
+    static const uint8_t vis1[] = {HDR, 0x07, 0x04, 0x01, 0x3f, 0x7f, 0x00,
+                                   0x0b, 0x07, 0x01, 0x00, 0x01, 'r', 0x03, 0x00, 0x00,
+                                   0x07, 0x07, 0x02, 0x69, 0x01, 0x40, 0x00, 0x00, 0x02,
+                                   0x0a, 0x06, 0x01, 0x00, 0x01, 'f', 0x01, 0x03};
+    m = run(eng, vis1, sizeof vis1, NULL);
+    CHECK(m && strstr(m, "func not valid to be used as import"));
+    /* (import "r" (type $R (sub resource))) (import "f" (func (result (own $R)))): fine */
+    static const uint8_t vis2[] = {HDR, 0x0a, 0x06, 0x01, 0x00, 0x01, 'r', 0x03, 0x01,
+                                   0x07, 0x07, 0x02, 0x69, 0x00, 0x40, 0x00, 0x00, 0x01,
+                                   0x0a, 0x06, 0x01, 0x00, 0x01, 'f', 0x01, 0x02};
+    m = run(eng, vis2, sizeof vis2, NULL);
+    CHECK(m == NULL);
+    if (m) fprintf(stderr, "vis2: %s\n", m);
     weft_engine_delete(eng);
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);
