@@ -189,6 +189,18 @@ static weft_error_t *with_prefix(weft_store_t *store, weft_error_t *err)
     return e;
 }
 
+/* Whether lifted function f can run as a synchronous call. An `async`-typed function lifted
+ * without the `async` option uses the synchronous ABI (CanonicalABI.md "canon lift"), so it
+ * runs like any other as long as it need not wait: only when its instance has backpressure
+ * set would its task have to wait before starting (definitions.py Task.enter), and waiting
+ * needs async execution. */
+static weft_error_t *check_sync_entry(const weft_component_func_t *f)
+{
+    if (f->opts.is_async || (f->type->is_async && f->inst->backpressure > 0))
+        return trap(f->inst, "async not yet supported");
+    return NULL;
+}
+
 /* ---- calls from the host --------------------------------------------------------------- */
 
 static weft_error_t *call_lifted(weft_component_func_t *f, const weft_cval_t *args,
@@ -198,7 +210,8 @@ static weft_error_t *call_lifted(weft_component_func_t *f, const weft_cval_t *ar
     const weft_ty_func_t *ft = f->type;
     weft_error_t *err = weft__call_enter_check(NULL, st);
     if (err) return err;
-    if (f->opts.is_async || ft->is_async) return trap(st, "async not yet supported");
+    err = check_sync_entry(f);
+    if (err) return err;
     side_t callee;
     side_init(&callee, st, st, &f->opts, f->memory, f->realloc);
     weft__call_enter(st);
@@ -308,7 +321,8 @@ static weft_error_t *lower_to_lifted(lower_env_t *le, const weft_val_t *args, ui
     const weft_ty_func_t *ft = le->info->func;
     weft_error_t *err = weft__call_enter_check(S, T);
     if (err) return err;
-    if (f->opts.is_async || f->type->is_async) return trap(S, "async not yet supported");
+    err = check_sync_entry(f);
+    if (err) return err;
     /* Both sides use the caller's view of the function type (its resource types resolve in
      * S; the callee's view is a supertype naming the same runtime types). */
     side_t src, dst;
@@ -346,8 +360,9 @@ static weft_error_t *lower_fn(void *env, weft_caller_t *caller, const weft_val_t
     lower_env_t *le = env;
     weft_cstate_t *S = le->st;
     if (!S->may_leave) return trap(S, "wasm trap: cannot leave component instance");
-    if (le->info->opts.is_async || le->info->func->is_async)
-        return trap(S, "async not yet supported");
+    /* A synchronous lower of an `async`-typed import is an ordinary call as long as the
+     * callee does not block (which needs async execution and traps where it would). */
+    if (le->info->opts.is_async) return trap(S, "async not yet supported");
     weft_ty_flat_sig_t sig;
     weft_ty_flatten_functype(&le->info->opts, le->info->func, WEFT_TY_LOWER, &sig);
     uint32_t nparams = (uint32_t)nargs;

@@ -170,9 +170,12 @@ static bool trap_matches(const weft_error_t *err, const char *text)
     };
     const char *msg = weft_error_message(err);
     if (!text) return true;
-    if (strncmp(text, prefix, sizeof prefix - 1) == 0 && !strstr(msg, prefix))
-        text += sizeof prefix - 1;
     if (strstr(msg, text)) return true;
+    /* The remaining comparisons are against texts without the "wasm trap: " prefix. */
+    if (strncmp(text, prefix, sizeof prefix - 1) == 0) {
+        text += sizeof prefix - 1;
+        if (strstr(msg, text)) return true;
+    }
     weft_trap_code_t code = weft_error_trap_code(err);
     for (size_t i = 0; i < sizeof core_words / sizeof core_words[0]; i++)
         if (code == core_words[i].code && strstr(core_words[i].text, text)) return true;
