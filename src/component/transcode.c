@@ -56,6 +56,50 @@ static inline uint64_t unit_mask(uint8_t lo, uint8_t hi)
 
 #define ASCII_MASK 0x8080808080808080ull
 
+/* Widens 8 bytes (the word w loaded from s) to 8 little-endian code units at o, and narrows
+ * 4 code units (the word w loaded from s, each below 0x100) to 4 bytes at o: with shifts on
+ * little-endian hosts, byte by byte elsewhere. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                  \
+    !defined(WEFT_TRANSCODE_BYTEWISE)
+static inline uint64_t spread4(uint64_t x)
+{
+    x = (x | (x << 16)) & 0x0000ffff0000ffffull;
+    return (x | (x << 8)) & 0x00ff00ff00ff00ffull;
+}
+
+static inline void widen8(uint8_t *o, uint64_t w, const uint8_t *s)
+{
+    (void)s;
+    uint64_t lo = spread4(w & 0xffffffffu), hi = spread4(w >> 32);
+    memcpy(o, &lo, 8);
+    memcpy(o + 8, &hi, 8);
+}
+
+static inline void narrow4(uint8_t *o, uint64_t w, const uint8_t *s)
+{
+    (void)s;
+    w &= 0x00ff00ff00ff00ffull;
+    w = (w | (w >> 8)) & 0x0000ffff0000ffffull;
+    uint32_t x = (uint32_t)(w | (w >> 16));
+    memcpy(o, &x, 4);
+}
+#else
+static inline void widen8(uint8_t *o, uint64_t w, const uint8_t *s)
+{
+    (void)w;
+    for (uint32_t k = 0; k < 8; k++) {
+        o[2 * k] = s[k];
+        o[2 * k + 1] = 0;
+    }
+}
+
+static inline void narrow4(uint8_t *o, uint64_t w, const uint8_t *s)
+{
+    (void)w;
+    for (uint32_t k = 0; k < 4; k++) o[k] = s[2 * k];
+}
+#endif
+
 /* The number of leading bytes of p[0..n) below 0x80. */
 static inline uint32_t ascii_run(const uint8_t *p, uint32_t n)
 {
@@ -73,11 +117,11 @@ static inline uint32_t ascii_run(const uint8_t *p, uint32_t n)
 static inline uint32_t widen_ascii(uint8_t *restrict o, const uint8_t *restrict s, uint32_t n)
 {
     uint32_t i = 0;
-    while (n - i >= 16 && !((ld64(s + i) | ld64(s + i + 8)) & ASCII_MASK)) {
-        for (uint32_t k = 0; k < 16; k++) {
-            o[2 * (i + k)] = s[i + k];
-            o[2 * (i + k) + 1] = 0;
-        }
+    while (n - i >= 16) {
+        uint64_t w0 = ld64(s + i), w1 = ld64(s + i + 8);
+        if ((w0 | w1) & ASCII_MASK) break;
+        widen8(o + 2 * i, w0, s + i);
+        widen8(o + 2 * i + 16, w1, s + i + 8);
         i += 16;
     }
     while (i < n && s[i] < 0x80) {
@@ -104,8 +148,11 @@ static inline uint32_t narrow_run(uint8_t *restrict o, const uint8_t *restrict s
 {
     uint64_t mask = unit_mask(limit == 0x80 ? 0x80 : 0, 0xff);
     uint32_t i = 0;
-    while (units - i >= 8 && !((ld64(s + 2 * i) | ld64(s + 2 * i + 8)) & mask)) {
-        for (uint32_t k = 0; k < 8; k++) o[i + k] = s[2 * (i + k)];
+    while (units - i >= 8) {
+        uint64_t w0 = ld64(s + 2 * i), w1 = ld64(s + 2 * i + 8);
+        if ((w0 | w1) & mask) break;
+        narrow4(o + i, w0, s + 2 * i);
+        narrow4(o + i + 4, w1, s + 2 * i + 8);
         i += 8;
     }
     while (i < units && rd16(s + 2 * i) < limit) {
