@@ -37,6 +37,7 @@ typedef struct weft_table weft_table_t;
 typedef struct weft_global weft_global_t;
 typedef struct weft_error weft_error_t;
 typedef struct weft_caller weft_caller_t;
+typedef struct weft_tag weft_tag_t; /* an exception tag (Wasm 3.0 exception handling) */
 typedef struct weft_call weft_call_t;
 
 /* ---------------------------------------------------------------------------------------------
@@ -236,6 +237,7 @@ typedef struct weft_extern {
         weft_table_t *table;
         weft_memory_t *memory;
         weft_global_t *global;
+        weft_tag_t *tag; /* WEFT_EXTERN_TAG: linked by identity (and type) */
     } of;
 } weft_extern_t;
 

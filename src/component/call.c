@@ -47,11 +47,12 @@ static const weft_rt_resource_t *do_resource(void *env, const weft_ty_resource_t
 static void side_init(side_t *s, weft_cstate_t *st, const weft_cstate_t *resolver,
                       const weft_ty_opts_t *opts, weft_memory_t *memory, weft_func_t *realloc)
 {
-    memset(s, 0, sizeof *s);
+    /* Every field is set: no memset of the inline lends array on each call. */
     s->store = st->store;
     s->realloc = realloc;
     s->resolver = resolver;
     weft__lends_init(&s->lends);
+    s->scope.num_borrows = 0;
     s->cx.alloc = &st->root->alloc;
     s->cx.memory = memory;
     s->cx.string_encoding = opts ? opts->string_encoding : WEFT_STRENC_UTF8;
@@ -64,6 +65,13 @@ static void side_init(side_t *s, weft_cstate_t *st, const weft_cstate_t *resolve
     s->cx.lends = &s->lends;
     s->cx.borrow_scope = &s->scope;
     s->cx.may_leave = &st->may_leave;
+}
+
+/* Ends the loans of one side's call (a call lending nothing has nothing to release). */
+static void side_release(side_t *s, weft_handles_t *handles)
+{
+    if (s->lends.count || s->lends.items != s->lends.inline_items)
+        weft__lends_release(&s->lends, handles);
 }
 
 static weft_error_t *trap(weft_cstate_t *st, const char *msg)
@@ -121,14 +129,46 @@ static const weft_ty_field_t *param_fields(const weft_ty_func_t *ft)
     return ft->params_tuple ? ft->params_tuple->fields : NULL;
 }
 
-static uint32_t core_results(weft_func_t *f, weft_val_t *out)
+/* A number or bool: one flat value, lifted by wrapping and lowered as is (no trap, no
+ * memory, no handle). */
+static bool is_plain_scalar(const weft_ty_val_t *t)
 {
-    size_t n = weft_func_result_count(f);
-    for (size_t i = 0; i < n && i < 2; i++) {
+    return t->kind >= WEFT_TY_BOOL && t->kind <= WEFT_TY_F64;
+}
+
+void weft__call_plan_init(weft_cplan_t *plan, const weft_ty_opts_t *opts,
+                          const weft_ty_func_t *ft)
+{
+    memset(plan, 0, sizeof *plan);
+    weft__canon_tuple_init(&plan->params, param_fields(ft), ft->nparams);
+    plan->result_field.type = ft->result;
+    weft__canon_tuple_init(&plan->result, &plan->result_field, ft->result ? 1u : 0u);
+    weft_ty_flat_sig_t sig;
+    weft_ty_flatten_functype(opts, ft, WEFT_TY_LOWER, &sig);
+    plan->results_indirect = sig.results_indirect;
+    bool scalar = ft->nparams <= WEFT_MAX_FLAT_PARAMS && (!ft->result || is_plain_scalar(ft->result));
+    for (uint32_t i = 0; scalar && i < ft->nparams; i++)
+        scalar = is_plain_scalar(ft->params[i].type);
+    plan->scalar = scalar;
+}
+
+void weft__call_prepare_lifted(weft_component_func_t *f)
+{
+    weft__call_plan_init(&f->plan, &f->opts, f->type);
+    size_t n = weft_func_result_count(f->core);
+    f->ncore_results = (uint32_t)n;
+    for (size_t i = 0; i < n && i < 2; i++) f->core_results[i] = weft_func_result(f->core, i);
+}
+
+/* Zeroed result slots of the core function of lifted f. */
+static uint32_t core_results(const weft_component_func_t *f, weft_val_t *out)
+{
+    uint32_t n = f->ncore_results;
+    for (uint32_t i = 0; i < n && i < 2; i++) {
         memset(&out[i], 0, sizeof out[i]);
-        out[i].kind = weft_func_result(f, i);
+        out[i].kind = f->core_results[i];
     }
-    return (uint32_t)n;
+    return n;
 }
 
 /* post-return runs with may_leave cleared (definitions.py canon_lift). */
@@ -203,34 +243,94 @@ static weft_error_t *check_sync_entry(const weft_component_func_t *f)
 
 /* ---- calls from the host --------------------------------------------------------------- */
 
+/* lower_flat of a plain scalar (canon_lower.c): integers in two's complement, NaNs
+ * canonical. */
+static void lower_scalar(uint8_t kind, const weft_cval_t *v, weft_val_t *o)
+{
+    memset(o, 0, sizeof *o);
+    switch (kind) {
+    case WEFT_TY_BOOL: o->kind = WEFT_I32; o->of.i32 = v->u.b ? 1 : 0; break;
+    case WEFT_TY_U64: case WEFT_TY_S64: o->kind = WEFT_I64; o->of.i64 = (int64_t)v->u.u; break;
+    case WEFT_TY_F32: o->kind = WEFT_F32; o->of.f32 = weft__canon_nan32(v->u.f32); break;
+    case WEFT_TY_F64: o->kind = WEFT_F64; o->of.f64 = weft__canon_nan64(v->u.f64); break;
+    default: o->kind = WEFT_I32; o->of.i32 = (int32_t)(uint32_t)v->u.u; break;
+    }
+}
+
+/* lift_flat of a plain scalar (canon_lift.c): integers wrapped to the type, NaNs canonical. */
+static void lift_scalar(uint8_t kind, const weft_val_t *v, weft_cval_t *out)
+{
+    uint32_t w = (uint32_t)v->of.i32;
+    out->kind = kind;
+    switch (kind) {
+    case WEFT_TY_BOOL: out->u.b = w != 0; break;
+    case WEFT_TY_U8: out->u.u = w & 0xff; break;
+    case WEFT_TY_U16: out->u.u = w & 0xffff; break;
+    case WEFT_TY_U32: out->u.u = w; break;
+    case WEFT_TY_U64: out->u.u = (uint64_t)v->of.i64; break;
+    case WEFT_TY_S8: out->u.s = (int8_t)(uint8_t)w; break;
+    case WEFT_TY_S16: out->u.s = (int16_t)(uint16_t)w; break;
+    case WEFT_TY_S32: out->u.s = (int32_t)w; break;
+    case WEFT_TY_S64: out->u.s = v->of.i64; break;
+    case WEFT_TY_F32: out->u.f32 = weft__canon_nan32(v->of.f32); break;
+    default: out->u.f64 = weft__canon_nan64(v->of.f64); break;
+    }
+}
+
+/* call_lifted for a plan->scalar function: nothing reaches memory, handles or realloc, so no
+ * lifting context is needed and the values are converted in place. */
+static weft_error_t *call_lifted_scalar(weft_component_func_t *f, const weft_cval_t *args,
+                                        weft_cval_t *results)
+{
+    weft_cstate_t *st = f->inst;
+    const weft_ty_func_t *ft = f->type;
+    weft__call_enter(st);
+    memset(st->context, 0, sizeof st->context);
+    weft_val_t flat[WEFT_MAX_FLAT_PARAMS];
+    uint32_t np = ft->nparams;
+    for (uint32_t i = 0; i < np; i++) lower_scalar(ft->params[i].type->kind, &args[i], &flat[i]);
+    weft_val_t res[2];
+    uint32_t nres = core_results(f, res);
+    weft_error_t *err = weft_func_call(st->store, f->core, flat, np, res, nres);
+    if (!err && ft->result) {
+        if (nres < 1)
+            err = weft__canon_trap(&st->root->alloc, "canonical ABI: %u core values for %u",
+                                   nres, 1u);
+        else
+            lift_scalar(ft->result->kind, &res[0], results);
+    }
+    if (!err) err = post_return(f, res, nres);
+    weft__call_leave(st);
+    if (err) st->poisoned = true;
+    return err;
+}
+
 static weft_error_t *call_lifted(weft_component_func_t *f, const weft_cval_t *args,
                                  weft_cval_t *results, weft_cval_arena_t *ar)
 {
     weft_cstate_t *st = f->inst;
-    const weft_ty_func_t *ft = f->type;
     weft_error_t *err = weft__call_enter_check(NULL, st);
     if (err) return err;
     err = check_sync_entry(f);
     if (err) return err;
+    if (f->plan.scalar) return call_lifted_scalar(f, args, results);
     side_t callee;
     side_init(&callee, st, st, &f->opts, f->memory, f->realloc);
     weft__call_enter(st);
     memset(st->context, 0, sizeof st->context);
     weft_val_t flat[WEFT_MAX_FLAT_PARAMS + 1];
     uint32_t nflat = 0;
-    err = weft__canon_lower_flat_values(&callee.cx, WEFT_MAX_FLAT_PARAMS, param_fields(ft),
-                                        ft->nparams, args, NULL, flat, &nflat);
+    err = weft__canon_lower_tuple(&callee.cx, WEFT_MAX_FLAT_PARAMS, &f->plan.params, args, NULL,
+                                  flat, &nflat);
     weft_val_t res[2];
-    uint32_t nres = core_results(f->core, res);
+    uint32_t nres = core_results(f, res);
     if (!err) err = weft_func_call(st->store, f->core, flat, nflat, res, nres);
-    if (!err && ft->result) {
-        weft_ty_field_t rf = {{NULL, 0}, ft->result};
-        err = weft__canon_lift_flat_values(&callee.cx, ar, WEFT_MAX_FLAT_RESULTS, &rf, 1, res,
-                                           nres, results);
-    }
+    if (!err && f->type->result)
+        err = weft__canon_lift_tuple(&callee.cx, ar, WEFT_MAX_FLAT_RESULTS, &f->plan.result, res,
+                                     nres, results);
     if (!err) err = post_return(f, res, nres);
     if (!err) err = weft__borrow_scope_check(&st->root->alloc, &callee.scope);
-    weft__lends_release(&callee.lends, &st->handles);
+    side_release(&callee, &st->handles);
     weft__call_leave(st);
     if (err) st->poisoned = true;
     return err;
@@ -256,15 +356,18 @@ weft_error_t *weft__call_func(weft_store_t *store, weft_component_func_t *f,
         }
     }
     weft_cval_arena_t local;
-    weft__cval_arena_init(&local, &store->alloc);
-    if (!arena) arena = &local;
+    bool own = !arena;
+    if (own) {
+        weft__cval_arena_init(&local, &store->alloc);
+        arena = &local;
+    }
     weft_error_t *err;
     if (f->kind == WEFT_CFUNC_HOST) {
         err = f->host(f->host_env, store, args, nargs, results, want, arena);
     } else {
         err = call_lifted(f, args, results, arena);
     }
-    weft__cval_arena_reset(&local);
+    if (own) weft__cval_arena_reset(&local);
     return with_prefix(store, err);
 }
 
@@ -276,6 +379,7 @@ typedef struct lower_env {
     weft_memory_t *memory;
     weft_func_t *realloc;
     weft_component_func_t *target;
+    weft_cplan_t plan; /* of info->func, the caller's view */
 } lower_env_t;
 
 static weft_error_t *lower_to_host(lower_env_t *le, const weft_val_t *args, uint32_t nargs,
@@ -287,13 +391,17 @@ static weft_error_t *lower_to_host(lower_env_t *le, const weft_val_t *args, uint
     side_init(&caller, S, S, &le->info->opts, le->memory, le->realloc);
     weft_cval_arena_t ar;
     weft__cval_arena_init(&ar, &S->root->alloc);
-    weft_cval_t *argv = weft__cval_nodes(&ar, ft->nparams + 1u);
+    /* The argument nodes: inline for the usual few parameters. */
+    weft_cval_t argv_inline[8];
+    weft_cval_t *argv = argv_inline;
+    if (ft->nparams < 8u) memset(argv_inline, 0, sizeof argv_inline);
+    else argv = weft__cval_nodes(&ar, ft->nparams + 1u);
     weft_cval_t result;
     memset(&result, 0, sizeof result);
     weft_error_t *err = argv ? NULL : weft__error_oom();
     if (!err)
-        err = weft__canon_lift_flat_values(&caller.cx, &ar, WEFT_MAX_FLAT_PARAMS, param_fields(ft),
-                                           ft->nparams, args, nargs, argv);
+        err = weft__canon_lift_tuple(&caller.cx, &ar, WEFT_MAX_FLAT_PARAMS, &le->plan.params,
+                                     args, nargs, argv);
     if (!err) {
         err = le->target->host(le->target->host_env, S->store, argv, ft->nparams, &result,
                                ft->result ? 1 : 0, &ar);
@@ -302,12 +410,11 @@ static weft_error_t *lower_to_host(lower_env_t *le, const weft_val_t *args, uint
         if (!value_fits(ft->result, &result)) {
             err = trap(S, "host function returned a value of the wrong type");
         } else {
-            weft_ty_field_t rf = {{NULL, 0}, ft->result};
-            err = weft__canon_lower_flat_values(&caller.cx, WEFT_MAX_FLAT_RESULTS, &rf, 1,
-                                                &result, out_param, out, nout);
+            err = weft__canon_lower_tuple(&caller.cx, WEFT_MAX_FLAT_RESULTS, &le->plan.result,
+                                          &result, out_param, out, nout);
         }
     }
-    weft__lends_release(&caller.lends, &S->handles);
+    side_release(&caller, &S->handles);
     weft__cval_arena_reset(&ar);
     return err;
 }
@@ -332,22 +439,20 @@ static weft_error_t *lower_to_lifted(lower_env_t *le, const weft_val_t *args, ui
     memset(T->context, 0, sizeof T->context);
     weft_val_t flat[WEFT_MAX_FLAT_PARAMS + 1];
     uint32_t nflat = 0;
-    err = weft__canon_copy_flat_values(&src.cx, WEFT_MAX_FLAT_PARAMS, args, nargs, &dst.cx,
-                                       WEFT_MAX_FLAT_PARAMS, NULL, param_fields(ft), ft->nparams,
-                                       flat, &nflat);
+    err = weft__canon_copy_tuple(&src.cx, WEFT_MAX_FLAT_PARAMS, args, nargs, &dst.cx,
+                                 WEFT_MAX_FLAT_PARAMS, NULL, &le->plan.params, flat, &nflat);
     weft_val_t res[2];
-    uint32_t nres = core_results(f->core, res);
+    uint32_t nres = core_results(f, res);
     if (!err) err = weft_func_call(T->store, f->core, flat, nflat, res, nres);
-    if (!err && ft->result) {
-        /* Results flow back: the callee's context lifts, the caller's lowers. */
-        weft_ty_field_t rf = {{NULL, 0}, ft->result};
-        err = weft__canon_copy_flat_values(&dst.cx, WEFT_MAX_FLAT_RESULTS, res, nres, &src.cx,
-                                           WEFT_MAX_FLAT_RESULTS, out_param, &rf, 1, out, nout);
-    }
+    /* Results flow back: the callee's context lifts, the caller's lowers. */
+    if (!err && ft->result)
+        err = weft__canon_copy_tuple(&dst.cx, WEFT_MAX_FLAT_RESULTS, res, nres, &src.cx,
+                                     WEFT_MAX_FLAT_RESULTS, out_param, &le->plan.result, out,
+                                     nout);
     if (!err) err = post_return(f, res, nres);
     if (!err) err = weft__borrow_scope_check(&T->root->alloc, &dst.scope);
-    weft__lends_release(&src.lends, &S->handles);
-    weft__lends_release(&dst.lends, &T->handles);
+    side_release(&src, &S->handles);
+    side_release(&dst, &T->handles);
     weft__call_leave(T);
     if (err) T->poisoned = true;
     return err;
@@ -363,12 +468,10 @@ static weft_error_t *lower_fn(void *env, weft_caller_t *caller, const weft_val_t
     /* A synchronous lower of an `async`-typed import is an ordinary call as long as the
      * callee does not block (which needs async execution and traps where it would). */
     if (le->info->opts.is_async) return trap(S, "async not yet supported");
-    weft_ty_flat_sig_t sig;
-    weft_ty_flatten_functype(&le->info->opts, le->info->func, WEFT_TY_LOWER, &sig);
     uint32_t nparams = (uint32_t)nargs;
     uint32_t outp = 0;
     const uint32_t *out_param = NULL;
-    if (sig.results_indirect && nargs > 0) {
+    if (le->plan.results_indirect && nargs > 0) {
         nparams--;
         outp = (uint32_t)args[nparams].of.i32;
         out_param = &outp;
@@ -406,6 +509,7 @@ weft_error_t *weft__call_make_lower(weft_cstate_t *st, const weft_ccanon_info_t 
     le->st = st;
     le->info = info;
     le->target = target;
+    weft__call_plan_init(&le->plan, &info->opts, info->func);
     if (info->opts.has_memory) le->memory = st->core_memories[info->opts.memory];
     if (info->opts.has_realloc) le->realloc = st->core_funcs[info->opts.realloc];
     *out = core_func_new(st, info->core, lower_fn, le);

@@ -101,6 +101,22 @@ static inline const weft_rt_resource_t *weft__canon_rt(const weft_canon_cx_t *cx
     return cx->resource ? cx->resource(cx->resource_env, t->resource) : NULL;
 }
 
+/* The type-derived facts of a tuple of values (a function's parameters, or its result as a
+ * one-field tuple) that lift_flat_values / lower_flat_values need: computed once when a
+ * function is lifted or lowered, not on every call. */
+typedef struct weft_canon_tuple {
+    const weft_ty_field_t *fields;
+    uint32_t nfields;
+    uint32_t nflat;       /* len(flatten_types(ts)), saturated */
+    uint32_t size, align; /* elem_size_record / alignment_record */
+    /* Every field is a number or bool: one flat value each, lifted by wrapping, lowered as
+     * is, never touching memory, handles or realloc. */
+    bool scalar;
+} weft_canon_tuple_t;
+
+/* Fills t for `fields` (which must outlive t). */
+void weft__canon_tuple_init(weft_canon_tuple_t *t, const weft_ty_field_t *fields, uint32_t n);
+
 /* ---- lifting (canon_lift.c): core values / memory -> host values ----------------------- */
 
 /* load(cx, ptr, t): ptr must be aligned and in bounds for t (the caller checked). */
@@ -116,6 +132,10 @@ weft_error_t *weft__canon_lift_flat_values(weft_canon_cx_t *cx, weft_cval_arena_
                                            uint32_t max_flat, const weft_ty_field_t *fields,
                                            uint32_t nfields, const weft_val_t *vals,
                                            uint32_t nvals, weft_cval_t *out);
+/* The same with the tuple's facts precomputed. */
+weft_error_t *weft__canon_lift_tuple(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
+                                     uint32_t max_flat, const weft_canon_tuple_t *tu,
+                                     const weft_val_t *vals, uint32_t nvals, weft_cval_t *out);
 
 /* ---- lowering (canon_lower.c): host values -> core values / memory --------------------- */
 
@@ -132,6 +152,11 @@ weft_error_t *weft__canon_lower_flat_values(weft_canon_cx_t *cx, uint32_t max_fl
                                             const weft_ty_field_t *fields, uint32_t nfields,
                                             const weft_cval_t *vs, const uint32_t *out_param,
                                             weft_val_t *out, uint32_t *nout);
+/* The same with the tuple's facts precomputed. */
+weft_error_t *weft__canon_lower_tuple(weft_canon_cx_t *cx, uint32_t max_flat,
+                                      const weft_canon_tuple_t *tu, const weft_cval_t *vs,
+                                      const uint32_t *out_param, weft_val_t *out,
+                                      uint32_t *nout);
 
 /* ---- the fused copy (canon_copy.c) ----------------------------------------------------- */
 
@@ -146,6 +171,12 @@ weft_error_t *weft__canon_copy_flat_values(weft_canon_cx_t *src, uint32_t src_ma
                                            const uint32_t *dst_out_param,
                                            const weft_ty_field_t *fields, uint32_t nfields,
                                            weft_val_t *out, uint32_t *nout);
+/* The same with the tuple's facts precomputed. */
+weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat,
+                                     const weft_val_t *vals, uint32_t nvals,
+                                     weft_canon_cx_t *dst, uint32_t dst_max_flat,
+                                     const uint32_t *dst_out_param, const weft_canon_tuple_t *tu,
+                                     weft_val_t *out, uint32_t *nout);
 
 /* ---- layout helpers (canon_util.c) ----------------------------------------------------- */
 
@@ -154,9 +185,11 @@ void weft__canon_tuple_layout(const weft_ty_field_t *fields, uint32_t n, uint32_
                               uint32_t *align);
 /* len(flatten_types(ts)), saturated. */
 uint32_t weft__canon_tuple_nflat(const weft_ty_field_t *fields, uint32_t n);
+/* align_to(x, a) for a power-of-two alignment (every Canonical ABI alignment is one: 1, 2, 4
+ * or 8), without a division. */
 static inline uint32_t weft__align_to(uint32_t x, uint32_t a)
 {
-    return (uint32_t)(((uint64_t)x + a - 1) / a * a);
+    return (uint32_t)(((uint64_t)x + a - 1) & ~((uint64_t)a - 1));
 }
 
 #endif

@@ -18,6 +18,7 @@ typedef struct fuse {
     weft_canon_cx_t *src, *dst;
     uint32_t *reps;
     uint32_t nreps, cap, next;
+    bool reps_inline; /* reps is the caller's inline array */
 } fuse_t;
 
 /* A source position: flat values (vals != NULL) or a memory address. */
@@ -176,12 +177,14 @@ static weft_error_t *check_list(fuse_t *f, const weft_ty_val_t *elem, uint32_t p
 static weft_error_t *push_rep(fuse_t *f, uint32_t rep)
 {
     if (f->nreps == f->cap) {
-        void *p = f->reps;
-        size_t cap = f->cap;
+        void *p = f->reps_inline ? NULL : f->reps;
+        size_t cap = f->reps_inline ? 0 : f->cap;
         if (weft__grow(f->src->alloc, &p, &cap, (size_t)f->nreps + 1, sizeof *f->reps) != 0)
             return weft__error_oom();
+        if (f->reps_inline) memcpy(p, f->reps, (size_t)f->nreps * sizeof *f->reps);
         f->reps = p;
         f->cap = (uint32_t)cap;
+        f->reps_inline = false;
     }
     f->reps[f->nreps++] = rep;
     return NULL;
@@ -433,40 +436,54 @@ static weft_error_t *copy_through_values(weft_canon_cx_t *src, uint32_t src_max_
                                          const weft_val_t *vals, uint32_t nvals,
                                          weft_canon_cx_t *dst, uint32_t dst_max_flat,
                                          const uint32_t *dst_out_param,
-                                         const weft_ty_field_t *fields, uint32_t nfields,
-                                         weft_val_t *out, uint32_t *nout)
+                                         const weft_canon_tuple_t *tu, weft_val_t *out,
+                                         uint32_t *nout)
 {
     weft_cval_arena_t ar;
     weft__cval_arena_init(&ar, src->alloc);
-    weft_cval_t *vs = weft__cval_nodes(&ar, nfields);
+    weft_cval_t *vs = weft__cval_nodes(&ar, tu->nfields);
     weft_error_t *err = vs ? NULL : weft__error_oom();
-    if (!err)
-        err = weft__canon_lift_flat_values(src, &ar, src_max_flat, fields, nfields, vals, nvals,
-                                           vs);
-    if (!err)
-        err = weft__canon_lower_flat_values(dst, dst_max_flat, fields, nfields, vs,
-                                            dst_out_param, out, nout);
+    if (!err) err = weft__canon_lift_tuple(src, &ar, src_max_flat, tu, vals, nvals, vs);
+    if (!err) err = weft__canon_lower_tuple(dst, dst_max_flat, tu, vs, dst_out_param, out, nout);
     weft__cval_arena_reset(&ar);
     return err;
 }
 
-weft_error_t *weft__canon_copy_flat_values(weft_canon_cx_t *src, uint32_t src_max_flat,
-                                           const weft_val_t *vals, uint32_t nvals,
-                                           weft_canon_cx_t *dst, uint32_t dst_max_flat,
-                                           const uint32_t *dst_out_param,
-                                           const weft_ty_field_t *fields, uint32_t nfields,
-                                           weft_val_t *out, uint32_t *nout)
+/* Handle reps queued by pass 1 for pass 2: a call passing few handles needs no allocation. */
+#define INLINE_REPS 8u
+
+weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat,
+                                     const weft_val_t *vals, uint32_t nvals,
+                                     weft_canon_cx_t *dst, uint32_t dst_max_flat,
+                                     const uint32_t *dst_out_param, const weft_canon_tuple_t *tu,
+                                     weft_val_t *out, uint32_t *nout)
 {
+    if (tu->scalar && tu->nflat <= src_max_flat && tu->nflat <= dst_max_flat) {
+        /* Flat numbers to flat numbers: nothing to check, nothing in memory, so one pass. */
+        if (nvals < tu->nflat)
+            return weft__canon_trap(src->alloc, "canonical ABI: %u core values for %u", nvals,
+                                    tu->nflat);
+        fuse_t sf = {src, dst, NULL, 0, 0, 0, false};
+        uint32_t spos = 0, dpos = 0;
+        for (uint32_t i = 0; i < tu->nfields; i++) {
+            const weft_ty_val_t *ft = tu->fields[i].type;
+            sloc_t s = {vals, &spos, 0};
+            dloc_t d = {out, &dpos, 0};
+            write_scalar(&sf, ft, d, read_scalar(&sf, ft, s));
+        }
+        *nout = dpos;
+        return NULL;
+    }
     if (src->memory && src->memory == dst->memory)
         return copy_through_values(src, src_max_flat, vals, nvals, dst, dst_max_flat,
-                                   dst_out_param, fields, nfields, out, nout);
-    fuse_t f = {src, dst, NULL, 0, 0, 0};
+                                   dst_out_param, tu, out, nout);
+    const weft_ty_field_t *fields = tu->fields;
+    uint32_t nfields = tu->nfields, nflat = tu->nflat, size = tu->size, align = tu->align;
+    uint32_t inline_reps[INLINE_REPS];
+    fuse_t f = {src, dst, inline_reps, 0, INLINE_REPS, 0, true};
     weft_error_t *err = NULL;
-    uint32_t nflat = weft__canon_tuple_nflat(fields, nfields);
-    uint32_t size, align, spos = 0, sptr = 0;
-    weft__canon_tuple_layout(fields, nfields, &size, &align);
+    uint32_t spos = 0, sptr = 0;
     bool src_mem = nflat > src_max_flat, dst_mem = nflat > dst_max_flat;
-
     /* pass 1: lift_flat_values' checks */
     if (src_mem) {
         if (nvals < 1) return weft__canon_trap(src->alloc, "canonical ABI: missing pointer");
@@ -523,6 +540,19 @@ weft_error_t *weft__canon_copy_flat_values(weft_canon_cx_t *src, uint32_t src_ma
         }
     }
     if (!err) *nout = dpos;
-    weft__free(src->alloc, f.reps, (size_t)f.cap * sizeof *f.reps);
+    if (!f.reps_inline) weft__free(src->alloc, f.reps, (size_t)f.cap * sizeof *f.reps);
     return err;
+}
+
+weft_error_t *weft__canon_copy_flat_values(weft_canon_cx_t *src, uint32_t src_max_flat,
+                                           const weft_val_t *vals, uint32_t nvals,
+                                           weft_canon_cx_t *dst, uint32_t dst_max_flat,
+                                           const uint32_t *dst_out_param,
+                                           const weft_ty_field_t *fields, uint32_t nfields,
+                                           weft_val_t *out, uint32_t *nout)
+{
+    weft_canon_tuple_t tu;
+    weft__canon_tuple_init(&tu, fields, nfields);
+    return weft__canon_copy_tuple(src, src_max_flat, vals, nvals, dst, dst_max_flat,
+                                  dst_out_param, &tu, out, nout);
 }

@@ -276,20 +276,18 @@ weft_error_t *weft__canon_lift_flat(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
 }
 
 /* lift_flat_values(cx, max_flat, vi, ts) */
-weft_error_t *weft__canon_lift_flat_values(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
-                                           uint32_t max_flat, const weft_ty_field_t *fields,
-                                           uint32_t nfields, const weft_val_t *vals,
-                                           uint32_t nvals, weft_cval_t *out)
+weft_error_t *weft__canon_lift_tuple(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
+                                     uint32_t max_flat, const weft_canon_tuple_t *tu,
+                                     const weft_val_t *vals, uint32_t nvals, weft_cval_t *out)
 {
-    uint32_t nflat = weft__canon_tuple_nflat(fields, nfields);
+    const weft_ty_field_t *fields = tu->fields;
+    uint32_t nfields = tu->nfields, nflat = tu->nflat;
     uint32_t pos = 0;
     if (nflat > max_flat) {
         if (nvals < 1) return weft__canon_trap(cx->alloc, "canonical ABI: missing pointer");
         uint32_t ptr = (uint32_t)next_bits(vals, &pos, WEFT_T_I32);
-        uint32_t size, align;
-        weft__canon_tuple_layout(fields, nfields, &size, &align);
-        if (ptr % align) return weft__canon_trap(cx->alloc, "unaligned pointer: %u", ptr);
-        if ((uint64_t)ptr + size > weft__canon_memlen(cx))
+        if (ptr % tu->align) return weft__canon_trap(cx->alloc, "unaligned pointer: %u", ptr);
+        if ((uint64_t)ptr + tu->size > weft__canon_memlen(cx))
             return weft__canon_trap(cx->alloc, "out of bounds memory access: tuple pointer "
                                                "out of bounds of memory");
         for (uint32_t i = 0; i < nfields; i++) { /* load(cx, ptr, tuple_type) */
@@ -308,4 +306,14 @@ weft_error_t *weft__canon_lift_flat_values(weft_canon_cx_t *cx, weft_cval_arena_
         if (err) return err;
     }
     return NULL;
+}
+
+weft_error_t *weft__canon_lift_flat_values(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
+                                           uint32_t max_flat, const weft_ty_field_t *fields,
+                                           uint32_t nfields, const weft_val_t *vals,
+                                           uint32_t nvals, weft_cval_t *out)
+{
+    weft_canon_tuple_t tu;
+    weft__canon_tuple_init(&tu, fields, nfields);
+    return weft__canon_lift_tuple(cx, ar, max_flat, &tu, vals, nvals, out);
 }

@@ -224,16 +224,17 @@ weft_error_t *weft__canon_lower_flat(weft_canon_cx_t *cx, const weft_ty_val_t *t
 }
 
 /* lower_flat_values(cx, max_flat, vs, ts, out_param) */
-weft_error_t *weft__canon_lower_flat_values(weft_canon_cx_t *cx, uint32_t max_flat,
-                                            const weft_ty_field_t *fields, uint32_t nfields,
-                                            const weft_cval_t *vs, const uint32_t *out_param,
-                                            weft_val_t *out, uint32_t *nout)
+weft_error_t *weft__canon_lower_tuple(weft_canon_cx_t *cx, uint32_t max_flat,
+                                      const weft_canon_tuple_t *tu, const weft_cval_t *vs,
+                                      const uint32_t *out_param, weft_val_t *out,
+                                      uint32_t *nout)
 {
+    const weft_ty_field_t *fields = tu->fields;
+    uint32_t nfields = tu->nfields;
     weft_error_t *err;
     uint32_t pos = 0;
-    if (weft__canon_tuple_nflat(fields, nfields) > max_flat) {
-        uint32_t size, align, ptr;
-        weft__canon_tuple_layout(fields, nfields, &size, &align);
+    if (tu->nflat > max_flat) {
+        uint32_t size = tu->size, align = tu->align, ptr;
         if (!out_param) {
             if ((err = weft__canon_realloc(cx, 0, 0, align, size, &ptr))) return err;
             put(out, &pos, WEFT_T_I32, ptr);
@@ -263,4 +264,14 @@ weft_error_t *weft__canon_lower_flat_values(weft_canon_cx_t *cx, uint32_t max_fl
         if ((err = weft__canon_lower_flat(cx, fields[i].type, &vs[i], out, &pos))) return err;
     *nout = pos;
     return NULL;
+}
+
+weft_error_t *weft__canon_lower_flat_values(weft_canon_cx_t *cx, uint32_t max_flat,
+                                            const weft_ty_field_t *fields, uint32_t nfields,
+                                            const weft_cval_t *vs, const uint32_t *out_param,
+                                            weft_val_t *out, uint32_t *nout)
+{
+    weft_canon_tuple_t tu;
+    weft__canon_tuple_init(&tu, fields, nfields);
+    return weft__canon_lower_tuple(cx, max_flat, &tu, vs, out_param, out, nout);
 }

@@ -58,3 +58,14 @@ uint32_t weft__canon_tuple_nflat(const weft_ty_field_t *fields, uint32_t n)
     for (uint32_t i = 0; i < n; i++) c += fields[i].type->nflat;
     return c > WEFT_TY_FLAT_SAT ? WEFT_TY_FLAT_SAT : (uint32_t)c;
 }
+
+void weft__canon_tuple_init(weft_canon_tuple_t *t, const weft_ty_field_t *fields, uint32_t n)
+{
+    t->fields = fields;
+    t->nfields = n;
+    t->nflat = weft__canon_tuple_nflat(fields, n);
+    weft__canon_tuple_layout(fields, n, &t->size, &t->align);
+    t->scalar = true;
+    for (uint32_t i = 0; i < n && t->scalar; i++)
+        t->scalar = fields[i].type->kind >= WEFT_TY_BOOL && fields[i].type->kind <= WEFT_TY_F64;
+}

@@ -47,10 +47,30 @@ typedef enum weft_cfunc_kind {
     WEFT_CFUNC_HOST,       /* a host function of a linker */
 } weft_cfunc_kind_t;
 
+/* The type-derived facts of calls of one function type, computed once when the function is
+ * lifted or lowered (call.c weft__call_plan_init) rather than on every call. The result tuple
+ * points at `result_field`, so a plan is initialized in place and never copied. */
+typedef struct weft_cplan {
+    weft_canon_tuple_t params;
+    weft_canon_tuple_t result; /* no fields when the function has no result */
+    weft_ty_field_t result_field;
+    /* flatten_functype(opts, ft, 'lower').results_indirect: the lowered core function's last
+     * parameter is the results pointer. */
+    bool results_indirect;
+    /* Every parameter and the result are numbers or bools (one flat value each, no checks
+     * when lifting or lowering) and the parameters fit in WEFT_MAX_FLAT_PARAMS values: a call
+     * from the host lowers and lifts them directly. */
+    bool scalar;
+} weft_cplan_t;
+
 /* A component function (the `func` index space). */
 struct weft_component_func {
     uint8_t kind; /* weft_cfunc_kind_t */
     const weft_ty_func_t *type; /* in the view of the defining (lifting) component */
+    /* lifted: the plan of `type` and the core function's result kinds */
+    weft_cplan_t plan;
+    uint32_t ncore_results;
+    weft_valkind_t core_results[2];
     /* lifted */
     weft_cstate_t *inst;
     weft_func_t *core;
@@ -204,6 +224,12 @@ bool weft__cstate_bind(weft_cstate_t *st, const weft_ty_resource_t *node, const 
 
 /* ---- calls (call*.c) ------------------------------------------------------------------- */
 
+/* Computes the plan of calls of ft with options opts (NULL: none) into *plan, in place. */
+void weft__call_plan_init(weft_cplan_t *plan, const weft_ty_opts_t *opts,
+                          const weft_ty_func_t *ft);
+/* Completes a lifted function (kind, type, inst, core, opts set): its plan and core result
+ * kinds. */
+void weft__call_prepare_lifted(weft_component_func_t *f);
 /* The core host function implementing `canon lower` of `target` in instance st. */
 weft_error_t *weft__call_make_lower(weft_cstate_t *st, const weft_ccanon_info_t *info,
                                     weft_component_func_t *target, weft_func_t **out);

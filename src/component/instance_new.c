@@ -327,6 +327,7 @@ static weft_error_t *canon_lift(weft_cstate_t *st, uint32_t k, weft_component_fu
     if (info->opts.has_memory) f->memory = st->core_memories[info->opts.memory];
     if (info->opts.has_realloc) f->realloc = st->core_funcs[info->opts.realloc];
     if (info->opts.has_post_return) f->post_return = st->core_funcs[info->opts.post_return];
+    weft__call_prepare_lifted(f);
     *out = f;
     return NULL;
 }

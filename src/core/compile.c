@@ -51,6 +51,7 @@ typedef struct ctl {
     uint32_t loop_pos;     /* K_LOOP: code position of the loop head */
     uint32_t patches;      /* chain of forward branch sites to the end */
     uint32_t else_patches; /* K_IF: the branch taken when the condition is false */
+    uint32_t try_first, try_n; /* try_table: its catch clauses in comp_t.catches */
 } ctl_t;
 
 /* A branch condition, possibly a comparison folded into the branch. */
@@ -109,6 +110,9 @@ typedef struct comp {
     size_t scratch_cap;
     uint32_t *stub_pos; /* br_table: stub per label depth */
     size_t stub_cap;
+
+    weft_catch_t *catches; /* try_table clauses of the function being compiled */
+    size_t ncatches, catches_cap;
 
     bool oom;
 } comp_t;
@@ -586,7 +590,20 @@ static void skip_immediates(weft_reader_t *r, uint8_t op)
         for (uint32_t i = 0; i <= n && !r->err; i++) weft__read_u32(r, &u);
         break;
     }
-    case 0x11: weft__read_u32(r, &u); weft__read_u32(r, &u); break;
+    case 0x11: case 0x13: weft__read_u32(r, &u); weft__read_u32(r, &u); break;
+    case 0x12: case 0x08: weft__read_u32(r, &u); break;
+    case 0x1F: { /* try_table: block type, then (kind, [tag], label) clauses */
+        uint32_t n;
+        weft__read_s33(r, &s);
+        weft__read_u32(r, &n);
+        for (uint32_t i = 0; i < n && !r->err; i++) {
+            uint8_t k = 0;
+            weft__read_u8(r, &k);
+            if (k < 2) weft__read_u32(r, &u);
+            weft__read_u32(r, &u);
+        }
+        break;
+    }
     case 0x1C: {
         uint32_t n;
         weft__read_u32(r, &n);
@@ -648,7 +665,7 @@ static uint8_t skip_dead(comp_t *c)
         } else if (op == 0x05) {
             if (depth == 0) return op;
         } else {
-            if (op == 0x02 || op == 0x03 || op == 0x04) depth++;
+            if (op == 0x02 || op == 0x03 || op == 0x04 || op == 0x1F) depth++;
             skip_immediates(&c->r, op);
         }
     }
@@ -817,14 +834,28 @@ static void compile_numeric(comp_t *c, uint8_t op)
     }
 }
 
-static void read_memarg(comp_t *c, uint32_t *offset)
+static void read_memarg(comp_t *c, uint32_t *offset, uint32_t *mem)
 {
-    uint32_t align, mem;
+    uint32_t align;
     uint64_t off = 0;
+    *mem = 0;
     weft__read_u32(&c->r, &align);
-    if (align & 0x40) weft__read_u32(&c->r, &mem);
+    if (align & 0x40) weft__read_u32(&c->r, mem); /* Wasm 3.0 multi-memory memarg */
     weft__read_u64(&c->r, &off);
     *offset = (uint32_t)off;
+}
+
+/* Brackets an instruction on memory `mem` != 0 (see mem_sel in interp.c). */
+static void mem_sel(comp_t *c, uint32_t mem)
+{
+    if (!mem) return;
+    emit_op(c, WEFT_IOP_mem_sel);
+    emit_w(c, mem);
+}
+
+static void mem_sel0(comp_t *c, uint32_t mem)
+{
+    if (mem) emit_op(c, WEFT_IOP_mem_sel0);
 }
 
 static void compile_memory(comp_t *c, uint8_t op)
@@ -839,8 +870,8 @@ static void compile_memory(comp_t *c, uint8_t op)
     static const uint16_t store_ops[9] = {WEFT_IOP_st32, WEFT_IOP_st64, WEFT_IOP_st32,
                                          WEFT_IOP_st64, WEFT_IOP_st8,  WEFT_IOP_st16,
                                          WEFT_IOP_st8,  WEFT_IOP_st16, WEFT_IOP_st32};
-    uint32_t offset;
-    read_memarg(c, &offset);
+    uint32_t offset, mem;
+    read_memarg(c, &offset, &mem);
     /* The _k forms follow the plain ones in the same order. */
     const int to_k = WEFT_IOP_ld32_k - WEFT_IOP_ld32;
     if (op <= 0x35) {
@@ -854,6 +885,7 @@ static void compile_memory(comp_t *c, uint8_t op)
         } else {
             sa = use(c, &a);
         }
+        mem_sel(c, mem);
         size_t start = c->ncode;
         uint32_t d = push_temp(c, load_types[op - 0x28]);
         emit_op(c, load_ops[op - 0x28] + (fold ? to_k : 0));
@@ -861,6 +893,7 @@ static void compile_memory(comp_t *c, uint8_t op)
         emit_w(c, sa);
         emit_w(c, offset);
         if (fold) emit_w(c, k);
+        mem_sel0(c, mem);
         mark_producer_at(c, start + 2, d);
     } else {
         entry_t v = pop(c);
@@ -871,10 +904,12 @@ static void compile_memory(comp_t *c, uint8_t op)
             /* A constant value: 8/16/32-bit stores use its low bits, a 64-bit store needs it
              * to be a sign-extended 32-bit immediate. */
             uint32_t sa = use(c, &a);
+            mem_sel(c, mem);
             emit_op(c, sop + (WEFT_IOP_st8_i - WEFT_IOP_st8));
             emit_w(c, sa);
             emit_w(c, (uint32_t)v.val);
             emit_w(c, offset);
+            mem_sel0(c, mem);
             return;
         }
         bool fold = v.kind != E_CONST && is_last_ak(c, &a, 0);
@@ -887,11 +922,13 @@ static void compile_memory(comp_t *c, uint8_t op)
             sa = use(c, &a);
         }
         uint32_t sv = use(c, &v);
+        mem_sel(c, mem);
         emit_op(c, store_ops[op - 0x36] + (fold ? to_k : 0));
         emit_w(c, sa);
         emit_w(c, sv);
         emit_w(c, offset);
         if (fold) emit_w(c, k);
+        mem_sel0(c, mem);
     }
 }
 
@@ -949,6 +986,98 @@ static void compile_call(comp_t *c, uint32_t funcidx_or_type, bool indirect, uin
     }
     for (uint32_t i = 0; i < t->nresults; i++) push_temp(c, t->results[i]);
     barrier(c);
+}
+
+/* return_call / return_call_indirect (Wasm 3.0 tail calls): compiled as the ordinary call with
+ * a tail-call handler, followed by the function's return. The handler reuses the frame for a
+ * compiled callee (never reaching the return); a host callee is called normally and comes back
+ * to that return, which moves its results into place. */
+static void compile_return_call(comp_t *c, uint32_t funcidx_or_type, bool indirect,
+                                uint32_t table)
+{
+    compile_call(c, funcidx_or_type, indirect, table);
+    if (c->oom || c->r.err) return;
+    size_t at = c->ncode - (indirect ? 6 : 4);
+    const void *h = c->labels[indirect ? WEFT_IOP_return_call_indirect : WEFT_IOP_return_call];
+    memcpy(&c->code[at], &h, sizeof h);
+    emit_branch(c, c->nctl - 1, NULL);
+}
+
+/* throw x (Wasm 3.0 exception handling): the payload is materialized like call arguments. */
+static void compile_throw(comp_t *c, uint32_t tag)
+{
+    const weft_functype_t *t = &c->m->types[c->m->tag_types[tag]];
+    size_t first = c->sp >= t->nparams ? c->sp - t->nparams : 0;
+    materialize_from(c, first);
+    uint32_t argbase = first < c->sp ? c->stack[first].slot : next_slot(c);
+    c->sp = first;
+    emit_op(c, WEFT_IOP_throw);
+    emit_w(c, tag);
+    emit_w(c, argbase);
+}
+
+/* try_table bt clauses*: every clause gets a landing pad, emitted before the body and jumped
+ * over, that branches to the clause's label with the values the unwinder stores in its
+ * temporaries (payload, then exnref). Returns the block type through *bt. */
+static void compile_try_table(comp_t *c, int64_t *bt)
+{
+    uint32_t n = 0;
+    weft__read_s33(&c->r, bt);
+    weft__read_u32(&c->r, &n);
+    if (c->r.err) return;
+    materialize_from(c, 0);
+    emit_op(c, WEFT_IOP_br);
+    size_t over = c->ncode;
+    emit_w(c, 0);
+    size_t first = c->ncatches;
+    for (uint32_t i = 0; i < n && !c->oom && !c->r.err; i++) {
+        uint8_t kind = 0;
+        uint32_t tag = 0, label = 0;
+        weft__read_u8(&c->r, &kind);
+        if (kind < 2) weft__read_u32(&c->r, &tag);
+        weft__read_u32(&c->r, &label);
+        if (c->r.err) return;
+        if (c->ncatches == c->catches_cap) {
+            void *p = c->catches;
+            if (weft__grow(c->alloc, &p, &c->catches_cap, c->ncatches + 1,
+                           sizeof *c->catches) != 0) {
+                c->oom = true;
+                return;
+            }
+            c->catches = p;
+        }
+        barrier(c);
+        size_t sp0 = c->sp;
+        uint32_t slot = next_slot(c);
+        weft_catch_t *k = &c->catches[c->ncatches++];
+        memset(k, 0, sizeof *k);
+        k->kind = kind;
+        k->tag = tag;
+        k->pad = (uint32_t)c->ncode;
+        k->slot = slot;
+        if (kind < 2) {
+            const weft_functype_t *t = &c->m->types[c->m->tag_types[tag]];
+            for (uint32_t j = 0; j < t->nparams; j++) push_temp(c, t->params[j]);
+        }
+        if (kind & 1) push_temp(c, WEFT_T_EXNREF);
+        emit_branch(c, label, NULL);
+        c->sp = sp0;
+    }
+    if (c->oom || c->r.err) return;
+    /* Reverse this try_table's clauses (see weft_catch_t). */
+    for (size_t a = first, z = c->ncatches; a + 1 < z; a++, z--) {
+        weft_catch_t tmp = c->catches[a];
+        c->catches[a] = c->catches[z - 1];
+        c->catches[z - 1] = tmp;
+    }
+    c->code[over] = (uint32_t)(int32_t)((int64_t)c->ncode - (int64_t)over);
+    barrier(c);
+    for (size_t j = first; j < c->ncatches; j++) c->catches[j].start = (uint32_t)c->ncode;
+    ctl_t *b = push_ctl(c, K_BLOCK, *bt);
+    if (b) {
+        b->try_first = (uint32_t)first;
+        b->try_n = (uint32_t)(c->ncatches - first);
+    }
 }
 
 static void compile_br_table(comp_t *c)
@@ -1011,40 +1140,45 @@ static void compile_simd(comp_t *c)
     uint32_t sub;
     weft__read_u32(&c->r, &sub);
     const uint8_t *bytes = NULL;
-    uint32_t offset = 0;
+    uint32_t offset = 0, mem = 0;
     switch (weft__simd_class(sub)) {
     case WEFT_SIMD_LOAD: {
-        read_memarg(c, &offset);
+        read_memarg(c, &offset, &mem);
         entry_t a = pop(c);
         uint32_t sa = use(c, &a);
         uint32_t d = push_temp(c, WEFT_T_V128);
+        mem_sel(c, mem);
         emit_op(c, WEFT_IOP_v_load);
         emit_w(c, sub);
         emit_w(c, d);
         emit_w(c, sa);
         emit_w(c, offset);
+        mem_sel0(c, mem);
         break;
     }
     case WEFT_SIMD_STORE: {
-        read_memarg(c, &offset);
+        read_memarg(c, &offset, &mem);
         entry_t v = pop(c);
         entry_t a = pop(c);
         uint32_t sa = use(c, &a);
         uint32_t sv = use(c, &v);
+        mem_sel(c, mem);
         emit_op(c, WEFT_IOP_v_store);
         emit_w(c, sa);
         emit_w(c, sv);
         emit_w(c, offset);
+        mem_sel0(c, mem);
         break;
     }
     case WEFT_SIMD_LOAD_LANE: {
-        read_memarg(c, &offset);
+        read_memarg(c, &offset, &mem);
         weft__read_bytes(&c->r, 1, &bytes);
         entry_t v = pop(c);
         entry_t a = pop(c);
         uint32_t sa = use(c, &a);
         uint32_t sv = use(c, &v);
         uint32_t d = push_temp(c, WEFT_T_V128);
+        mem_sel(c, mem);
         emit_op(c, WEFT_IOP_v_load_lane);
         emit_w(c, sub);
         emit_w(c, d);
@@ -1052,21 +1186,24 @@ static void compile_simd(comp_t *c)
         emit_w(c, sv);
         emit_w(c, offset);
         emit_w(c, bytes ? bytes[0] : 0);
+        mem_sel0(c, mem);
         break;
     }
     case WEFT_SIMD_STORE_LANE: {
-        read_memarg(c, &offset);
+        read_memarg(c, &offset, &mem);
         weft__read_bytes(&c->r, 1, &bytes);
         entry_t v = pop(c);
         entry_t a = pop(c);
         uint32_t sa = use(c, &a);
         uint32_t sv = use(c, &v);
+        mem_sel(c, mem);
         emit_op(c, WEFT_IOP_v_store_lane);
         emit_w(c, sub);
         emit_w(c, sa);
         emit_w(c, sv);
         emit_w(c, offset);
         emit_w(c, bytes ? bytes[0] : 0);
+        mem_sel0(c, mem);
         break;
     }
     case WEFT_SIMD_CONST: {
@@ -1215,12 +1352,17 @@ static void compile_fc(comp_t *c)
                  : sub == 12 ? WEFT_IOP_table_init
                  : sub == 14 ? WEFT_IOP_table_copy
                              : WEFT_IOP_table_fill;
+        /* The memory operand: memory.init y, memory.copy x (dst) and y (src), memory.fill x. */
+        uint32_t mem = sub == 8 ? y : sub == 10 || sub == 11 ? x : 0;
+        if (sub == 10 && x != y) op = WEFT_IOP_memory_copy2;
+        else mem_sel(c, mem);
         emit_op(c, op);
         emit_w(c, sd);
         emit_w(c, ss);
         emit_w(c, sn);
         emit_w(c, x); /* segment / table */
         emit_w(c, y); /* table (table.init: x = segment, y = table; table.copy: x dst, y src) */
+        if (op != WEFT_IOP_memory_copy2) mem_sel0(c, mem);
         break;
     }
     case 9: case 13:
@@ -1275,6 +1417,8 @@ static void end_block(comp_t *c, uint8_t op)
         return;
     }
     if (!b->unreachable) materialize_from(c, b->height);
+    for (uint32_t i = 0; i < b->try_n && !c->oom; i++)
+        c->catches[b->try_first + i].end = (uint32_t)c->ncode;
     if (b->kind == K_IF) resolve_chain(c, b->else_patches, c->ncode);
     if (b->kind != K_LOOP) resolve_chain(c, b->patches, c->ncode);
     barrier(c);
@@ -1358,6 +1502,33 @@ static void compile_body(comp_t *c)
             weft__read_u32(&c->r, &u);
             weft__read_u32(&c->r, &v);
             compile_call(c, u, true, v);
+            break;
+        case 0x12:
+            weft__read_u32(&c->r, &u);
+            compile_return_call(c, u, false, 0);
+            set_unreachable(c);
+            break;
+        case 0x13:
+            weft__read_u32(&c->r, &u);
+            weft__read_u32(&c->r, &v);
+            compile_return_call(c, u, true, v);
+            set_unreachable(c);
+            break;
+        case 0x08:
+            weft__read_u32(&c->r, &u);
+            compile_throw(c, u);
+            set_unreachable(c);
+            break;
+        case 0x0A: {
+            entry_t e = pop(c);
+            uint32_t se = use(c, &e);
+            emit_op(c, WEFT_IOP_throw_ref);
+            emit_w(c, se);
+            set_unreachable(c);
+            break;
+        }
+        case 0x1F:
+            compile_try_table(c, &s);
             break;
         case 0x1A: (void)pop(c); break;
         case 0x1B:
@@ -1443,8 +1614,10 @@ static void compile_body(comp_t *c)
         case 0x3F: {
             weft__read_u32(&c->r, &u);
             uint32_t d = push_temp(c, WEFT_T_I32);
+            mem_sel(c, u);
             emit_op(c, WEFT_IOP_memory_size);
             emit_w(c, d);
+            mem_sel0(c, u);
             break;
         }
         case 0x40: {
@@ -1452,9 +1625,11 @@ static void compile_body(comp_t *c)
             entry_t a = pop(c);
             uint32_t sa = use(c, &a);
             uint32_t d = push_temp(c, WEFT_T_I32);
+            mem_sel(c, u);
             emit_op(c, WEFT_IOP_memory_grow);
             emit_w(c, d);
             emit_w(c, sa);
+            mem_sel0(c, u);
             break;
         }
         case 0x41: {
@@ -1543,6 +1718,7 @@ static void compile_body(comp_t *c)
 static void code_free(const weft_alloc_t *a, weft_code_t *code)
 {
     if (!code) return;
+    weft__free(a, code->catches, (size_t)code->ncatches * sizeof *code->catches);
     weft__free(a, code->code, (size_t)code->ncode * sizeof *code->code);
     weft__free(a, code->locs, (size_t)code->nlocs * sizeof *code->locs);
     weft__free(a, code, sizeof *code);
@@ -1590,6 +1766,7 @@ static weft_error_t *compile_func(comp_t *c, uint32_t i, weft_code_t **out)
     c->max_slot = c->temp_base;
     c->ncode = 0;
     c->nlocs = 0;
+    c->ncatches = 0;
     c->sp = 0;
     c->nctl = 0;
     c->oom = false;
@@ -1631,6 +1808,15 @@ static weft_error_t *compile_func(comp_t *c, uint32_t i, weft_code_t **out)
     }
     memcpy(code->code, c->code, c->ncode * sizeof *code->code);
     memcpy(code->locs, c->locs, c->nlocs * sizeof *code->locs);
+    if (c->ncatches) {
+        code->catches = weft__malloc(c->alloc, c->ncatches * sizeof *code->catches);
+        if (!code->catches) {
+            code_free(c->alloc, code);
+            return weft__error_oom();
+        }
+        memcpy(code->catches, c->catches, c->ncatches * sizeof *code->catches);
+        code->ncatches = (uint32_t)c->ncatches;
+    }
     code->ncode = (uint32_t)c->ncode;
     code->nlocs = (uint32_t)c->nlocs;
     code->func_index = fidx;
@@ -1647,11 +1833,8 @@ weft_error_t *weft__module_compile(weft_module_t *m)
 {
     if (m->nbodies == 0) return NULL;
     const weft_alloc_t *a = &m->alloc;
-    /* The interpreter implements Wasm 2.0 memories and tables: one 32-bit memory, 32-bit
-     * tables. Refuse the Wasm 3.0 extensions rather than run them wrongly. */
-    if (m->nmemories > 1)
-        return weft__error_new(a, WEFT_ERROR_VALIDATE, UINT64_MAX,
-                               "implementation limit: multiple memories are not supported");
+    /* The interpreter implements 32-bit memories and tables (any number of them). Refuse the
+     * Wasm 3.0 64-bit extensions rather than run them wrongly. */
     for (uint32_t i = 0; i < m->nmemories; i++)
         if (m->memories[i].limits.is64)
             return weft__error_new(a, WEFT_ERROR_VALIDATE, UINT64_MAX,
@@ -1675,6 +1858,7 @@ weft_error_t *weft__module_compile(weft_module_t *m)
     weft__free(a, c.ctls, c.ctl_cap * sizeof *c.ctls);
     weft__free(a, c.scratch, c.scratch_cap * sizeof *c.scratch);
     weft__free(a, c.stub_pos, c.stub_cap * sizeof *c.stub_pos);
+    weft__free(a, c.catches, c.catches_cap * sizeof *c.catches);
     return err;
 }
 

@@ -256,9 +256,8 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
             if (depth == 0) return true;
             depth--;
             break;
-        case 0x00: case 0x01: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
-        case 0x0a: /* throw_ref */
-            break; /* unreachable, nop, return, drop, select, ref.is_null */
+        case 0x00: case 0x01: case 0x0a: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
+            break; /* unreachable, nop, throw_ref, return, drop, select, ref.is_null */
         case 0x0c: case 0x0d: /* br, br_if */
         case 0x10: /* call */
         case 0x08: case 0x09: /* throw tagidx, rethrow labelidx */

@@ -84,8 +84,17 @@ static weft_error_t *check_import(weft_store_t *store, const weft_module_t *m,
         }
         return NULL;
     }
+    case WEFT_EXTERN_TAG: {
+        /* Wasm 3.0 exception handling: a tag matches when its type is the same. */
+        const weft_tag_t *t = ext->of.tag;
+        if (!t) return link_error(store, im, "unknown import");
+        if (im->desc.tag_type >= m->ntypes ||
+            !weft__functype_equal(&m->types[im->desc.tag_type], t->type)) {
+            return link_error(store, im, incompatible);
+        }
+        return NULL;
+    }
     default:
-        /* Tags (exception handling) have no runtime objects yet. */
         return link_error(store, im, incompatible);
     }
 }
@@ -112,6 +121,7 @@ void weft__instance_free(weft_instance_t *inst)
     weft__free(&a, inst->elem_sizes, arr_bytes(m->nelems, sizeof *inst->elem_sizes));
     weft__free(&a, inst->data_dropped, arr_bytes(m->ndatas, sizeof *inst->data_dropped));
     weft__free(&a, inst->exports, arr_bytes(m->nexports, sizeof *inst->exports));
+    weft__instance_free_tags(inst);
     weft__free(&a, inst, sizeof *inst);
     weft__module_release(m);
 }
@@ -141,13 +151,16 @@ static weft_error_t *alloc_arrays(weft_instance_t *inst)
 static void bind_imports(weft_instance_t *inst, const weft_extern_t *imports)
 {
     const weft_module_t *m = inst->module;
-    uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
+    uint32_t nf = 0, nt = 0, nm = 0, ng = 0, nx = 0;
     for (uint32_t i = 0; i < m->nimports; i++) {
         switch (m->imports[i].kind) {
         case WEFT_EXTERN_FUNC: inst->funcs[nf++] = imports[i].of.func; break;
         case WEFT_EXTERN_TABLE: inst->tables[nt++] = imports[i].of.table; break;
         case WEFT_EXTERN_MEMORY: inst->memories[nm++] = imports[i].of.memory; break;
         case WEFT_EXTERN_GLOBAL: inst->globals[ng++] = imports[i].of.global; break;
+        case WEFT_EXTERN_TAG:
+            if (inst->tags) inst->tags[nx++] = imports[i].of.tag;
+            break;
         default: break;
         }
     }
@@ -322,6 +335,9 @@ static void resolve_exports(weft_instance_t *inst)
         case WEFT_EXTERN_GLOBAL:
             out->of.global = ex->index < m->nglobals ? inst->globals[ex->index] : NULL;
             break;
+        case WEFT_EXTERN_TAG:
+            out->of.tag = ex->index < m->ntags && inst->tags ? inst->tags[ex->index] : NULL;
+            break;
         default:
             out->of.func = NULL;
             break;
@@ -368,6 +384,8 @@ weft_error_t *weft_instance_new(weft_store_t *store, const weft_module_t *module
     inst->next = store->instances;
     store->instances = inst;
 
+    err = weft__instance_make_tags(inst);
+    if (err) return err;
     bind_imports(inst, imports);
     err = alloc_funcs(inst);
     if (!err) err = alloc_tables_memories(inst);

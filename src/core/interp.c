@@ -137,6 +137,30 @@ static weft_frame_rec_t *frame_limit(const weft_call_t *c)
     return c->frames + lim;
 }
 
+/* Zeroes the declared locals of a new frame (4.4.10 Invocation). Most functions have a handful,
+ * so small counts use overlapping fixed-size stores: a plain loop is turned by the compiler into
+ * an inline `rep stos`, whose start-up cost dominated short calls. */
+static inline void zero_locals(uint64_t *l, uint32_t n)
+{
+    if (n == 0) return;
+    if (n <= 2) {
+        l[0] = 0;
+        l[n - 1] = 0;
+    } else if (n <= 4) {
+        l[0] = 0;
+        l[1] = 0;
+        l[n - 2] = 0;
+        l[n - 1] = 0;
+    } else if (n <= 8) {
+        for (uint32_t k = 0; k < 4; k++) {
+            l[k] = 0;
+            l[n - 4 + k] = 0;
+        }
+    } else {
+        memset(l, 0, (size_t)n * sizeof *l);
+    }
+}
+
 static bool grow_frames(weft_call_t *c)
 {
     size_t cap = c->frames_cap;
@@ -194,13 +218,7 @@ static bool grow_frames(weft_call_t *c)
         fr_sp->inst = inst;                                                                      \
         fr_sp++;                                                                                 \
         fp += call_base;                                                                         \
-        uint64_t *l_ = fp + callee_code->param_slots;                                            \
-        uint32_t n_ = callee_code->local_slots;                                                  \
-        if (n_ <= 16) {                                                                          \
-            for (uint32_t k_ = 0; k_ < n_; k_++) l_[k_] = 0;                                     \
-        } else {                                                                                 \
-            memset(l_, 0, (size_t)n_ * sizeof *l_);                                              \
-        }                                                                                        \
+        zero_locals(fp + callee_code->param_slots, callee_code->local_slots);                    \
     } while (0)
 #define SYNC_FRAMES() (c->nframes = (uint32_t)(fr_sp - c->frames))
 #define RELOAD_MEM()                                                                             \
@@ -258,6 +276,7 @@ static weft_call_state_t interp(weft_call_t *c, weft_error_t **err, const void *
     RELOAD_MEM();
     weft_trap_code_t trap_code = WEFT_TRAP_NONE;
     weft_func_t *callee = NULL;
+    weft_exn_t *exn = NULL;
     const weft_code_t *callee_code = NULL;
     uint32_t call_base = 0;
     const uint32_t *ret_pc = NULL;
@@ -600,6 +619,39 @@ L_call_indirect: {
     ret_pc = pc + 6;
     goto do_call;
 }
+L_return_call:
+    callee = inst->funcs[W(0)];
+    call_base = W(1);
+    ret_pc = pc + 4;
+    goto do_tail_call;
+L_return_call_indirect: {
+    const weft_table_t *t = inst->tables[W(1)];
+    uint32_t i = U32(2);
+    if (i >= t->size) TRAP(WEFT_TRAP_UNDEFINED_ELEMENT);
+    callee = (weft_func_t *)(uintptr_t)t->elems[i];
+    if (!callee) TRAP(WEFT_TRAP_UNINITIALIZED_ELEMENT);
+    if (callee->type_id != inst->type_ids[W(0)]) TRAP(WEFT_TRAP_INDIRECT_CALL_TYPE);
+    call_base = W(3);
+    ret_pc = pc + 6;
+    goto do_tail_call;
+}
+do_tail_call:
+    /* Wasm 3.0 return_call: a compiled callee replaces the current frame (its arguments move
+     * down to slot 0), so tail recursion runs in constant stack. A host callee, or one that
+     * needs the stack grown first, is called normally and returns to the return that follows. */
+    callee_code = callee->code;
+    if (!callee_code || fp + callee_code->frame_slots > stack_end) goto do_call;
+    memmove(fp, fp + call_base, (size_t)callee_code->param_slots * sizeof *fp);
+    if (callee_code->local_slots)
+        memset(fp + callee_code->param_slots, 0, (size_t)callee_code->local_slots * sizeof *fp);
+    fn = callee;
+    if (callee->inst != inst) {
+        SET_INST(callee->inst);
+        RELOAD_MEM();
+    }
+    pc = callee_code->code;
+    TICK();
+    DISPATCH();
 do_call:
     if (callee->code) {
         /* Wasm core spec 4.4.10 invocation: the callee's frame overlaps the caller's argument
@@ -779,6 +831,18 @@ L_memory_init: {
     NEXT(5);
 }
 L_data_drop: inst->data_dropped[W(0)] = true; NEXT(1);
+/* Multiple memories (Wasm 3.0): an access to memory k != 0 is compiled as mem_sel k, the
+ * memory-0 instruction, mem_sel0; the bracketed instruction never calls, so the memory-0 fast
+ * path keeps its registers and costs nothing extra. */
+L_mem_sel: mem0 = inst->memories[W(0)]; RELOAD_MEM(); NEXT(1);
+L_mem_sel0: mem0 = inst->memories[0]; RELOAD_MEM(); NEXT(0);
+L_memory_copy2: {
+    const weft_memory_t *dm = inst->memories[W(3)], *sm = inst->memories[W(4)];
+    uint64_t d = U32(0), s = U32(1), n = U32(2);
+    if (s + n > sm->size || d + n > dm->size) TRAP(WEFT_TRAP_MEMORY_OOB);
+    if (n) memmove(dm->data + d, sm->data + s, (size_t)n);
+    NEXT(5);
+}
 
     /* ---- tables (4.4.6) ---- */
 L_table_get: {
@@ -926,6 +990,45 @@ L_v_test: {
     memcpy(a, &fp[W(2)], 16);
     S(1) = (uint32_t)weft__simd_test(W(0), a);
     NEXT(3);
+}
+
+    /* ---- exceptions (Wasm 3.0, 4.4.8 throw, throw_ref, try_table) ---- */
+L_throw: {
+    exn = weft__exn_new(inst, inst->tags[W(0)], fp + W(1));
+    if (!exn) goto out_of_memory;
+    goto do_throw;
+}
+L_throw_ref:
+    exn = (weft_exn_t *)(uintptr_t)S(0);
+    if (!exn) TRAP(WEFT_TRAP_NULL_REFERENCE);
+do_throw: {
+    /* Unwind the frames on the heap stack until a try_table clause of the frame's code covers
+     * its position: the throwing instruction, then each caller's call. */
+    uint32_t pos = (uint32_t)(pc - fn->code->code) + 1;
+    for (;;) {
+        const weft_code_t *cd = fn->code;
+        for (uint32_t i = cd->ncatches; i-- > 0;) {
+            const weft_catch_t *k = &cd->catches[i];
+            if (!(k->start < pos && pos <= k->end)) continue;
+            if (k->kind < 2 && inst->tags[k->tag] != exn->tag) continue;
+            uint32_t at = k->slot;
+            if (k->kind < 2) {
+                if (exn->nslots) memcpy(fp + at, exn->slots, (size_t)exn->nslots * sizeof *fp);
+                at += exn->nslots;
+            }
+            if (k->kind & 1) fp[at] = (uint64_t)(uintptr_t)exn;
+            pc = cd->code + k->pad;
+            DISPATCH();
+        }
+        if (fr_sp == c->frames) TRAP(WEFT_TRAP_UNCAUGHT_EXCEPTION);
+        fr_sp--;
+        pc = fr_sp->ret_pc;
+        fp = stack + fr_sp->fp_off;
+        fn = fr_sp->func;
+        if (fr_sp->inst != inst) SET_INST(fr_sp->inst);
+        RELOAD_MEM();
+        pos = (uint32_t)(pc - fn->code->code);
+    }
 }
 
 tick_slow:

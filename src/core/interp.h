@@ -80,7 +80,9 @@
     X(i32_trunc_sat_f64_u) X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u)                         \
     X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)                                                \
     X(v_load) X(v_store) X(v_load_lane) X(v_store_lane) X(v_shuffle) X(v_extract)                \
-    X(v_replace) X(v_splat) X(v_unop) X(v_binop) X(v_ternop) X(v_shift) X(v_test)
+    X(v_replace) X(v_splat) X(v_unop) X(v_binop) X(v_ternop) X(v_shift) X(v_test)            \
+    X(mem_sel) X(mem_sel0) X(memory_copy2) X(return_call) X(return_call_indirect)        \
+    X(throw) X(throw_ref)
 
 enum weft_iop {
 #define WEFT_IOP_ENUM(n) WEFT_IOP_##n,
@@ -95,6 +97,18 @@ typedef struct weft_code_loc {
     uint32_t wasm; /* byte offset in the module binary */
 } weft_code_loc_t;
 
+/* One catch clause of a try_table (Wasm 3.0 exception handling). The clauses of one try_table
+ * are stored in reverse order after those of the enclosing ones, so a search from the end sees
+ * the innermost try_table first and its clauses in order. A frame is inside the region when
+ * start < pos <= end, pos being the word after the throw (or the caller's return position). */
+typedef struct weft_catch {
+    uint32_t start, end;
+    uint32_t kind;  /* 0 catch, 1 catch_ref, 2 catch_all, 3 catch_all_ref */
+    uint32_t tag;   /* tag index (catch, catch_ref) */
+    uint32_t pad;   /* code position of the landing pad, which branches to the label */
+    uint32_t slot;  /* first slot receiving the payload, then the exnref */
+} weft_catch_t;
+
 struct weft_code {
     uint32_t *code;          /* ncode words */
     uint32_t ncode;
@@ -104,6 +118,8 @@ struct weft_code {
     uint32_t frame_slots;    /* params + locals + deepest operand stack */
     uint32_t nlocs;
     weft_code_loc_t *locs;   /* sorted by pos */
+    uint32_t ncatches;
+    weft_catch_t *catches;   /* try_table handlers, searched from the last one */
 };
 
 /* The handler address of every internal op, indexed by enum weft_iop. */

@@ -113,7 +113,33 @@ struct weft_instance {
     /* Data segments: data.drop (and active segments after instantiation) sets this. */
     bool *data_dropped;
     weft_extern_t *exports;      /* module->nexports, resolved */
+    /* Wasm 3.0 exception handling: the tag index space (imports first); the defined tags are
+     * owned (own_tags), and every exception thrown by this instance's code lives until the
+     * instance is freed (exns list). */
+    weft_tag_t **tags;           /* module->ntags */
+    weft_tag_t *own_tags;        /* module->ntags - module->ntag_imports */
+    struct weft_exn *exns;
 };
+
+/* A tag instance (Wasm 3.0, 4.2 "tag instances"): identity is the object's address. */
+struct weft_tag {
+    const weft_functype_t *type; /* parameters are the payload; no results */
+    weft_instance_t *inst;
+};
+
+/* An exception (exnref value): its tag and payload slots. */
+typedef struct weft_exn {
+    struct weft_exn *next;
+    weft_tag_t *tag;
+    uint32_t nslots;
+    uint64_t slots[];
+} weft_exn_t;
+
+/* tag.c: creates the defined tags of `inst` (after its imported tags are bound); frees its tags
+ * and exceptions; allocates an exception owned by `inst` (NULL on allocation failure). */
+weft_error_t *weft__instance_make_tags(weft_instance_t *inst);
+void weft__instance_free_tags(weft_instance_t *inst);
+weft_exn_t *weft__exn_new(weft_instance_t *inst, weft_tag_t *tag, const uint64_t *slots);
 
 /* Converts between the public value and a slot (or two for v128). */
 void weft__val_to_slots(const weft_val_t *v, uint64_t *slots);
