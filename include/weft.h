@@ -116,7 +116,7 @@ typedef struct weft_config {
 } weft_config_t;
 
 /* Wasm 3.0 features a module may use (weft_config_t.disabled_features turns them off; with
- * WEFT_FEATURES_WASM3 all off the decoder and validator follow Wasm 2.0 exactly). */
+ * WEFT_FEATURES_POST_WASM2 all off the decoder and validator follow Wasm 2.0 exactly). */
 #define WEFT_FEATURE_MULTI_MEMORY 0x01u  /* several memories, memory indices in instructions */
 #define WEFT_FEATURE_EXCEPTIONS 0x02u    /* tags, throw, throw_ref, try_table, exnref */
 #define WEFT_FEATURE_TAIL_CALL 0x04u     /* return_call, return_call_indirect */
@@ -124,6 +124,11 @@ typedef struct weft_config {
 #define WEFT_FEATURE_MEMORY64 0x10u      /* 64-bit memories and tables */
 #define WEFT_FEATURE_LEGACY_EXCEPTIONS 0x20u /* try, catch, catch_all, delegate, rethrow */
 #define WEFT_FEATURES_WASM3 0x3Fu
+/* Past Wasm 3.0: shared memories of the threads proposal (limits flags 0x03, 0x07), typed and
+ * linked as ordinary memories; atomic instructions stay unsupported. */
+#define WEFT_FEATURE_SHARED_MEMORY 0x40u
+/* Every feature past Wasm 2.0: disabling these makes the decoder and validator follow Wasm 2.0. */
+#define WEFT_FEATURES_POST_WASM2 (WEFT_FEATURES_WASM3 | WEFT_FEATURE_SHARED_MEMORY)
 
 /* Fills `cfg` with the defaults. */
 void weft_config_init(weft_config_t *cfg);

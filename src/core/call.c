@@ -192,6 +192,52 @@ out:
     return e;
 }
 
+/* The slots the entry frame of a call of `func` needs: its arguments, its results and, for a
+ * wasm function, its whole frame. */
+static size_t entry_slots(const weft_func_t *func)
+{
+    const weft_functype_t *t = func->type;
+    size_t need = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
+    if (func->code && func->code->frame_slots > need) need = func->code->frame_slots;
+    return need;
+}
+
+/* Fills in the fixed part of a context for a call of `func`: owner, entry and the engine's
+ * limits, which the entry frame (`need` slots) always fits. */
+static void call_setup(weft_call_t *c, weft_store_t *store, weft_func_t *func, bool sync,
+                       size_t need)
+{
+    c->store = store;
+    c->alloc = store->alloc;
+    c->entry = func;
+    c->sync = sync;
+    const weft_config_t *cfg = &store->engine->config;
+    c->max_depth = cfg->max_call_depth ? cfg->max_call_depth : WEFT_DEFAULT_MAX_CALL_DEPTH;
+    uint64_t bytes = cfg->max_stack_bytes ? cfg->max_stack_bytes : WEFT_DEFAULT_MAX_STACK_BYTES;
+    c->max_slots = (size_t)(bytes / 8);
+    if (need > c->max_slots) c->max_slots = need;
+}
+
+/* Allocates a context with room for `need` slots. The value stack is left uninitialized: the
+ * arguments are written in, weft_call_run and every frame push zero the declared locals
+ * (4.4.10), and validation guarantees each operand slot is written before it is read. */
+static weft_call_t *call_alloc(const weft_alloc_t *a, size_t need)
+{
+    weft_call_t *c = weft__calloc(a, 1, sizeof *c);
+    if (!c) return NULL;
+    c->stack_cap = need > INITIAL_STACK_SLOTS ? need : INITIAL_STACK_SLOTS;
+    c->stack = weft__malloc(a, c->stack_cap * sizeof *c->stack);
+    c->frames = weft__malloc(a, INITIAL_FRAMES * sizeof *c->frames);
+    if (!c->stack || !c->frames) {
+        weft__free(a, c->stack, c->stack_cap * sizeof *c->stack);
+        weft__free(a, c->frames, INITIAL_FRAMES * sizeof *c->frames);
+        weft__free(a, c, sizeof *c);
+        return NULL;
+    }
+    c->frames_cap = INITIAL_FRAMES;
+    return c;
+}
+
 static weft_error_t *call_create(weft_store_t *store, weft_func_t *func, const weft_val_t *args,
                                  size_t nargs, bool sync, weft_call_t **out)
 {
@@ -204,33 +250,86 @@ static weft_error_t *call_create(weft_store_t *store, weft_func_t *func, const w
     const weft_functype_t *t = func->type;
     weft_error_t *e = check_vals(a, "arguments", args, nargs, t->params, t->nparams);
     if (e) return e;
-    weft_call_t *c = weft__calloc(a, 1, sizeof *c);
+    size_t need = entry_slots(func);
+    weft_call_t *c = call_alloc(a, need);
     if (!c) return weft__error_oom();
-    c->store = store;
-    c->alloc = *a;
-    c->entry = func;
-    c->sync = sync;
-    const weft_config_t *cfg = &store->engine->config;
-    c->max_depth = cfg->max_call_depth ? cfg->max_call_depth : WEFT_DEFAULT_MAX_CALL_DEPTH;
-    uint64_t bytes = cfg->max_stack_bytes ? cfg->max_stack_bytes : WEFT_DEFAULT_MAX_STACK_BYTES;
-    c->max_slots = (size_t)(bytes / 8);
-    size_t need = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
-    if (func->code && func->code->frame_slots > need) need = func->code->frame_slots;
-    if (need > c->max_slots) c->max_slots = need; /* the entry frame itself always fits */
-    c->stack_cap = need > INITIAL_STACK_SLOTS ? need : INITIAL_STACK_SLOTS;
-    c->stack = weft__calloc(a, c->stack_cap, sizeof *c->stack);
-    c->frames = weft__malloc(a, INITIAL_FRAMES * sizeof *c->frames);
-    if (!c->stack || !c->frames) {
-        weft__free(a, c->stack, c->stack_cap * sizeof *c->stack);
-        weft__free(a, c->frames, INITIAL_FRAMES * sizeof *c->frames);
-        weft__free(a, c, sizeof *c);
-        return weft__error_oom();
-    }
-    c->frames_cap = INITIAL_FRAMES;
+    call_setup(c, store, func, sync, need);
     vals_to_slots(args, nargs, c->stack);
     c->state = WEFT_CTX_READY;
     *out = c;
     return NULL;
+}
+
+/* A cached context keeps at most this much stack (16 KiB) and frame room (4 KiB); a call that
+ * grew it further gets it shrunk back when it is returned, so an idle store stays small. */
+#define CACHE_MAX_STACK_SLOTS 2048u
+#define CACHE_MAX_FRAMES 128u
+
+/* A context for weft_func_call: from the store's cache when there is one (its stacks are
+ * reused as they are), else a new one. NULL when out of memory. */
+static weft_call_t *call_take(weft_store_t *store, weft_func_t *func)
+{
+    weft_call_t *c;
+    size_t need = entry_slots(func);
+    if (store->ncall_cache == 0) {
+        c = call_alloc(&store->alloc, need);
+        if (c) call_setup(c, store, func, true, need);
+        return c;
+    }
+    c = store->call_cache[--store->ncall_cache];
+    uint64_t *stack = c->stack;
+    size_t stack_cap = c->stack_cap;
+    weft_frame_rec_t *frames = c->frames;
+    uint32_t frames_cap = c->frames_cap;
+    memset(c, 0, sizeof *c);
+    c->stack = stack;
+    c->stack_cap = stack_cap;
+    c->frames = frames;
+    c->frames_cap = frames_cap;
+    call_setup(c, store, func, true, need);
+    bool oom;
+    if (need > c->stack_cap && !weft__call_grow_stack(c, need, &oom)) {
+        weft_call_delete(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Gives a context back to the store's cache, or frees it when the cache is full (nested calls)
+ * or its stacks cannot be shrunk back. */
+static void call_release(weft_store_t *store, weft_call_t *c)
+{
+    if (store->ncall_cache == WEFT_CALL_CACHE_MAX) {
+        weft_call_delete(c);
+        return;
+    }
+    if (c->stack_cap > CACHE_MAX_STACK_SLOTS) {
+        uint64_t *p = weft__realloc(&c->alloc, c->stack, c->stack_cap * sizeof *p,
+                                    INITIAL_STACK_SLOTS * sizeof *p);
+        if (!p) {
+            weft_call_delete(c);
+            return;
+        }
+        c->stack = p;
+        c->stack_cap = INITIAL_STACK_SLOTS;
+    }
+    if (c->frames_cap > CACHE_MAX_FRAMES) {
+        weft_frame_rec_t *p = weft__realloc(&c->alloc, c->frames,
+                                            (size_t)c->frames_cap * sizeof *p,
+                                            INITIAL_FRAMES * sizeof *p);
+        if (!p) {
+            weft_call_delete(c);
+            return;
+        }
+        c->frames = p;
+        c->frames_cap = INITIAL_FRAMES;
+    }
+    store->call_cache[store->ncall_cache++] = c;
+}
+
+void weft__call_cache_free(weft_store_t *store)
+{
+    while (store->ncall_cache > 0) weft_call_delete(store->call_cache[--store->ncall_cache]);
 }
 
 void weft_call_delete(weft_call_t *call)
@@ -360,21 +459,25 @@ size_t weft_call_memory_usage(const weft_call_t *c)
 weft_error_t *weft_func_call(weft_store_t *store, weft_func_t *func, const weft_val_t *args,
                              size_t nargs, weft_val_t *results, size_t nresults)
 {
-    weft_call_t *c = NULL;
-    weft_error_t *e = call_create(store, func, args, nargs, true, &c);
-    if (e) return e;
+    const weft_alloc_t dflt = {weft__default_alloc, NULL};
+    if (!store || !func)
+        return weft__error_new(store ? &store->alloc : &dflt, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "store and function must not be NULL");
     const weft_functype_t *t = func->type;
-    if (nresults != t->nresults || (nresults && !results)) {
-        weft_call_delete(c);
+    weft_error_t *e = check_vals(&store->alloc, "arguments", args, nargs, t->params, t->nparams);
+    if (e) return e;
+    if (nresults != t->nresults || (nresults && !results))
         return weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
                                "expected room for %u results, got %zu", t->nresults, nresults);
-    }
+    weft_call_t *c = call_take(store, func);
+    if (!c) return weft__error_oom();
+    vals_to_slots(args, nargs, c->stack);
     weft_call_state_t st = weft_call_run(c, &e);
     if (st == WEFT_CALL_DONE) e = weft_call_results(c, results, nresults);
     else if (st == WEFT_CALL_SUSPENDED && !e)
         e = weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
                             "host function suspended in a synchronous call");
-    weft_call_delete(c);
+    call_release(store, c);
     return e;
 }
 

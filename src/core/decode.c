@@ -12,7 +12,7 @@
 uint32_t weft__module_features(const weft_module_t *m)
 {
     uint32_t off = m->engine ? m->engine->config.disabled_features : 0;
-    return WEFT_FEATURES_WASM3 & ~off;
+    return WEFT_FEATURES_POST_WASM2 & ~off;
 }
 
 void weft__decode_fail_at(weft_decoder_t *d, size_t pos, const char *why)

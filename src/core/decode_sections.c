@@ -89,16 +89,20 @@ bool weft__decode_reftype(weft_decoder_t *d, weft_valtype_t *out)
 }
 
 /* 5.3.7 Limits. Flags bit 0: a maximum follows; bit 2: 64-bit (memory64/table64, Wasm 3.0),
- * kept for the validator to accept or reject. Bit 1 (shared memory, threads proposal) is not
- * part of Wasm 2.0, whose flags are a 1-bit LEB128 number: the spec tests expect "integer too
- * large" for it. Flags past bit 2 use the Wasm 3.0 wording. With memory64 the flags are one
- * byte among 0x00, 0x01, 0x04 and 0x05 (Wasm 3.0 5.3.8), anything else is malformed. */
+ * kept for the validator to accept or reject. Bit 1 marks a shared memory (threads proposal,
+ * flags 0x02/0x03, with memory64 also 0x06/0x07); the validator rejects it on tables and
+ * without a maximum. Without that feature bit 1 is not part of the format: Wasm 2.0 flags are a
+ * 1-bit LEB128 number, and its spec tests expect "integer too large" for it. Flags past bit 2
+ * use the Wasm 3.0 wording. With memory64 the flags are one byte of those bits (Wasm 3.0
+ * 5.3.8), anything else is malformed. */
 static bool decode_limits(weft_decoder_t *d, weft_limits_t *out)
 {
     size_t pos = weft__reader_offset(&d->r);
     uint8_t flags;
     if (!weft__read_u8(&d->r, &flags)) return false;
-    if (weft__decode_has(d, WEFT_FEATURE_MEMORY64) && (flags & ~5u) != 0) {
+    bool shared_ok = weft__decode_has(d, WEFT_FEATURE_SHARED_MEMORY);
+    uint32_t known = shared_ok ? 7u : 5u;
+    if (weft__decode_has(d, WEFT_FEATURE_MEMORY64) && (flags & ~known) != 0) {
         weft__decode_fail_at(d, pos, "malformed limits flags");
         return false;
     }
@@ -106,7 +110,7 @@ static bool decode_limits(weft_decoder_t *d, weft_limits_t *out)
         weft__decode_fail_at(d, pos, "malformed limits flags");
         return false;
     }
-    if (flags & 2) {
+    if ((flags & 2) && !shared_ok) {
         weft__decode_fail_at(d, pos, "integer too large");
         return false;
     }
@@ -115,7 +119,7 @@ static bool decode_limits(weft_decoder_t *d, weft_limits_t *out)
         return false;
     }
     out->has_max = flags & 1;
-    out->shared = false;
+    out->shared = (flags & 2) != 0;
     out->is64 = (flags & 4) != 0;
     out->max = 0;
     /* Wasm 3.0 reads every bound as a u64 and leaves the range to the validator ("memory

@@ -10,7 +10,12 @@
  * arguments are never copied, and results come back in the callee's first slots.
  *
  * Slot conventions: i32 and f32 values are kept zero-extended in the low 32 bits; i64/f64 use all
- * 64 bits; references are pointer bits (0 = null); v128 uses two slots, low lanes first. */
+ * 64 bits; references are pointer bits (0 = null); v128 uses two slots, low lanes first.
+ *
+ * Interruption (interrupt.h): every taken branch and every entry into a compiled function
+ * (calls and tail calls) spends one work unit from a budget kept in a local of the interpreter
+ * (TICK in interp.c); any new way of looping or entering a function must spend one too, so that
+ * fuel, deadlines and weft_store_interrupt() stop all non-terminating code. */
 #ifndef WEFT_CORE_INTERP_H
 #define WEFT_CORE_INTERP_H
 

@@ -59,7 +59,7 @@ typedef struct weft_limits {
     uint64_t max;
     bool has_max;
     bool is64;   /* memory64 / table64 (Wasm 3.0) */
-    bool shared; /* threads proposal; decoded, rejected by the validator for now */
+    bool shared; /* threads proposal: a type property (WEFT_FEATURE_SHARED_MEMORY); no atomics */
 } weft_limits_t;
 
 typedef struct weft_tabletype {

@@ -19,6 +19,8 @@
 #define WEFT_PAGE_SIZE 65536u
 #define WEFT_DEFAULT_MAX_CALL_DEPTH 100000u
 #define WEFT_DEFAULT_MAX_STACK_BYTES (64u * 1024u * 1024u)
+/* Idle execution contexts a store keeps for reuse (struct weft_store, call_cache). */
+#define WEFT_CALL_CACHE_MAX 4u
 
 struct weft_engine {
     weft_alloc_t alloc;
@@ -45,7 +47,14 @@ struct weft_store {
     bool fuel_on;
     uint64_t deadline_ns;            /* weft_monotonic_ns() time; 0: none */
     _Atomic unsigned interrupt_flag; /* set by weft_store_interrupt() from any thread */
+    /* Execution contexts kept by weft_func_call (call.c) for its next calls, with their value
+     * and frame stacks, so a call allocates nothing; a nested call takes another one. */
+    weft_call_t *call_cache[WEFT_CALL_CACHE_MAX];
+    uint32_t ncall_cache;
 };
+
+/* Frees the contexts cached by weft_func_call (weft_store_delete). */
+void weft__call_cache_free(weft_store_t *store);
 
 /* Returns the canonical id of `t` in `store`, adding it if new; UINT32_MAX if allocation fails. */
 uint32_t weft__store_intern_type(weft_store_t *store, const weft_functype_t *t);

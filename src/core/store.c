@@ -76,6 +76,7 @@ static void func_free(weft_store_t *store, weft_func_t *f)
 void weft_store_delete(weft_store_t *store)
 {
     if (!store) return;
+    weft__call_cache_free(store);
     /* Instances first: they refer to the other objects only through pointers, and dropping
      * their module references may free modules whose handles are already gone. */
     for (weft_instance_t *i = store->instances, *n; i; i = n) {

@@ -92,7 +92,7 @@ static bool check_types(vmod_t *v)
     return true;
 }
 
-/* 3.2.1 Limits: min and max within `range`, min <= max; then the proposals not yet supported. */
+/* 3.2.1 Limits: min and max within `range`, min <= max. */
 static bool check_limits(vmod_t *v, const weft_limits_t *l, uint64_t range, const char *range_msg,
                          uint64_t offset, const char *where)
 {
@@ -106,7 +106,6 @@ static bool check_limits(vmod_t *v, const weft_limits_t *l, uint64_t range, cons
                          "min %llu, max %llu", (unsigned long long)l->min,
                          (unsigned long long)l->max);
     }
-    if (l->shared) return mfail(v, offset, "shared memories are not supported", where, NULL);
     return true;
 }
 
@@ -115,6 +114,8 @@ static bool check_table_type(vmod_t *v, const weft_tabletype_t *t, uint64_t offs
 {
     if (!weft__valtype_is_ref(t->elem) || !known_valtype(v, t->elem))
         return mfail(v, offset, "malformed reference type", where, NULL);
+    /* Threads proposal: only memories can be shared. */
+    if (t->limits.shared) return mfail(v, offset, "tables cannot be shared", where, NULL);
     if (t->limits.is64)
         return check_limits(v, &t->limits, UINT64_MAX, "table size", offset, where);
     return check_limits(v, &t->limits, MAX_TABLE_SIZE, "table size must be at most 2^32-1",
@@ -124,6 +125,15 @@ static bool check_table_type(vmod_t *v, const weft_tabletype_t *t, uint64_t offs
 static bool check_mem_type(vmod_t *v, const weft_memtype_t *t, uint64_t offset,
                            const char *where)
 {
+    /* Threads proposal: a shared memory's size is bounded up front, since other threads may
+     * hold its base address and it can never move. The decoder reads the flag only when the
+     * feature is on. */
+    if (t->limits.shared) {
+        if (!has(v, WEFT_FEATURE_SHARED_MEMORY))
+            return mfail(v, offset, "shared memories are not supported", where, NULL);
+        if (!t->limits.has_max)
+            return mfail(v, offset, "shared memory must have maximum", where, NULL);
+    }
     if (t->limits.is64)
         return check_limits(v, &t->limits, MAX_MEMORY64_PAGES,
                             "memory size must be at most 2^48 pages", offset, where);

@@ -5,6 +5,13 @@
 //
 //   node tests/component/wast2json.mjs FILE.wast -o OUTDIR/NAME.json [--legacy-indices]
 //   node tests/component/wast2json.mjs --all DIR OUTDIR [--force] [--legacy-indices] [-q]
+//   node tests/component/wast2json.mjs --core FILE.wast -o OUTDIR/NAME.json
+//
+// --core converts a core spec script (Wasm 3.0 proposals included) into the JSON that wabt's
+// wast2json writes, for tests/conformance/weft_wast.c: values in wabt's conventions
+// (lib/corevalues.mjs), `either` results, parsed modules as "binary", the text forms of
+// assert_malformed as "text" (not parsed, like wabt), plus `module_definition` /
+// `module_instance` commands for `(module definition ...)` / `(module instance ...)`.
 //
 // Exit status: 0 when every file converted without error, 1 when a form that must produce
 // a binary (or a value, or a directive) could not be converted (the JSON is still written,
@@ -15,6 +22,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSexprs, headOf, isAtom, isId, isString, stringText, SexprError } from './lib/sexpr.mjs';
 import { convertValue, ValueError } from './lib/values.mjs';
+import { convertCoreValue } from './lib/corevalues.mjs';
 import { Parser } from './lib/parser.mjs';
 
 const FORMAT_VERSION = 1;
@@ -65,7 +73,20 @@ function moduleForm(node, src) {
 
 const isModuleHead = (h) => h === 'module' || h === 'component';
 
-function convertAction(node) {
+/**
+ * Drops annotations `(@id ...)` (core spec 3.0, 6.2.6 "Annotations") from the structure of
+ * a script form; the module source text keeps them, for the parser to skip.
+ */
+function stripAnnotations(node) {
+  if (node.kind !== 'list') return node;
+  const isAnnotation = (x) => x.kind === 'list' && x.items.length > 0 && x.items[0].kind === 'atom' && x.items[0].text.startsWith('@');
+  return { ...node, items: node.items.filter((x) => !isAnnotation(x)).map(stripAnnotations) };
+}
+
+/** True when a module form is written `(module $id? binary ...)`. */
+const isBinaryForm = (node) => isAtom(node.items[1], 'binary') || (isId(node.items[1]) && isAtom(node.items[2], 'binary'));
+
+function convertAction(node, core) {
   const head = headOf(node);
   if (head !== 'invoke' && head !== 'get') throw new ConvertError(`expected (invoke ...) or (get ...), found (${head} ...)`, node.line);
   let i = 1;
@@ -74,7 +95,7 @@ function convertAction(node) {
   if (!isString(node.items[i])) throw new ConvertError(`(${head}) expects an export name`, node.line);
   action.field = stringText(node.items[i]);
   i++;
-  if (head === 'invoke') action.args = node.items.slice(i).map(convertValue);
+  if (head === 'invoke') action.args = node.items.slice(i).map((v) => (core ? convertCoreValue(v, false) : convertValue(v)));
   else if (i !== node.items.length) throw new ConvertError('(get) takes no arguments', node.line);
   return action;
 }
@@ -86,7 +107,7 @@ function messageOf(node, i) {
 }
 
 /** Converts one script. Returns { json, binaries: [[name, bytes]], errors, stats }. */
-async function convertScript(src, sourceName, base, parser) {
+async function convertScript(src, sourceName, base, parser, core = false) {
   const commands = [];
   const binaries = [];
   const errors = [];
@@ -115,10 +136,17 @@ async function convertScript(src, sourceName, base, parser) {
     return true;
   };
 
-  const top = parseSexprs(src);
+  let top = parseSexprs(src);
+  if (core) top = top.map(stripAnnotations);
   for (const node of top) {
-    const head = headOf(node);
+    let head = headOf(node);
     const cmd = { type: head, line: node.line };
+    // Custom-annotation checks (annotations proposal) concern the text format only.
+    if (core && (head === 'assert_malformed_custom' || head === 'assert_invalid_custom')) {
+      head = head.slice(0, -'_custom'.length);
+      cmd.type = head;
+      cmd.custom = true;
+    }
     try {
       if (isModuleHead(head)) {
         const form = moduleForm(node, src);
@@ -137,8 +165,14 @@ async function convertScript(src, sourceName, base, parser) {
         if (isId(node.items[2])) cmd.name = node.items[2].text;
       } else if (head === 'invoke' || head === 'get') {
         cmd.type = 'action';
-        cmd.action = convertAction(node);
+        cmd.action = convertAction(node, core);
         cmd.expected = [];
+      } else if (head === 'assert_return' && core) {
+        cmd.action = convertAction(node.items[1] || node, core);
+        const results = node.items.slice(2);
+        if (results.length === 1 && headOf(results[0]) === 'either')
+          cmd.either = results[0].items.slice(1).map((v) => convertCoreValue(v, true));
+        else cmd.expected = results.map((v) => convertCoreValue(v, true));
       } else if (head === 'assert_return') {
         cmd.action = convertAction(node.items[1] || node);
         cmd.expected = node.items.slice(2).map(convertValue);
@@ -155,14 +189,23 @@ async function convertScript(src, sourceName, base, parser) {
           } else {
             cmd.module_type = form.form;
             await emit(form, cmd, true);
+            if (core) cmd.module_type = 'binary';
           }
         } else {
-          cmd.action = convertAction(target);
+          cmd.action = convertAction(target, core);
         }
         if (head !== 'assert_exception') cmd.text = messageOf(node, 2);
       } else if (head === 'assert_invalid' || head === 'assert_malformed' || head === 'assert_unlinkable') {
         const target = node.items[1] || node;
         if (!isModuleHead(headOf(target))) throw new ConvertError(`(${head}) expects a module or component`, node.line);
+        if (core && (cmd.custom || (head === 'assert_malformed' && !isBinaryForm(target)))) {
+          // As wabt does: a text-level error, which a binary runtime cannot check.
+          cmd.kind = 'module';
+          cmd.module_type = 'text';
+          cmd.text = messageOf(node, 2);
+          commands.push(cmd);
+          continue;
+        }
         const form = moduleForm(target, src);
         if (form.mode === 'instance') throw new ConvertError(`(${head}) of an instance`, node.line);
         cmd.kind = form.kind;
@@ -171,6 +214,9 @@ async function convertScript(src, sourceName, base, parser) {
         cmd.text = messageOf(node, 2);
         if (form.form === 'quote') stats.quoteForms++;
         const ok = await emit(form, cmd, head === 'assert_unlinkable');
+        // wabt's convention: a module the converter could encode is "binary"; an
+        // assert_invalid text the parser rejects is left as "text".
+        if (core) cmd.module_type = ok || head === 'assert_unlinkable' ? 'binary' : 'text';
         if (!ok && head === 'assert_malformed') stats.malformedRejected++;
         if (!ok && head === 'assert_invalid') stats.invalidRejected++;
         if (ok && head === 'assert_malformed' && form.form !== 'binary') stats.malformedAccepted++;
@@ -204,12 +250,12 @@ function formatJson(json) {
 }
 
 /** Converts `wastPath` into `jsonPath` (binaries beside it). Returns the conversion summary. */
-async function convertFile(wastPath, jsonPath, parser, sourceName) {
+async function convertFile(wastPath, jsonPath, parser, sourceName, core = false) {
   const src = await fs.readFile(wastPath, 'utf8');
   const outDir = dirname(jsonPath);
   const base = basename(jsonPath).replace(/\.json$/, '');
   await fs.mkdir(outDir, { recursive: true });
-  const r = await convertScript(src, sourceName, base, parser);
+  const r = await convertScript(src, sourceName, base, parser, core);
   // Remove binaries of an earlier conversion, so none outlives its command.
   const stale = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.wasm$`);
   for (const f of await fs.readdir(outDir)) if (stale.test(f)) await fs.unlink(join(outDir, f));
@@ -261,13 +307,13 @@ function toolTime() {
 
 function usage() {
   process.stderr.write(
-    'usage: wast2json.mjs FILE.wast -o OUT.json [--legacy-indices]\n' +
+    'usage: wast2json.mjs FILE.wast -o OUT.json [--legacy-indices] [--core]\n' +
     '       wast2json.mjs --all DIR OUTDIR [--force] [--legacy-indices] [-q]\n');
   process.exit(2);
 }
 
 async function main(argv) {
-  let all = false, force = false, quiet = false, legacyIndices = false, out = null;
+  let all = false, force = false, quiet = false, legacyIndices = false, core = false, out = null;
   const pos = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -275,6 +321,7 @@ async function main(argv) {
     else if (a === '--force') force = true;
     else if (a === '-q' || a === '--quiet') quiet = true;
     else if (a === '--legacy-indices') legacyIndices = true;
+    else if (a === '--core') core = true;
     else if (a === '-o' || a === '--output') { if (++i >= argv.length) usage(); out = argv[i]; }
     else if (a.startsWith('-')) usage();
     else pos.push(a);
@@ -287,7 +334,7 @@ async function main(argv) {
     if (!out) out = basename(wast).replace(/\.wast$/, '') + '.json';
     let s;
     try {
-      s = await convertFile(wast, out, parser, basename(wast));
+      s = await convertFile(wast, out, parser, basename(wast), core);
     } catch (e) {
       process.stderr.write(`${wast}: ${e.message}\n`);
       return 2;
@@ -296,7 +343,7 @@ async function main(argv) {
     return s.errors.length ? 1 : 0;
   }
 
-  if (pos.length !== 2) usage();
+  if (pos.length !== 2 || core) usage();
   const [dir, outRoot] = pos;
   const files = listWast(dir);
   const tools = toolTime();

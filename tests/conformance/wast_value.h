@@ -16,6 +16,7 @@ typedef enum wast_pat {
     WAST_PAT_NAN_ARITHMETIC,/* nan:arithmetic: any sign, quiet bit set, any other payload */
     WAST_PAT_NONNULL,       /* a reference that is not null (`(ref.func)`, `(ref.extern)`) */
     WAST_PAT_ANY,           /* only the kind is known (results of assert_trap etc.) */
+    WAST_PAT_ANY_NULL,      /* `(ref.null)`: a null reference of any reference type */
 } wast_pat_t;
 
 /* The lane shape of a v128 expectation ("i8".."i64", "f32", "f64"). */

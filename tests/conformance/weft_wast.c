@@ -14,6 +14,9 @@
  * per check is appended to FILE as it completes ("P|F|X|U LINE": pass, fail, expected failure,
  * listed but passing), after a first line "total N" and, at the end, a line
  * "summary PASSED FAILED XFAIL XPASS SKIPPED MSGDIFF", so the caller can account for a crash.
+ * Scripts that wabt cannot convert come from tests/component/wast2json.mjs --core, in the same
+ * JSON plus the `module_definition` (decode only, a check) and `module_instance` (instantiate a
+ * definition) commands of Wasm 3.0 scripts and a "parse_error" on modules it could not encode.
  * Exit status: 0 iff there was no unexpected failure; 2 for a usage or input error. */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,6 +49,9 @@ typedef struct runner {
     size_t nnamed;
     binding_t *registered;/* `(register "name" ...)` */
     size_t nregistered;
+    binding_t *defined;   /* `(module definition $name ...)`: the module, in `inst` unused */
+    weft_module_t **defined_modules; /* parallel to `defined` (NULL: it did not decode) */
+    size_t ndefined;
     weft_module_t **modules; /* every decoded module, deleted after the store */
     size_t nmodules;
     expect_list_t expected;
@@ -296,11 +302,8 @@ static bool resolve_imports(runner_t *r, const weft_module_t *m, weft_extern_t *
     return true;
 }
 
-static void load_module(runner_t *r, const char *filename, load_result_t *res)
+static void instantiate(runner_t *r, weft_module_t *m, load_result_t *res)
 {
-    memset(res, 0, sizeof *res);
-    weft_module_t *m;
-    if (decode(r, filename, res, &m) || res->stage != LOAD_OK) return;
     size_t n = weft_module_import_count(m);
     weft_extern_t *imports = xrealloc(NULL, (n ? n : 1) * sizeof *imports);
     memset(imports, 0, (n ? n : 1) * sizeof *imports);
@@ -318,6 +321,14 @@ static void load_module(runner_t *r, const char *filename, load_result_t *res)
         return;
     }
     res->inst = inst;
+}
+
+static void load_module(runner_t *r, const char *filename, load_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    weft_module_t *m;
+    if (decode(r, filename, res, &m) || res->stage != LOAD_OK) return;
+    instantiate(r, m, res);
 }
 
 static void describe_load(const load_result_t *res, char *buf, size_t len)
@@ -457,6 +468,82 @@ static void run_action(runner_t *r, const json_t *action, action_result_t *out)
 /* ------------------------------------------------------------------------------------------ */
 /* Commands */
 
+/* A command without a binary: the converter (tests/component/wast2json.mjs) could not
+ * encode the module and says why in "parse_error". */
+static void no_module_file(runner_t *r, const json_t *c, long line, const char *what)
+{
+    const char *pe = json_get_str(c, "parse_error", NULL);
+    char detail[768] = "no module file";
+    if (pe) bprintf(detail, sizeof detail, " (the text did not parse: %s)", pe);
+    record(r, line, false, what, detail);
+}
+
+/* `(module definition $name ...)` (Wasm 3.0 script format): decoded, not instantiated. */
+static void cmd_module_definition(runner_t *r, const json_t *c, long line)
+{
+    const char *filename = json_get_str(c, "filename", NULL);
+    size_t nlen = 0;
+    const char *name = json_get_str(c, "name", &nlen);
+    char what[256] = "module definition";
+    if (name) bprintf(what, sizeof what, " %s", name);
+    weft_module_t *m = NULL;
+    load_result_t res;
+    memset(&res, 0, sizeof res);
+    char detail[1024] = "";
+    if (!filename) no_module_file(r, c, line, what);
+    else if (decode(r, filename, &res, &m) || res.stage != LOAD_OK) {
+        describe_load(&res, detail, sizeof detail);
+        weft_error_delete(res.err);
+        m = NULL;
+        record(r, line, false, what, detail);
+    } else {
+        record(r, line, true, what, "");
+    }
+    if (!name) return;
+    bind(&r->defined, &r->ndefined, name, nlen, NULL);
+    r->defined_modules = xrealloc(r->defined_modules, r->ndefined * sizeof *r->defined_modules);
+    r->defined_modules[r->ndefined - 1] = m;
+}
+
+/* `(module instance $name? $definition)`: a new instance of a defined module, current. */
+static void cmd_module_instance(runner_t *r, const json_t *c, long line)
+{
+    size_t nlen = 0, dlen = 0;
+    const char *name = json_get_str(c, "name", &nlen);
+    const char *def = json_get_str(c, "definition", &dlen);
+    char what[256] = "module instance";
+    if (name) bprintf(what, sizeof what, " %s", name);
+    if (def) bprintf(what, sizeof what, " of %s", def);
+    weft_module_t *m = NULL;
+    bool found = false;
+    for (size_t i = r->ndefined; def && i-- > 0;)
+        if (r->defined[i].len == dlen && memcmp(r->defined[i].name, def, dlen) == 0) {
+            found = true;
+            m = r->defined_modules[i];
+            break;
+        }
+    r->current = NULL;
+    if (!m) {
+        if (name) bind(&r->named, &r->nnamed, name, nlen, NULL);
+        record(r, line, false, what, found ? "the definition did not decode" : "no such definition");
+        return;
+    }
+    load_result_t res;
+    memset(&res, 0, sizeof res);
+    instantiate(r, m, &res);
+    if (res.stage != LOAD_OK) {
+        char detail[1024] = "";
+        describe_load(&res, detail, sizeof detail);
+        weft_error_delete(res.err);
+        if (name) bind(&r->named, &r->nnamed, name, nlen, NULL);
+        record(r, line, false, what, detail);
+        return;
+    }
+    r->current = res.inst;
+    if (name) bind(&r->named, &r->nnamed, name, nlen, res.inst);
+    record(r, line, true, what, "");
+}
+
 static void cmd_module(runner_t *r, const json_t *c, long line)
 {
     const char *filename = json_get_str(c, "filename", NULL);
@@ -472,7 +559,7 @@ static void cmd_module(runner_t *r, const json_t *c, long line)
         return;
     }
     if (!filename) {
-        record(r, line, false, what, "no module file");
+        no_module_file(r, c, line, what);
         return;
     }
     load_result_t res;
@@ -632,7 +719,7 @@ static void cmd_assert_module(runner_t *r, const json_t *c, long line, const cha
         return;
     }
     if (!filename) {
-        record(r, line, false, what, "no module file");
+        no_module_file(r, c, line, what);
         return;
     }
     if (!text) text = "";
@@ -712,6 +799,8 @@ static void run_command(runner_t *r, const json_t *c)
         return;
     }
     if (strcmp(type, "module") == 0) cmd_module(r, c, line);
+    else if (strcmp(type, "module_definition") == 0) cmd_module_definition(r, c, line);
+    else if (strcmp(type, "module_instance") == 0) cmd_module_instance(r, c, line);
     else if (strcmp(type, "register") == 0) cmd_register(r, c, line);
     else if (strcmp(type, "action") == 0 || strcmp(type, "assert_return") == 0 ||
              strcmp(type, "assert_trap") == 0 || strcmp(type, "assert_exhaustion") == 0 ||
@@ -745,6 +834,9 @@ static void runner_free(runner_t *r)
     weft_engine_delete(r->engine);
     for (size_t i = 0; i < r->nnamed; i++) free(r->named[i].name);
     for (size_t i = 0; i < r->nregistered; i++) free(r->registered[i].name);
+    for (size_t i = 0; i < r->ndefined; i++) free(r->defined[i].name);
+    free(r->defined);
+    free(r->defined_modules);
     free(r->named);
     free(r->registered);
     free(r->dir);
@@ -842,7 +934,7 @@ int main(int argc, char **argv)
 
     weft_config_t cfg;
     weft_config_init(&cfg);
-    if (wasm2_only) cfg.disabled_features = WEFT_FEATURES_WASM3;
+    if (wasm2_only) cfg.disabled_features = WEFT_FEATURES_POST_WASM2;
     r->engine = weft_engine_new(&cfg);
     r->store = r->engine ? weft_store_new(r->engine) : NULL;
     const char *serr = r->store ? spectest_init(&r->spectest, r->store, &r->verbose)

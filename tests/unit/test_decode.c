@@ -13,9 +13,11 @@
 
 static int failures;
 
-/* The engine modules are decoded for: NULL (every Wasm 3.0 feature) or wasm2_engine, whose
- * configuration disables them all (Wasm 2.0 rules). */
+/* The engine modules are decoded for: NULL (every feature), wasm2_engine, whose configuration
+ * disables every feature past Wasm 2.0 (Wasm 2.0 rules), or unshared_engine (Wasm 3.0 without
+ * the threads proposal's shared memories). */
 static struct weft_engine wasm2_engine;
+static struct weft_engine unshared_engine;
 static weft_engine_t *cur_engine;
 
 #define CHECK(cond)                                                                            \
@@ -481,8 +483,13 @@ static void test_malformed(void)
     bytes(&b, 6, 0x05, 0x04, 0x01, 0x81, 0x00, 0x00);
     expect_malformed("limits leb 3.0", &b, "malformed limits flags", 11);
     header(&b);
-    bytes(&b, 4, 0x05, 0x02, 0x01, 0x02);
+    bytes(&b, 5, 0x05, 0x03, 0x01, 0x0b, 0x00);
+    expect_malformed("limits flags 0x0b", &b, "malformed limits flags", 11);
+    cur_engine = &unshared_engine;
+    header(&b);
+    bytes(&b, 5, 0x05, 0x03, 0x01, 0x03, 0x00);
     expect_malformed("shared limits 3.0", &b, "malformed limits flags", 11);
+    cur_engine = NULL;
 
     header(&b);
     bytes(&b, 10, 0x06, 0x08, 0x01, 0x7f, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80);
@@ -724,11 +731,68 @@ static void test_wasm3(void)
     cur_engine = NULL;
 }
 
+/* Threads proposal limits: flag bit 1 marks a shared memory (0x02, 0x03, with memory64 0x06,
+ * 0x07); the decoder keeps it and leaves "shared memory must have maximum" and "tables cannot
+ * be shared" to the validator. */
+static void test_shared(void)
+{
+    static const uint8_t flags[4] = {0x02, 0x03, 0x06, 0x07};
+    buf_t b, s;
+    header(&b);
+    s.n = 0; /* import "m" "mem" memory flags 0x03 min 1 max 2 */
+    bytes(&s, 1, 0x01);
+    str(&s, "m");
+    str(&s, "mem");
+    bytes(&s, 4, 0x02, 0x03, 0x01, 0x02);
+    section(&b, 2, &s);
+    s.n = 0; /* a table with flags 0x03: decodes, rejected by the validator */
+    bytes(&s, 5, 0x01, 0x70, 0x03, 0x00, 0x01);
+    section(&b, 4, &s);
+    s.n = 0;
+    byte(&s, 4);
+    for (int i = 0; i < 4; i++) {
+        byte(&s, flags[i]);
+        byte(&s, 1);
+        if (flags[i] & 1) byte(&s, 5);
+    }
+    section(&b, 5, &s);
+
+    counting_t c = {0, 0, 0};
+    weft_module_t m;
+    module_init(&m, &c, &b);
+    weft_error_t *e = weft__module_decode(&m);
+    CHECK(e == NULL);
+    if (e) {
+        fprintf(stderr, "shared: %s\n", weft_error_message(e));
+        weft_error_delete(e);
+    } else {
+        CHECK(m.nimports == 1 && m.imports[0].desc.memory.limits.shared);
+        CHECK(m.imports[0].desc.memory.limits.has_max && m.imports[0].desc.memory.limits.max == 2);
+        CHECK(m.ntables == 1 && m.tables[0].limits.shared && m.tables[0].limits.max == 1);
+        CHECK(m.nmemories == 5 && m.memories[0].limits.shared);
+        for (uint32_t i = 0; i < 4 && m.nmemories == 5; i++) {
+            const weft_limits_t *l = &m.memories[i + 1].limits;
+            CHECK(l->shared && l->min == 1);
+            CHECK(l->has_max == ((flags[i] & 1) != 0) && l->is64 == ((flags[i] & 4) != 0));
+            CHECK(!l->has_max || l->max == 5);
+        }
+    }
+    weft__module_free(&m);
+    CHECK(c.live == 0);
+
+    /* Wasm 2.0 reads the flags as a 1-bit LEB128 number. */
+    cur_engine = &wasm2_engine;
+    expect_malformed("shared under 2.0", &b, "integer too large", 18);
+    cur_engine = NULL;
+}
+
 int main(void)
 {
-    wasm2_engine.config.disabled_features = WEFT_FEATURES_WASM3;
+    wasm2_engine.config.disabled_features = WEFT_FEATURES_POST_WASM2;
+    unshared_engine.config.disabled_features = WEFT_FEATURE_SHARED_MEMORY;
     test_full();
     test_wasm3();
+    test_shared();
     test_alloc_failures();
     test_malformed();
     test_bad_names();

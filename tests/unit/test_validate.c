@@ -13,8 +13,8 @@
 
 static int passed, failed;
 
-/* The engine modules are checked for: NULL (every Wasm 3.0 feature) or wasm2_engine, whose
- * configuration disables them all (Wasm 2.0 rules). */
+/* The engine modules are checked for: NULL (every feature) or wasm2_engine, whose
+ * configuration disables every feature past Wasm 2.0 (Wasm 2.0 rules). */
 static struct weft_engine wasm2_engine;
 static weft_engine_t *cur_engine;
 
@@ -665,10 +665,52 @@ static void test_wasm3(void)
     cur_engine = NULL;
 }
 
+/* Threads proposal: shared memories need a maximum, tables cannot be shared, and atomic
+ * instructions (prefix 0xfe) are not supported. */
+static void test_shared(void)
+{
+    buf_t b;
+    raw(&b, F("\x05\x04\x01\x03\x01\x02"));
+    expect_valid("shared memory", &b);
+    raw(&b, F("\x05\x04\x01\x07\x01\x02"));
+    expect_valid("shared memory64", &b);
+    raw(&b, F("\x02\x0b\x01\x01m\x03mem\x02\x03\x01\x01"));
+    expect_valid("shared memory import", &b);
+    raw(&b, F("\x05\x03\x01\x02\x01"));
+    expect_error("shared no max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "shared memory must have maximum", (char *)NULL);
+    raw(&b, F("\x05\x03\x01\x06\x01"));
+    expect_error("shared64 no max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "shared memory must have maximum", (char *)NULL);
+    raw(&b, F("\x02\x0a\x01\x01m\x03mem\x02\x02\x01"));
+    expect_error("shared import no max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "shared memory must have maximum", (char *)NULL);
+    raw(&b, F("\x05\x04\x01\x03\x02\x01"));
+    expect_error("shared min > max", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "size minimum must not be greater than maximum", (char *)NULL);
+    raw(&b, F("\x05\x06\x01\x03\x01\x81\x80\x04"));
+    expect_error("shared max range", &b, WEFT_ERROR_VALIDATE, UINT64_MAX,
+                 "memory size must be at most 65536 pages", (char *)NULL);
+    raw(&b, F("\x04\x05\x01\x70\x03\x00\x01"));
+    expect_error("shared table", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "tables cannot be shared",
+                 (char *)NULL);
+    /* atomic.fence in a module with a shared memory */
+    raw(&b, F("\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x05\x04\x01\x03\x01\x01"
+              "\x0a\x07\x01\x05\x00\xfe\x03\x00\x0b"));
+    expect_error("atomic.fence", &b, WEFT_ERROR_DECODE, UINT64_MAX, "illegal opcode",
+                 (char *)NULL);
+    cur_engine = &wasm2_engine;
+    raw(&b, F("\x05\x04\x01\x03\x01\x02"));
+    expect_error("shared memory 2.0", &b, WEFT_ERROR_DECODE, 11, "integer too large",
+                 (char *)NULL);
+    cur_engine = NULL;
+}
+
 int main(void)
 {
-    wasm2_engine.config.disabled_features = WEFT_FEATURES_WASM3;
+    wasm2_engine.config.disabled_features = WEFT_FEATURES_POST_WASM2;
     test_wasm3();
+    test_shared();
     test_numeric();
     test_polymorphic();
     test_control();

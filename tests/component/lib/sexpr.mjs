@@ -126,6 +126,9 @@ export function parseSexprs(src) {
     }
     let j = i;
     while (j < n && !/[\s()";]/.test(src[j])) j++;
+    // A lone `;` (not starting a comment) is an atom of its own; without this the loop
+    // would stand still.
+    if (j === i) j++;
     push({ kind: 'atom', text: src.slice(i, j), start: i, end: j, line });
     i = j;
   }
