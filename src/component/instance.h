@@ -146,6 +146,7 @@ struct weft_cstate {
     weft_table_t **core_tables;
     weft_memory_t **core_memories;
     weft_global_t **core_globals;
+    weft_tag_t **core_tags; /* Wasm 3.0 exception tags, by identity */
     weft_module_t **core_modules;
     weft_ccore_inst_t **core_instances;
     weft_component_func_t **funcs;

@@ -249,6 +249,8 @@ static bool core_item(weft_cstate_t *st, uint8_t sort, uint32_t index, weft_exte
         out->of.memory = st->core_memories[index]; return out->of.memory != NULL;
     case WEFT_CSORT_CORE_GLOBAL: out->kind = WEFT_EXTERN_GLOBAL;
         out->of.global = st->core_globals[index]; return out->of.global != NULL;
+    case WEFT_CSORT_CORE_TAG: out->kind = WEFT_EXTERN_TAG;
+        out->of.tag = st->core_tags[index]; return out->of.tag != NULL;
     default: return false;
     }
 }
@@ -406,7 +408,8 @@ static weft_error_t *do_alias(weft_cstate_t *st, const weft_calias_t *a, uint32_
         case WEFT_CSORT_CORE_TABLE: st->core_tables[idx] = x->of.table; break;
         case WEFT_CSORT_CORE_MEMORY: st->core_memories[idx] = x->of.memory; break;
         case WEFT_CSORT_CORE_GLOBAL: st->core_globals[idx] = x->of.global; break;
-        default: break; /* tags: not supported by the core embedding API */
+        case WEFT_CSORT_CORE_TAG: st->core_tags[idx] = x->of.tag; break;
+        default: break;
         }
         return NULL;
     }
@@ -574,6 +577,7 @@ static weft_error_t *instantiate(weft_croot_t *root, const weft_cclosure_t *cl,
     SPACE(core_tables, WEFT_CSORT_CORE_TABLE);
     SPACE(core_memories, WEFT_CSORT_CORE_MEMORY);
     SPACE(core_globals, WEFT_CSORT_CORE_GLOBAL);
+    SPACE(core_tags, WEFT_CSORT_CORE_TAG);
     SPACE(core_modules, WEFT_CSORT_CORE_MODULE);
     SPACE(core_instances, WEFT_CSORT_CORE_INSTANCE);
     SPACE(funcs, WEFT_CSORT_FUNC);
