@@ -473,7 +473,7 @@ weft_error_t *weft_func_call(weft_store_t *store, weft_func_t *func, const weft_
     if (!c) return weft__error_oom();
     vals_to_slots(args, nargs, c->stack);
     weft_call_state_t st = weft_call_run(c, &e);
-    if (st == WEFT_CALL_DONE) e = weft_call_results(c, results, nresults);
+    if (st == WEFT_CALL_DONE) slots_to_vals(results, t->results, nresults, c->stack);
     else if (st == WEFT_CALL_SUSPENDED && !e)
         e = weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
                             "host function suspended in a synchronous call");
