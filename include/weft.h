@@ -142,7 +142,8 @@ weft_store_t *weft_store_new(weft_engine_t *engine);
 void weft_store_delete(weft_store_t *store);
 
 /* Interruption of running wasm code. Every call into wasm of a store counts work units: one per
- * wasm function entry and one per taken branch (so every loop iteration counts). The checks
+ * wasm-to-wasm call (and tail call) and one per taken branch, so every loop iteration and
+ * every recursion counts; the entry of the outermost function of a call is not counted. The checks
  * cost one decrement-and-branch per unit; fuel, the deadline and the interrupt flag are
  * examined together every few thousand units (WEFT_INTERRUPT_CHECK_UNITS), which bounds how
  * late a deadline or an interrupt is noticed.
