@@ -1,5 +1,6 @@
 /* fuzz_module.c - libFuzzer target: decode, validate, compile and instantiate arbitrary bytes.
- * Any outcome is fine except a crash, a sanitizer report, a leak or a hang. */
+ * Any outcome is fine except a crash, a sanitizer report, a leak or a hang (start functions run
+ * with a fuel budget and a deadline). */
 #include <stdlib.h>
 
 #include "fuzz_support.h"
@@ -25,6 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     weft_store_t *store = weft_store_new(engine);
     if (store) {
+        /* A start function may loop forever: bound it by fuel and a deadline, so it traps. */
+        weft_store_set_fuel(store, 1000000);
+        weft_store_set_deadline_ns(store, weft_monotonic_ns() + 3000000000u);
         size_t n = module->nimports;
         weft_extern_t *imports = calloc(n ? n : 1, sizeof *imports);
         if (imports && fuzz_make_imports(store, module, imports) == 0) {
