@@ -493,10 +493,21 @@ static void emit_branch_copies(comp_t *c, const ctl_t *b)
     }
 }
 
+/* The validator guarantees `n` values on the stack wherever a branch or return reads them; a
+ * shorter model means the two disagree, which must be a compile error, never an out-of-bounds
+ * read. Returns true (and sets the error) in that case. */
+static bool stack_short(comp_t *c, size_t n)
+{
+    if (c->sp >= n) return false;
+    c->r.err = "internal error: operand stack model shorter than the validated stack";
+    return true;
+}
+
 /* br / br_if to relative depth `depth`; cond NULL for an unconditional branch. */
 static void emit_branch(comp_t *c, size_t depth, const cond_t *cond)
 {
     ctl_t *b = &c->ctls[c->nctl - 1 - depth];
+    if (stack_short(c, b->kind == K_FUNC ? c->ftype->nresults : label_arity(b))) return;
     if (b->kind == K_FUNC) {
         if (c->ftype->nresults > 1 || (cond && c->ftype->nresults == 1))
             materialize_from(c, c->sp - c->ftype->nresults);
@@ -592,6 +603,8 @@ static void skip_immediates(weft_reader_t *r, uint8_t op)
     }
     case 0x11: case 0x13: weft__read_u32(r, &u); weft__read_u32(r, &u); break;
     case 0x12: case 0x08: weft__read_u32(r, &u); break;
+    case 0x06: weft__read_s33(r, &s); break;                 /* try (legacy) */
+    case 0x07: case 0x09: case 0x18: weft__read_u32(r, &u); break; /* catch, rethrow, delegate */
     case 0x1F: { /* try_table: block type, then (kind, [tag], label) clauses */
         uint32_t n;
         weft__read_s33(r, &s);
@@ -664,8 +677,12 @@ static uint8_t skip_dead(comp_t *c)
             depth--;
         } else if (op == 0x05) {
             if (depth == 0) return op;
+        } else if (op == 0x18 && depth > 0) {
+            /* delegate closes a legacy try like end does. */
+            skip_immediates(&c->r, op);
+            depth--;
         } else {
-            if (op == 0x02 || op == 0x03 || op == 0x04 || op == 0x1F) depth++;
+            if (op == 0x02 || op == 0x03 || op == 0x04 || op == 0x06 || op == 0x1F) depth++;
             skip_immediates(&c->r, op);
         }
     }
@@ -1098,6 +1115,7 @@ static void compile_br_table(comp_t *c)
     entry_t ie = pop(c);
     uint32_t idx_slot = use(c, &ie);
     uint32_t arity = label_arity(&c->ctls[c->nctl - 1 - c->scratch[n]]);
+    if (stack_short(c, arity)) return;
     materialize_from(c, c->sp - arity);
     if (c->nctl > c->stub_cap) {
         void *p = c->stub_pos;
@@ -1410,6 +1428,7 @@ static void end_block(comp_t *c, uint8_t op)
     }
     if (b->kind == K_FUNC) {
         if (!b->unreachable) {
+            if (stack_short(c, c->ftype->nresults)) return;
             if (c->ftype->nresults > 1) materialize_from(c, c->sp - c->ftype->nresults);
             emit_return(c);
         }

@@ -636,6 +636,47 @@ static void test_api_misuse(void)
     teardown(&fx);
 }
 
+/* Regression (fuzz_module): in unreachable code, the compiler's skipper must nest the legacy
+ * `try` like any block. It once closed the enclosing block at the try's `end`, and its operand
+ * stack model then fell short of the validator's (an out-of-bounds read on a later branch).
+ *   (func (export "f") (result i32)
+ *     (block (result i32)
+ *       (block (result i32) (block unreachable (try (result i32) (do unreachable)) br 1)
+ *         unreachable)))                                                                       */
+static void test_dead_legacy_try(void)
+{
+    static const unsigned char wasm[] = {
+        0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01,
+        0x7F, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, 0x0A, 0x15,
+        0x01, 0x13, 0x00, 0x02, 0x7F, 0x02, 0x7F, 0x02, 0x40, 0x00, 0x06, 0x7F, 0x00, 0x0B,
+        0x0C, 0x01, 0x0B, 0x00, 0x0B, 0x0B, 0x0B,
+    };
+    weft_engine_t *engine = weft_engine_new(NULL);
+    weft_store_t *store = weft_store_new(engine);
+    weft_module_t *module = NULL;
+    weft_instance_t *inst = NULL;
+    weft_error_t *e = weft_module_new(engine, wasm, sizeof wasm, &module);
+    CHECK(e == NULL);
+    weft_error_delete(e);
+    if (module) {
+        e = weft_instance_new(store, module, NULL, 0, &inst);
+        CHECK(e == NULL);
+        weft_error_delete(e);
+    }
+    weft_extern_t ex;
+    if (inst && weft_instance_export(inst, "f", 1, &ex) && ex.kind == WEFT_EXTERN_FUNC) {
+        weft_val_t r;
+        e = weft_func_call(store, ex.of.func, NULL, 0, &r, 1);
+        CHECK(e && weft_error_trap_code(e) == WEFT_TRAP_UNREACHABLE);
+        weft_error_delete(e);
+    } else {
+        CHECK(!"export f");
+    }
+    weft_store_delete(store);
+    weft_module_delete(module);
+    weft_engine_delete(engine);
+}
+
 int main(void)
 {
     test_integers();
@@ -644,6 +685,7 @@ int main(void)
     test_recursion_limits();
     test_host();
     test_api_misuse();
+    test_dead_legacy_try();
     printf("test_interp: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }
