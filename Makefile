@@ -73,6 +73,7 @@ unit: $(UNIT_BIN)
 # Unit tests, then the command-line tests, then the conformance suites when ../shared exists.
 test: all unit
 	@bash tests/run-cli-tests $(BUILD)
+	@bash examples/run $(BUILD)
 	@bash tests/conformance/run-suites $(BUILD)
 
 # The component-call table first, so the last line is the core suite's geomean.

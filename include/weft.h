@@ -129,6 +129,10 @@ typedef struct weft_config {
 #define WEFT_FEATURE_SHARED_MEMORY 0x40u
 /* Every feature past Wasm 2.0: disabling these makes the decoder and validator follow Wasm 2.0. */
 #define WEFT_FEATURES_POST_WASM2 (WEFT_FEATURES_WASM3 | WEFT_FEATURE_SHARED_MEMORY)
+/* Wasm 3.0 typed function references: (ref null? ht) value types, recursive type groups and
+ * subtypes of function types, call_ref, return_call_ref, ref.as_non_null, br_on_null,
+ * br_on_non_null, table initialisers. Also off whenever every WEFT_FEATURES_POST_WASM2 bit is. */
+#define WEFT_FEATURE_FUNCTION_REFERENCES 0x80u
 
 /* Fills `cfg` with the defaults. */
 void weft_config_init(weft_config_t *cfg);
@@ -502,6 +506,12 @@ typedef weft_error_t *(*weft_component_host_fn)(void *env, weft_store_t *store,
                                                 weft_cval_t *results, size_t nresults,
                                                 weft_cval_arena_t *arena);
 
+/* An error for a host function (weft_component_host_fn or weft_host_fn) to return: a
+ * WEFT_ERROR_TRAP with trap code WEFT_TRAP_HOST and a copy of the NUL-terminated `message`,
+ * allocated with the allocator of `store` (NULL: the C library's). Never NULL: when allocation
+ * fails it returns the out-of-memory error. */
+weft_error_t *weft_trap_new(weft_store_t *store, const char *message);
+
 /* The imports given to weft_component_instance_new(): named host functions, host resource
  * types and instances of other components. A linker is owned by the caller and may be used for
  * any number of instantiations (in stores of its engine); it must outlive the instances whose
@@ -588,6 +598,126 @@ weft_error_t *weft_component_func_call(weft_store_t *store, weft_component_func_
                                        const weft_cval_t *args, size_t nargs,
                                        weft_cval_t *results, size_t nresults,
                                        weft_cval_arena_t *arena);
+
+
+/* ---------------------------------------------------------------------------------------------
+ * WAVE: the WebAssembly Value Encoding (the text form of component values used by wasm-tools and
+ * wasmtime: `42`, `"text"`, `['a', 'b']`, `{x: 1, y: none}`, `some(3)`, `ok`, `{read, write}`).
+ *
+ * Parsing is directed by a value type. Printing gives canonical text: the explicit forms
+ * `some(..)` / `ok(..)`, record fields in type order with `none` fields left out (`{:}` when
+ * all are), `nan`, `inf`, `-inf` and the shortest decimal that reads back to the same float,
+ * `%` before variant and enum cases spelled like a keyword. WAVE leaves some types open; here
+ * a fixed-length list is written like a list (of exactly its length), a map as a list of
+ * `(key, value)` tuples, handles as `own(REP)` / `borrow(REP)` (the resource's representation),
+ * and stream, future and error-context values as `stream(N)`, `future(N)`, `error-context(N)`.
+ *
+ * Errors are WEFT_ERROR_INVALID_ARG (WEFT_ERROR_OOM when allocation fails). A parse error's
+ * message says what was expected and what was found, and where, as a character (Unicode scalar)
+ * offset from the start of the text ("... (at character 12)"); weft_error_offset() gives the
+ * byte offset of the same place.
+ * ------------------------------------------------------------------------------------------- */
+
+/* The type of a component value (opaque). Types belong to the component whose function uses
+ * them and live as long as it (weft_component_delete() is deferred while instances live). */
+typedef struct weft_ty_val weft_cval_type_t;
+
+/* The type of parameter i / of the result of a component function; NULL when out of range (or
+ * when the function has no result). Lives as long as the function. */
+const weft_cval_type_t *weft_component_func_param_type(const weft_component_func_t *func,
+                                                       size_t i);
+const weft_cval_type_t *weft_component_func_result_type(const weft_component_func_t *func);
+/* The name of parameter i (not NUL-terminated; lives as long as the function). False when out
+ * of range. */
+bool weft_component_func_param_name(const weft_component_func_t *func, size_t i,
+                                    const char **name, size_t *len);
+
+/* Parses the WAVE text text[0..len) (UTF-8; whitespace and `//` comments between tokens are
+ * allowed) as one value of `type` into *out. Strings and aggregates of the value are allocated
+ * in `arena` and live until it is reset or deleted; the text need not outlive the call. On
+ * error *out is unspecified and what was allocated stays in the arena until its reset. */
+weft_error_t *weft_wave_parse(weft_cval_arena_t *arena, const weft_cval_type_t *type,
+                              const char *text, size_t len, weft_cval_t *out);
+
+/* Parses a parenthesized argument list `(a, b, ...)` for `func` into args[0..nargs), nargs
+ * being its parameter count. Trailing parameters of option type may be left out (they are
+ * `none`), and a trailing comma is allowed. Allocation and errors as weft_wave_parse(). */
+weft_error_t *weft_wave_parse_args(weft_cval_arena_t *arena, const weft_component_func_t *func,
+                                   const char *text, size_t len, weft_cval_t *args,
+                                   size_t nargs);
+
+/* Prints `value` (of `type`) as canonical WAVE text: *text is NUL-terminated UTF-8 allocated in
+ * `arena` (it lives until the arena is reset or deleted), *len excludes the NUL. Errors:
+ * WEFT_ERROR_INVALID_ARG when the value does not have the type (the message names the place,
+ * e.g. "field `b` of record: expected u32 value, found string"), or holds a string that is not
+ * valid UTF-8; WEFT_ERROR_OOM. */
+weft_error_t *weft_wave_print(weft_cval_arena_t *arena, const weft_cval_type_t *type,
+                              const weft_cval_t *value, const char **text, size_t *len);
+
+/* Prints `type` in WIT syntax (`list<tuple<u32, string>>`, `option<char>`, `own<R>`); types
+ * that WIT names (records, variants, enums, flags, resources) are printed in their inline
+ * structural form (`record { a: u32 }`, `flags { read, write }`, `resource`). *text as for
+ * weft_wave_print(). Errors: WEFT_ERROR_OOM. */
+weft_error_t *weft_wave_print_type(weft_cval_arena_t *arena, const weft_cval_type_t *type,
+                                   const char **text, size_t *len);
+
+/* ---------------------------------------------------------------------------------------------
+ * WASI 0.2 (WebAssembly/WASI 0.2.x: wasi:cli, wasi:io, wasi:clocks, wasi:random and
+ * wasi:filesystem for components)
+ *
+ * A weft_wasi2_t is the configuration of the host (arguments, environment, preopened
+ * directories, stdio) and the state of the objects a component holds handles to (streams,
+ * pollables, descriptors). It serves one component instance at a time, is owned by the caller
+ * and must outlive the linker definitions made from it and every instance using them.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct weft_wasi2 weft_wasi2_t;
+
+/* A context with no arguments, no environment, no preopens and the host's descriptors 0, 1, 2
+ * as stdin, stdout, stderr. NULL if allocation fails. */
+weft_wasi2_t *weft_wasi2_new(weft_engine_t *engine);
+/* Closes every descriptor the context opened (preopens, files the guest opened). Delete the
+ * stores and linkers using it first. */
+void weft_wasi2_delete(weft_wasi2_t *wasi);
+/* wasi:cli/environment get-arguments (argv[0] is the program name by convention). The strings
+ * are copied. Errors: WEFT_ERROR_OOM, WEFT_ERROR_INVALID_ARG. */
+weft_error_t *weft_wasi2_set_args(weft_wasi2_t *wasi, const char *const *argv, size_t argc);
+/* Appends one variable to get-environment (copied). Errors: WEFT_ERROR_OOM. */
+weft_error_t *weft_wasi2_add_env(weft_wasi2_t *wasi, const char *key, const char *value);
+/* Makes host directory `host_path` a preopen named `guest_path` (wasi:filesystem/preopens).
+ * The guest reaches nothing outside it: absolute paths, ".." above it and symlinks leading out
+ * fail with error-code not-permitted. With `read_only` the guest's descriptors of it lack
+ * mutate-directory: creating, writing, renaming or removing fails with read-only. The
+ * directory is opened now (the context owns the descriptor). Errors: WEFT_ERROR_IO when it
+ * cannot be opened, WEFT_ERROR_OOM. */
+weft_error_t *weft_wasi2_preopen(weft_wasi2_t *wasi, const char *host_path,
+                                 const char *guest_path, bool read_only);
+/* Connects stdio stream `stream` (0 stdin, 1 stdout, 2 stderr) to host descriptor `host_fd`
+ * (not owned: the caller keeps it open while the guest runs, and closes it). */
+weft_error_t *weft_wasi2_stdio_fd(weft_wasi2_t *wasi, int stream, int host_fd);
+/* Makes stdin read from a copy of `bytes`, then reach its end. */
+weft_error_t *weft_wasi2_stdin_bytes(weft_wasi2_t *wasi, const uint8_t *bytes, size_t len);
+/* Makes stdout (1) or stderr (2) collect what the guest writes in memory (emptied now). */
+weft_error_t *weft_wasi2_capture_output(weft_wasi2_t *wasi, int stream);
+/* The bytes collected so far for a captured stream (*len of them; not NUL-terminated); NULL
+ * if the stream is not captured. Valid until the guest writes again or the context dies. */
+const uint8_t *weft_wasi2_captured(const weft_wasi2_t *wasi, int stream, size_t *len);
+/* Defines in `linker`, for each import of `component` naming a WASI 0.2 interface at any
+ * version 0.2.N (semver-compatible matching), every function and resource type of that
+ * interface under the exact name imported; other imports are left to the caller. Interfaces:
+ * wasi:cli/{environment, exit, stdin, stdout, stderr, terminal-input, terminal-output,
+ * terminal-stdin, terminal-stdout, terminal-stderr}, wasi:io/{error, poll, streams},
+ * wasi:clocks/{monotonic-clock, wall-clock}, wasi:random/{random, insecure, insecure-seed},
+ * wasi:filesystem/{types, preopens}. Call it before weft_component_instance_new(); `wasi` is
+ * the host functions' state. Errors: WEFT_ERROR_OOM, WEFT_ERROR_INVALID_ARG. */
+weft_error_t *weft_wasi2_link(weft_wasi2_t *wasi, weft_component_linker_t *linker,
+                              const weft_component_t *component);
+/* Runs a command: calls the instance's export wasi:cli/run@0.2.N `run`. *exit_status (may be
+ * NULL) receives 0 when it returns ok, 1 for err, or the status given to wasi:cli/exit (exit:
+ * 0/1; exit-with-code: the code), which then is not an error. Errors: WEFT_ERROR_LINK when
+ * there is no such export, WEFT_ERROR_TRAP (the guest trapped), WEFT_ERROR_OOM. */
+weft_error_t *weft_wasi2_run(weft_store_t *store, weft_component_instance_t *instance,
+                             int *exit_status);
 
 #ifdef __cplusplus
 }

@@ -29,8 +29,21 @@ void weft__cli_print_module_error(const char *path, const weft_error_t *err);
 /* Prints a trap with its backtrace on stderr. */
 void weft__cli_print_trap(const weft_error_t *err);
 
+/* Prints an error of loading, instantiation or a call on stderr (a trap with its backtrace,
+ * a link error naming the import, ...), frees it and returns the matching exit status. */
+int weft__cli_report(const char *file, weft_error_t *err);
+
 int weft__cli_run(int argc, char **argv);
 int weft__cli_validate(int argc, char **argv);
+int weft__cli_wit(int argc, char **argv);
+int weft__cli_inspect(int argc, char **argv);
 void weft__cli_run_usage(void *stream);
+
+/* `weft run --invoke 'NAME(ARGS)' FILE` for a component (invoke.c): instantiates the component
+ * `bytes` (without imports), calls its export NAME (`iface#func` reaches into an exported
+ * instance) with the WAVE arguments, and prints the result in WAVE. `nextra` is the count of
+ * ARGS after FILE, which a component call does not take. Returns the exit status. */
+int weft__cli_invoke_component(const char *file, const uint8_t *bytes, size_t len,
+                               const char *invoke, int nextra);
 
 #endif

@@ -85,3 +85,33 @@ void weft__cli_print_trap(const weft_error_t *err)
             fprintf(stderr, " +0x%x\n", fr->code_offset);
     }
 }
+
+/* Maps an error of instantiation or of the call to the exit status, printing it. */
+int weft__cli_report(const char *file, weft_error_t *err)
+{
+    int status;
+    switch (weft_error_kind(err)) {
+    case WEFT_ERROR_EXIT:
+        status = weft_error_exit_code(err) & 0xFF;
+        break;
+    case WEFT_ERROR_TRAP:
+        weft__cli_print_trap(err);
+        status = WEFT_CLI_TRAP;
+        break;
+    case WEFT_ERROR_LINK:
+        fprintf(stderr, "weft: %s: link error: %s\n", file, weft_error_message(err));
+        status = WEFT_CLI_LINK;
+        break;
+    case WEFT_ERROR_DECODE:
+    case WEFT_ERROR_VALIDATE:
+        weft__cli_print_module_error(file, err);
+        status = WEFT_CLI_BAD_MODULE;
+        break;
+    default:
+        fprintf(stderr, "weft: %s: %s\n", file, weft_error_message(err));
+        status = WEFT_CLI_FAILURE;
+        break;
+    }
+    weft_error_delete(err);
+    return status;
+}

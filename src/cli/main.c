@@ -9,8 +9,17 @@ static void usage(FILE *f)
     fputs("Usage: weft <command> [options]\n"
           "\n"
           "Commands:\n"
-          "  run [options] FILE [ARGS...]   run a WebAssembly (wasm32-wasip1) command module\n"
-          "  validate FILE                  decode and validate a module; prints \"valid\"\n"
+          "  run [options] FILE [ARGS...]   run a WebAssembly (wasm32-wasip1) command module or\n"
+          "                                 a WASI 0.2 command component; --invoke calls one\n"
+          "                                 export (of a component: --invoke 'NAME(ARGS)',\n"
+          "                                 arguments and result in WAVE)\n"
+          "  validate FILE                  decode and validate a module or component; prints\n"
+          "                                 \"valid\"\n"
+          "  wit FILE                       print a component's world (imports, exports, their\n"
+          "                                 interfaces, types and functions) as WIT\n"
+          "  inspect FILE                   describe a module or component: kind, sections,\n"
+          "                                 imports and exports with types, counts, canon defs\n"
+          "Each command takes -h/--help.\n"
           "\n"
           "Options:\n"
           "  -h, --help       show this help (`weft run --help` for the run options)\n"
@@ -19,14 +28,18 @@ static void usage(FILE *f)
           "Exit status:\n"
           "  0      success (`run`: the guest returned from _start or exited with 0)\n"
           "  N      `run`: the guest's own status from proc_exit(N) (low 8 bits)\n"
-          "  1      `validate`: the module is malformed or invalid\n"
-          "  2      bad command line\n"
+          "  1      `validate`, `wit`, `inspect`: FILE is malformed or invalid (`wit`: or not a\n"
+          "         component)\n"
+          "  2      bad command line (also a malformed --invoke call: the error names the\n"
+          "         character where it is)\n"
           "  3      a file or directory could not be read or opened\n"
-          "  4      `run`: the module is malformed or invalid\n"
+          "  4      `run`: the module or component is malformed or invalid\n"
           "  5      `run`: link error (unknown import, no _start or --invoke export)\n"
           "  125    the runtime failed (for example out of memory)\n"
           "  134    the guest trapped; the trap and a backtrace are printed on stderr\n"
-          "A guest can exit with any of these statuses itself.\n",
+          "A guest can exit with any of these statuses itself. Errors are printed on stderr\n"
+          "as \"weft: FILE: WHAT\" with the byte offset (files) or character (WAVE) of the\n"
+          "problem.\n",
           f);
 }
 
@@ -47,6 +60,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) return weft__cli_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "validate")) return weft__cli_validate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "wit")) return weft__cli_wit(argc - 2, argv + 2);
+    if (!strcmp(cmd, "inspect")) return weft__cli_inspect(argc - 2, argv + 2);
     fprintf(stderr, "weft: unknown command '%s' (try 'weft --help')\n", cmd);
     return WEFT_CLI_USAGE;
 }

@@ -16,7 +16,8 @@ void weft__cli_run_usage(void *stream)
 {
     fputs("Usage: weft run [options] FILE [ARGS...]\n"
           "Runs the WebAssembly command module FILE with WASI preview 1: calls its _start\n"
-          "export with ARGS as the guest's arguments (FILE is argument 0).\n"
+          "export with ARGS as the guest's arguments (FILE is argument 0). FILE may also be a\n"
+          "component, whose exports --invoke calls.\n"
           "\n"
           "Options:\n"
           "  --dir HOST[::GUEST]  give the guest the host directory HOST, named GUEST (default:\n"
@@ -26,6 +27,10 @@ void weft__cli_run_usage(void *stream)
           "                       value). The guest sees no other environment. Repeatable.\n"
           "  --invoke NAME        call the export NAME instead of _start; ARGS are its arguments\n"
           "                       (integers or floats) and the results are printed one a line\n"
+          "  --invoke 'NAME(ARGS)'  for a component: call its exported function NAME (or\n"
+          "                       INSTANCE#NAME, a function of an exported instance) with ARGS\n"
+          "                       in WAVE, the WebAssembly Value Encoding (e.g. 'greet(\"you\",\n"
+          "                       [1, 2], some(3))'), and print the result in WAVE\n"
           "  --                   end of options\n"
           "  -h, --help           show this help\n"
           "\n"
@@ -93,36 +98,6 @@ static int parse(int argc, char **argv, run_opts_t *o)
     return 0;
 }
 
-/* Maps an error of instantiation or of the call to the exit status, printing it. */
-static int report(const char *file, weft_error_t *err)
-{
-    int status;
-    switch (weft_error_kind(err)) {
-    case WEFT_ERROR_EXIT:
-        status = weft_error_exit_code(err) & 0xFF;
-        break;
-    case WEFT_ERROR_TRAP:
-        weft__cli_print_trap(err);
-        status = WEFT_CLI_TRAP;
-        break;
-    case WEFT_ERROR_LINK:
-        fprintf(stderr, "weft: %s: link error: %s\n", file, weft_error_message(err));
-        status = WEFT_CLI_LINK;
-        break;
-    case WEFT_ERROR_DECODE:
-    case WEFT_ERROR_VALIDATE:
-        weft__cli_print_module_error(file, err);
-        status = WEFT_CLI_BAD_MODULE;
-        break;
-    default:
-        fprintf(stderr, "weft: %s: %s\n", file, weft_error_message(err));
-        status = WEFT_CLI_FAILURE;
-        break;
-    }
-    weft_error_delete(err);
-    return status;
-}
-
 static int setup_wasi(weft_wasi_t *wasi, const run_opts_t *o, const weft_alloc_t *a)
 {
     size_t argc = (size_t)o->nargs + 1;
@@ -132,7 +107,7 @@ static int setup_wasi(weft_wasi_t *wasi, const run_opts_t *o, const weft_alloc_t
     for (int i = 0; i < o->nargs; i++) gargv[i + 1] = o->args[i];
     weft_error_t *err = weft_wasi_set_args(wasi, gargv, argc);
     weft__free(a, gargv, argc * sizeof *gargv);
-    if (err) return report(o->file, err);
+    if (err) return weft__cli_report(o->file, err);
     for (size_t i = 0; i < o->nenvs; i++) {
         const char *kv = o->envs[i];
         const char *eq = strchr(kv, '=');
@@ -151,7 +126,7 @@ static int setup_wasi(weft_wasi_t *wasi, const run_opts_t *o, const weft_alloc_t
             err = weft_wasi_add_env(wasi, key, eq + 1);
             weft__free(a, key, kl + 1);
         }
-        if (err) return report(o->file, err);
+        if (err) return weft__cli_report(o->file, err);
     }
     for (size_t i = 0; i < o->ndirs; i++) {
         const char *spec = o->dirs[i];
@@ -255,7 +230,7 @@ static int invoke(weft_store_t *store, weft_func_t *f, const run_opts_t *o,
     if (!status) {
         weft_error_t *err = weft_func_call(store, f, vals, np, vals + np, nr);
         if (err) {
-            status = report(o->file, err);
+            status = weft__cli_report(o->file, err);
         } else {
             for (size_t i = 0; i < nr; i++) print_result(&vals[np + i]);
             fflush(stdout);
@@ -275,7 +250,7 @@ static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi
     if (!imports) return WEFT_CLI_FAILURE;
     int status = 0;
     weft_error_t *err = weft_wasi_link(wasi, store, module, imports);
-    if (err) status = report(o->file, err);
+    if (err) status = weft__cli_report(o->file, err);
     for (size_t i = 0; i < n && !status; i++) {
         weft_extern_desc_t d;
         if (weft_module_import(module, i, &d) && !imports[i].of.func) {
@@ -286,7 +261,7 @@ static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi
     }
     weft_instance_t *inst = NULL;
     if (!status && (err = weft_instance_new(store, module, imports, n, &inst)) != NULL)
-        status = report(o->file, err);
+        status = weft__cli_report(o->file, err);
     weft__free(a, imports, (n + 1) * sizeof *imports);
     if (status) return status;
     const char *name = o->invoke ? o->invoke : "_start";
@@ -301,7 +276,7 @@ static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi
         return WEFT_CLI_LINK;
     }
     err = weft_func_call(store, ext.of.func, NULL, 0, NULL, 0);
-    return err ? report(o->file, err) : WEFT_CLI_OK;
+    return err ? weft__cli_report(o->file, err) : WEFT_CLI_OK;
 }
 
 int weft__cli_run(int argc, char **argv)
@@ -326,6 +301,18 @@ int weft__cli_run(int argc, char **argv)
         status = WEFT_CLI_IO;
         goto out;
     }
+    if (weft_is_component(bytes, len)) {
+        /* A component: --invoke calls one of its exports with WAVE arguments; running a
+         * WASI command component goes to its own runner. */
+        if (o.invoke) {
+            status = weft__cli_invoke_component(o.file, bytes, len, o.invoke, o.nargs);
+        } else {
+            int weft__cli_run_component(int, char **, const uint8_t *, size_t);
+            status = weft__cli_run_component(argc, argv, bytes, len); /* run_component.c */
+        }
+        weft__free(&a, bytes, len + 1);
+        goto out;
+    }
     weft_engine_t *engine = weft_engine_new(NULL);
     weft_module_t *module = NULL;
     weft_error_t *err = engine ? weft_module_new(engine, bytes, len, &module) : NULL;
@@ -336,7 +323,7 @@ int weft__cli_run(int argc, char **argv)
         goto out;
     }
     if (err) {
-        status = report(o.file, err);
+        status = weft__cli_report(o.file, err);
     } else {
         weft_store_t *store = weft_store_new(engine);
         weft_wasi_t *wasi = weft_wasi_new(engine);

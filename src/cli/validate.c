@@ -1,4 +1,4 @@
-/* validate.c - `weft validate FILE`: decode and validate a module. */
+/* validate.c - `weft validate FILE`: decode and validate a module or a component. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@ int weft__cli_validate(int argc, char **argv)
 {
     if (argc == 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
         puts("Usage: weft validate FILE\n"
-             "Decodes and validates FILE; prints \"valid\" and exits 0, or prints the error\n"
+             "Decodes and validates the module or component FILE; prints \"valid\" and exits 0, or prints the error\n"
              "with its byte offset on stderr and exits 1 (3 if FILE cannot be read).");
         return WEFT_CLI_OK;
     }
@@ -27,8 +27,12 @@ int weft__cli_validate(int argc, char **argv)
         fputs("weft: out of memory\n", stderr);
         return WEFT_CLI_FAILURE;
     }
+    /* A component is decoded and validated with its nested modules. */
     weft_module_t *module = NULL;
-    weft_error_t *err = weft_module_new(engine, bytes, len, &module);
+    weft_component_t *comp = NULL;
+    weft_error_t *err = weft_is_component(bytes, len)
+                            ? weft_component_new(engine, bytes, len, &comp)
+                            : weft_module_new(engine, bytes, len, &module);
     weft__free(&a, bytes, len + 1);
     int status = WEFT_CLI_OK;
     if (err) {
@@ -38,6 +42,7 @@ int weft__cli_validate(int argc, char **argv)
     } else {
         puts("valid");
         weft_module_delete(module);
+        weft_component_delete(comp);
     }
     weft_engine_delete(engine);
     return status;

@@ -5,6 +5,7 @@
  * runs), may_enter (no reentrance) and poisoning after a trap. */
 #include <string.h>
 
+#include "component/async.h"
 #include "component/instance.h"
 #include "util/error.h"
 
@@ -22,17 +23,8 @@ static weft_error_t *do_realloc(void *env, uint32_t old_ptr, uint32_t old_size, 
                                 uint32_t new_size, uint32_t *result)
 {
     side_t *s = env;
-    weft_val_t a[4], r;
-    a[0].kind = a[1].kind = a[2].kind = a[3].kind = WEFT_I32;
-    a[0].of.i32 = (int32_t)old_ptr;
-    a[1].of.i32 = (int32_t)old_size;
-    a[2].of.i32 = (int32_t)align;
-    a[3].of.i32 = (int32_t)new_size;
-    r.kind = WEFT_I32;
-    r.of.i32 = 0;
-    weft_error_t *err = weft_func_call(s->store, s->realloc, a, 4, &r, 1);
-    *result = (uint32_t)r.of.i32;
-    return err;
+    return weft__canon_call_realloc(s->store, s->realloc, old_ptr, old_size, align, new_size,
+                                    result);
 }
 
 static const weft_rt_resource_t *do_resource(void *env, const weft_ty_resource_t *r)
@@ -121,6 +113,7 @@ void weft__call_leave(weft_cstate_t *st)
 {
     st->entered = false;
     st->root->active--;
+    if (st->async) weft__async_sync_leave(st);
 }
 
 /* The fields of a function type's parameters and of its result. */
@@ -178,7 +171,7 @@ static weft_error_t *post_return(weft_component_func_t *f, const weft_val_t *res
     weft_cstate_t *st = f->inst;
     bool saved = st->may_leave;
     st->may_leave = false;
-    weft_error_t *err = weft_func_call(st->store, f->post_return, res, n, NULL, 0);
+    weft_error_t *err = weft__canon_core_call(st->store, f->post_return, res, n, NULL, 0);
     st->may_leave = saved;
     return err;
 }
@@ -291,7 +284,7 @@ static weft_error_t *call_lifted_scalar(weft_component_func_t *f, const weft_cva
     for (uint32_t i = 0; i < np; i++) lower_scalar(ft->params[i].type->kind, &args[i], &flat[i]);
     weft_val_t res[2];
     uint32_t nres = core_results(f, res);
-    weft_error_t *err = weft_func_call(st->store, f->core, flat, np, res, nres);
+    weft_error_t *err = weft__canon_core_call(st->store, f->core, flat, np, res, nres);
     if (!err && ft->result) {
         if (nres < 1)
             err = weft__canon_trap(&st->root->alloc, "canonical ABI: %u core values for %u",
@@ -324,7 +317,7 @@ static weft_error_t *call_lifted(weft_component_func_t *f, const weft_cval_t *ar
                                   flat, &nflat);
     weft_val_t res[2];
     uint32_t nres = core_results(f, res);
-    if (!err) err = weft_func_call(st->store, f->core, flat, nflat, res, nres);
+    if (!err) err = weft__canon_core_call(st->store, f->core, flat, nflat, res, nres);
     if (!err && f->type->result)
         err = weft__canon_lift_tuple(&callee.cx, ar, WEFT_MAX_FLAT_RESULTS, &f->plan.result, res,
                                      nres, results);
@@ -364,6 +357,8 @@ weft_error_t *weft__call_func(weft_store_t *store, weft_component_func_t *f,
     weft_error_t *err;
     if (f->kind == WEFT_CFUNC_HOST) {
         err = f->host(f->host_env, store, args, nargs, results, want, arena);
+    } else if (f->type->is_async) {
+        err = weft__async_call_host(store, f, args, results, arena);
     } else {
         err = call_lifted(f, args, results, arena);
     }
@@ -443,7 +438,7 @@ static weft_error_t *lower_to_lifted(lower_env_t *le, const weft_val_t *args, ui
                                  WEFT_MAX_FLAT_PARAMS, NULL, &le->plan.params, flat, &nflat);
     weft_val_t res[2];
     uint32_t nres = core_results(f, res);
-    if (!err) err = weft_func_call(T->store, f->core, flat, nflat, res, nres);
+    if (!err) err = weft__canon_core_call(T->store, f->core, flat, nflat, res, nres);
     /* Results flow back: the callee's context lifts, the caller's lowers. */
     if (!err && ft->result)
         err = weft__canon_copy_tuple(&dst.cx, WEFT_MAX_FLAT_RESULTS, res, nres, &src.cx,

@@ -1,6 +1,7 @@
 /* call_builtins.c - the task built-ins a synchronous call may use (CanonicalABI.md
  * "canon context.get/set", "canon backpressure.inc/dec"): the context slots of the current
  * task and the instance's backpressure counter. */
+#include "component/async.h"
 #include "component/instance.h"
 #include "util/error.h"
 
@@ -19,10 +20,10 @@ static weft_error_t *builtin_fn(void *env, weft_caller_t *caller, const weft_val
     const weft_alloc_t *a = &st->root->alloc;
     switch (be->op) {
     case WEFT_CANON_CONTEXT_GET:
-        if (nresults) results[0].of.i32 = (int32_t)st->context[be->slot];
+        if (nresults) results[0].of.i32 = (int32_t)weft__async_context(st)[be->slot];
         return NULL;
     case WEFT_CANON_CONTEXT_SET:
-        if (nargs) st->context[be->slot] = (uint32_t)args[0].of.i32;
+        if (nargs) weft__async_context(st)[be->slot] = (uint32_t)args[0].of.i32;
         return NULL;
     case WEFT_CANON_BACKPRESSURE_INC:
         if (st->backpressure == 0xffffu)

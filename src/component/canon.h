@@ -64,6 +64,18 @@ weft_error_t *weft__canon_trap(const weft_alloc_t *a, const char *fmt, ...)
 weft_error_t *weft__canon_realloc(weft_canon_cx_t *cx, uint32_t old_ptr, uint32_t old_size,
                                   uint32_t align, uint32_t new_size, uint32_t *ptr);
 
+/* Calls core function `func` of a component with flat values in its own core types (a lifted
+ * function's core function, a post-return): weft_func_call through the engine's nested entry.
+ * `results` have their kinds set. */
+#define WEFT_CANON_CORE_CALL_MAX (WEFT_MAX_FLAT_PARAMS + 2u)
+weft_error_t *weft__canon_core_call(weft_store_t *store, weft_func_t *func,
+                                    const weft_val_t *args, uint32_t nargs, weft_val_t *results,
+                                    uint32_t nresults);
+/* The call of a realloc function (i32, i32, i32, i32) -> i32. */
+weft_error_t *weft__canon_call_realloc(weft_store_t *store, weft_func_t *func, uint32_t old_ptr,
+                                       uint32_t old_size, uint32_t align, uint32_t new_size,
+                                       uint32_t *result);
+
 /* Memory accessors (the context's memory must exist). */
 static inline uint8_t *weft__canon_mem(const weft_canon_cx_t *cx) { return cx->memory->data; }
 static inline uint64_t weft__canon_memlen(const weft_canon_cx_t *cx)
@@ -112,6 +124,9 @@ typedef struct weft_canon_tuple {
     /* Every field is a number or bool: one flat value each, lifted by wrapping, lowered as
      * is, never touching memory, handles or realloc. */
     bool scalar;
+    /* Every field is a number, bool, char, string or list of integers: values that hold no
+     * handles and need no recursive walk (the fused copy's direct path, canon_copy.c). */
+    bool simple;
 } weft_canon_tuple_t;
 
 /* Fills t for `fields` (which must outlive t). */
@@ -177,6 +192,13 @@ weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat
                                      weft_canon_cx_t *dst, uint32_t dst_max_flat,
                                      const uint32_t *dst_out_param, const weft_canon_tuple_t *tu,
                                      weft_val_t *out, uint32_t *nout);
+
+/* A stream or future copy (async_copy.c): n elements of type `elem` from src's memory at sptr
+ * to dst's at dptr, both ranges already checked (BufferGuestImpl). As
+ * store_list_into_valid_range(dst, load_list_from_valid_range(src, ...)): every element is
+ * lifted (checks, handle removals) before any is stored. */
+weft_error_t *weft__canon_copy_elems(weft_canon_cx_t *src, uint32_t sptr, weft_canon_cx_t *dst,
+                                     uint32_t dptr, const weft_ty_val_t *elem, uint32_t n);
 
 /* ---- layout helpers (canon_util.c) ----------------------------------------------------- */
 

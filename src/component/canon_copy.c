@@ -10,6 +10,7 @@
  * Strings are transcoded straight from the source memory. When both sides share one memory
  * the destination's realloc could modify the source, so that case lifts into host values
  * first, as the spec does. */
+#include "component/async_stream.h"
 #include "component/canon.h"
 #include "component/transcode.h"
 #include "util/error.h"
@@ -19,6 +20,10 @@ typedef struct fuse {
     uint32_t *reps;
     uint32_t nreps, cap, next;
     bool reps_inline; /* reps is the caller's inline array */
+    /* Stream/future shared states and error contexts lifted by pass 1 (one reference each),
+     * lowered by pass 2 (async_stream.h). */
+    void **objs;
+    uint32_t nobjs, objcap, objnext;
 } fuse_t;
 
 /* A source position: flat values (vals != NULL) or a memory address. */
@@ -159,7 +164,8 @@ static weft_error_t *check_list(fuse_t *f, const weft_ty_val_t *elem, uint32_t p
         return weft__canon_trap(cx->alloc, "list content out-of-bounds: list byte length "
                                            "%llu exceeds the maximum",
                                 (unsigned long long)byte_length);
-    if (ptr % elem->align32) return weft__canon_trap(cx->alloc, "unaligned pointer: list %u", ptr);
+    if (ptr & (elem->align32 - 1u)) /* alignments are powers of two */
+        return weft__canon_trap(cx->alloc, "unaligned pointer: list %u", ptr);
     if ((uint64_t)ptr + byte_length > weft__canon_memlen(cx))
         return weft__canon_trap(cx->alloc, "list content out-of-bounds: list pointer/length "
                                            "out of bounds of memory");
@@ -190,11 +196,43 @@ static weft_error_t *push_rep(fuse_t *f, uint32_t rep)
     return NULL;
 }
 
+static weft_error_t *push_obj(fuse_t *f, void *obj)
+{
+    if (f->nobjs == f->objcap) {
+        void *p = f->objs;
+        size_t cap = f->objcap;
+        if (weft__grow(f->src->alloc, &p, &cap, (size_t)f->nobjs + 1, sizeof *f->objs) != 0) {
+            weft__avalue_unref(obj);
+            return weft__error_oom();
+        }
+        f->objs = p;
+        f->objcap = (uint32_t)cap;
+    }
+    f->objs[f->nobjs++] = obj;
+    return NULL;
+}
+
+/* Drops the references pass 2 did not take over, and the queue. */
+static void release_objs(fuse_t *f)
+{
+    for (uint32_t i = f->objnext; i < f->nobjs; i++) weft__avalue_unref(f->objs[i]);
+    if (f->objs) weft__free(f->src->alloc, f->objs, (size_t)f->objcap * sizeof *f->objs);
+}
+
 static weft_error_t *check(fuse_t *f, const weft_ty_val_t *t, sloc_t s)
 {
     weft_canon_cx_t *cx = f->src;
     weft_error_t *err;
     switch (t->kind) {
+    case WEFT_TY_STREAM: case WEFT_TY_FUTURE: case WEFT_TY_ERROR_CONTEXT: {
+        /* lift_stream / lift_future / lift_error_context */
+        uint32_t i = s.vals ? (uint32_t)next_bits(s.vals, s.pos, WEFT_T_I32)
+                            : (uint32_t)weft__le_load(weft__canon_mem(cx) + s.ptr, 4);
+        void *obj = NULL;
+        err = t->kind == WEFT_TY_ERROR_CONTEXT ? weft__error_context_lift(cx, i, &obj)
+                                               : weft__async_lift_end(cx, t, i, &obj);
+        return err ? err : push_obj(f, obj);
+    }
     case WEFT_TY_CHAR: {
         uint64_t c = read_scalar(f, t, s);
         if (c >= 0x110000 || (c >= 0xd800 && c <= 0xdfff))
@@ -299,7 +337,7 @@ static weft_error_t *copy_list(fuse_t *f, const weft_ty_val_t *elem, uint32_t sp
     uint32_t ptr;
     weft_error_t *err = weft__canon_realloc(cx, 0, 0, elem->align32, (uint32_t)byte_length, &ptr);
     if (err) return err;
-    if (ptr % elem->align32)
+    if (ptr & (elem->align32 - 1u))
         return weft__canon_trap(cx->alloc,
                                 "unaligned pointer: realloc return: result not aligned");
     if ((uint64_t)ptr + byte_length > weft__canon_memlen(cx))
@@ -326,6 +364,18 @@ static weft_error_t *copy(fuse_t *f, const weft_ty_val_t *t, sloc_t s, dloc_t d)
     weft_canon_cx_t *cx = f->dst;
     weft_error_t *err;
     switch (t->kind) {
+    case WEFT_TY_STREAM: case WEFT_TY_FUTURE: case WEFT_TY_ERROR_CONTEXT: {
+        /* lower_stream / lower_future / lower_error_context */
+        if (s.vals) (*s.pos)++;
+        void *obj = f->objs[f->objnext++];
+        uint32_t i = 0;
+        err = t->kind == WEFT_TY_ERROR_CONTEXT ? weft__error_context_lower(cx, obj, &i)
+                                               : weft__async_lower_end(cx, t, obj, &i);
+        if (err) return err;
+        if (d.out) put(d.out, d.pos, WEFT_T_I32, i);
+        else weft__le_store(weft__canon_mem(cx) + d.ptr, i, 4);
+        return NULL;
+    }
     case WEFT_TY_STRING: { /* lift_flat_string/load_string, then store_string */
         uint32_t ptr, units, begin, tagged;
         read_pair(f, s, &ptr, &units);
@@ -432,6 +482,9 @@ static weft_error_t *copy(fuse_t *f, const weft_ty_val_t *t, sloc_t s, dloc_t d)
 }
 
 /* The spec's path through host values, for a source and destination sharing one memory. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static weft_error_t *copy_through_values(weft_canon_cx_t *src, uint32_t src_max_flat,
                                          const weft_val_t *vals, uint32_t nvals,
                                          weft_canon_cx_t *dst, uint32_t dst_max_flat,
@@ -452,35 +505,142 @@ static weft_error_t *copy_through_values(weft_canon_cx_t *src, uint32_t src_max_
 /* Handle reps queued by pass 1 for pass 2: a call passing few handles needs no allocation. */
 #define INLINE_REPS 8u
 
-weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat,
-                                     const weft_val_t *vals, uint32_t nvals,
-                                     weft_canon_cx_t *dst, uint32_t dst_max_flat,
-                                     const uint32_t *dst_out_param, const weft_canon_tuple_t *tu,
-                                     weft_val_t *out, uint32_t *nout)
+/* ---- direct paths for flat tuples --------------------------------------------------------
+ * Most calls pass a few numbers, strings or lists of integers as flat values on both sides
+ * (`f(s: string) -> u32`). These paths make exactly the checks, realloc calls and writes of
+ * the general walk, in the same order, without its per-value dispatch. */
+
+/* lift_flat of a number, bool or char from its flat value (the checks of a char are pass 1's;
+ * the value is returned as read_scalar returns it). */
+static inline uint64_t lift_flat_scalar(uint8_t kind, const weft_val_t *v)
 {
-    if (tu->scalar && tu->nflat <= src_max_flat && tu->nflat <= dst_max_flat) {
-        /* Flat numbers to flat numbers: nothing to check, nothing in memory, so one pass. */
-        if (nvals < tu->nflat)
-            return weft__canon_trap(src->alloc, "canonical ABI: %u core values for %u", nvals,
-                                    tu->nflat);
-        fuse_t sf = {src, dst, NULL, 0, 0, 0, false};
-        uint32_t spos = 0, dpos = 0;
-        for (uint32_t i = 0; i < tu->nfields; i++) {
-            const weft_ty_val_t *ft = tu->fields[i].type;
-            sloc_t s = {vals, &spos, 0};
-            dloc_t d = {out, &dpos, 0};
-            write_scalar(&sf, ft, d, read_scalar(&sf, ft, s));
-        }
-        *nout = dpos;
-        return NULL;
+    uint32_t w = (uint32_t)v->of.i32;
+    switch (kind) {
+    case WEFT_TY_BOOL: return w != 0;
+    case WEFT_TY_U8: return w & 0xff;
+    case WEFT_TY_U16: return w & 0xffff;
+    case WEFT_TY_S8: return sext(w, 8);
+    case WEFT_TY_S16: return sext(w, 16);
+    case WEFT_TY_S32: return sext(w, 32);
+    case WEFT_TY_S64: case WEFT_TY_U64: return (uint64_t)v->of.i64;
+    case WEFT_TY_F32: return weft__canon_nan32(v->of.f32);
+    case WEFT_TY_F64: return weft__canon_nan64(v->of.f64);
+    default: return w; /* u32, char */
     }
-    if (src->memory && src->memory == dst->memory)
-        return copy_through_values(src, src_max_flat, vals, nvals, dst, dst_max_flat,
-                                   dst_out_param, tu, out, nout);
+}
+
+/* lower_flat of the same: the core value of its flat type. */
+static inline void lower_flat_scalar(uint8_t kind, uint64_t bits, weft_val_t *o)
+{
+    memset(o, 0, sizeof *o);
+    switch (kind) {
+    case WEFT_TY_S64: case WEFT_TY_U64: o->kind = WEFT_T_I64; o->of.i64 = (int64_t)bits; break;
+    case WEFT_TY_F32: o->kind = WEFT_T_F32; o->of.f32 = (uint32_t)bits; break;
+    case WEFT_TY_F64: o->kind = WEFT_T_F64; o->of.f64 = bits; break;
+    default: o->kind = WEFT_T_I32; o->of.i32 = (int32_t)(uint32_t)bits; break;
+    }
+}
+
+static inline void put_i32(weft_val_t *o, uint32_t v)
+{
+    memset(o, 0, sizeof *o);
+    o->kind = WEFT_T_I32;
+    o->of.i32 = (int32_t)v;
+}
+
+static weft_error_t *too_few(weft_canon_cx_t *src, uint32_t nvals, uint32_t nflat)
+{
+    return weft__canon_trap(src->alloc, "canonical ABI: %u core values for %u", nvals, nflat);
+}
+
+/* Flat numbers to flat numbers: nothing to check, nothing in memory, so one pass. */
+static void copy_flat_scalars(const weft_val_t *vals, const weft_canon_tuple_t *tu,
+                              weft_val_t *out)
+{
+    for (uint32_t i = 0; i < tu->nfields; i++) {
+        uint8_t kind = tu->fields[i].type->kind;
+        lower_flat_scalar(kind, lift_flat_scalar(kind, &vals[i]), &out[i]);
+    }
+}
+
+/* A tu->simple tuple, flat on both sides, between two memories (or none). Out of line, so
+ * that the scalar path's caller saves no registers for it. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static weft_error_t *copy_flat_simple(weft_canon_cx_t *src, const weft_val_t *vals,
+                                      weft_canon_cx_t *dst, const weft_canon_tuple_t *tu,
+                                      weft_val_t *out, uint32_t *nout)
+{
+    fuse_t f = {.src = src, .dst = dst};
+    const weft_ty_field_t *fields = tu->fields;
+    uint32_t nfields = tu->nfields, pos = 0;
+    weft_error_t *err;
+    /* pass 1: lift_flat_values' checks */
+    for (uint32_t i = 0; i < nfields; i++) {
+        const weft_ty_val_t *t = fields[i].type;
+        if (t->kind == WEFT_TY_STRING) {
+            weft_cstring_t str;
+            err = weft__load_string_from_range(src, (uint32_t)vals[pos].of.i32,
+                                               (uint32_t)vals[pos + 1].of.i32, &str);
+            if (err) return err;
+            pos += 2;
+        } else if (t->kind == WEFT_TY_LIST) {
+            err = check_list(&f, t->elem, (uint32_t)vals[pos].of.i32,
+                             (uint32_t)vals[pos + 1].of.i32);
+            if (err) return err;
+            pos += 2;
+        } else {
+            if (t->kind == WEFT_TY_CHAR) {
+                uint32_t c = (uint32_t)vals[pos].of.i32;
+                if (c >= 0x110000 || (c >= 0xd800 && c <= 0xdfff))
+                    return weft__canon_trap(src->alloc, "invalid `char` bit pattern: 0x%x", c);
+            }
+            pos++;
+        }
+    }
+    /* pass 2: lower_flat_values */
+    pos = 0;
+    for (uint32_t i = 0; i < nfields; i++) {
+        const weft_ty_val_t *t = fields[i].type;
+        if (t->kind == WEFT_TY_STRING) {
+            uint32_t ptr = (uint32_t)vals[pos].of.i32, begin, tagged;
+            const uint8_t *bytes = src->memory ? weft__canon_mem(src) + ptr : (const uint8_t *)"";
+            weft_cstring_t str = {bytes, (uint32_t)vals[pos + 1].of.i32, src->string_encoding};
+            if ((err = weft__store_string_into_range(dst, &str, &begin, &tagged))) return err;
+            put_i32(&out[pos], begin);
+            put_i32(&out[pos + 1], tagged);
+            pos += 2;
+        } else if (t->kind == WEFT_TY_LIST) {
+            uint32_t len = (uint32_t)vals[pos + 1].of.i32, begin = 0;
+            if ((err = copy_list(&f, t->elem, (uint32_t)vals[pos].of.i32, len, &begin)))
+                return err;
+            put_i32(&out[pos], begin);
+            put_i32(&out[pos + 1], len);
+            pos += 2;
+        } else {
+            lower_flat_scalar(t->kind, lift_flat_scalar(t->kind, &vals[pos]), &out[pos]);
+            pos++;
+        }
+    }
+    *nout = pos;
+    return NULL;
+}
+
+/* The general two-pass walk, kept out of line: the direct paths need none of its state, and
+ * its frame (inline reps, two passes) would otherwise be set up on every call. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static weft_error_t *copy_walk(weft_canon_cx_t *src, uint32_t src_max_flat,
+                               const weft_val_t *vals, uint32_t nvals, weft_canon_cx_t *dst,
+                               uint32_t dst_max_flat, const uint32_t *dst_out_param,
+                               const weft_canon_tuple_t *tu, weft_val_t *out, uint32_t *nout)
+{
     const weft_ty_field_t *fields = tu->fields;
     uint32_t nfields = tu->nfields, nflat = tu->nflat, size = tu->size, align = tu->align;
     uint32_t inline_reps[INLINE_REPS];
-    fuse_t f = {src, dst, inline_reps, 0, INLINE_REPS, 0, true};
+    fuse_t f = {src, dst, inline_reps, 0, INLINE_REPS, 0, true, NULL, 0, 0, 0};
     weft_error_t *err = NULL;
     uint32_t spos = 0, sptr = 0;
     bool src_mem = nflat > src_max_flat, dst_mem = nflat > dst_max_flat;
@@ -488,7 +648,8 @@ weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat
     if (src_mem) {
         if (nvals < 1) return weft__canon_trap(src->alloc, "canonical ABI: missing pointer");
         sptr = (uint32_t)next_bits(vals, &spos, WEFT_T_I32);
-        if (sptr % align) return weft__canon_trap(src->alloc, "unaligned pointer: %u", sptr);
+        if (sptr & (align - 1u))
+            return weft__canon_trap(src->alloc, "unaligned pointer: %u", sptr);
         if ((uint64_t)sptr + size > weft__canon_memlen(src))
             return weft__canon_trap(src->alloc, "out of bounds memory access: tuple pointer "
                                                 "out of bounds of memory");
@@ -514,7 +675,7 @@ weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat
         } else {
             dptr = *dst_out_param;
         }
-        if (!err && dptr % align)
+        if (!err && (dptr & (align - 1u)))
             err = weft__canon_trap(dst->alloc, dst_out_param
                                                    ? "unaligned pointer: %u"
                                                    : "unaligned pointer: %u (realloc return: "
@@ -541,7 +702,32 @@ weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat
     }
     if (!err) *nout = dpos;
     if (!f.reps_inline) weft__free(src->alloc, f.reps, (size_t)f.cap * sizeof *f.reps);
+    release_objs(&f);
     return err;
+}
+
+weft_error_t *weft__canon_copy_tuple(weft_canon_cx_t *src, uint32_t src_max_flat,
+                                     const weft_val_t *vals, uint32_t nvals,
+                                     weft_canon_cx_t *dst, uint32_t dst_max_flat,
+                                     const uint32_t *dst_out_param, const weft_canon_tuple_t *tu,
+                                     weft_val_t *out, uint32_t *nout)
+{
+    bool flat = tu->nflat <= src_max_flat && tu->nflat <= dst_max_flat;
+    if (flat && tu->scalar) {
+        if (nvals < tu->nflat) return too_few(src, nvals, tu->nflat);
+        copy_flat_scalars(vals, tu, out);
+        *nout = tu->nflat;
+        return NULL;
+    }
+    if (src->memory && src->memory == dst->memory)
+        return copy_through_values(src, src_max_flat, vals, nvals, dst, dst_max_flat,
+                                   dst_out_param, tu, out, nout);
+    if (flat && tu->simple) {
+        if (nvals < tu->nflat) return too_few(src, nvals, tu->nflat);
+        return copy_flat_simple(src, vals, dst, tu, out, nout);
+    }
+    return copy_walk(src, src_max_flat, vals, nvals, dst, dst_max_flat, dst_out_param, tu, out,
+                     nout);
 }
 
 weft_error_t *weft__canon_copy_flat_values(weft_canon_cx_t *src, uint32_t src_max_flat,
@@ -555,4 +741,38 @@ weft_error_t *weft__canon_copy_flat_values(weft_canon_cx_t *src, uint32_t src_ma
     weft__canon_tuple_init(&tu, fields, nfields);
     return weft__canon_copy_tuple(src, src_max_flat, vals, nvals, dst, dst_max_flat,
                                   dst_out_param, &tu, out, nout);
+}
+
+weft_error_t *weft__canon_copy_elems(weft_canon_cx_t *src, uint32_t sptr, weft_canon_cx_t *dst,
+                                     uint32_t dptr, const weft_ty_val_t *elem, uint32_t n)
+{
+    uint32_t size = elem->size32;
+    weft_error_t *err = NULL;
+    if (src->memory && src->memory == dst->memory) {
+        /* One memory: dst's realloc may overwrite the source, so lift into values first. */
+        weft_cval_arena_t ar;
+        weft__cval_arena_init(&ar, src->alloc);
+        weft_cval_t *vs = weft__cval_nodes(&ar, n);
+        if (!vs) err = weft__error_oom();
+        for (uint32_t i = 0; i < n && !err; i++)
+            err = weft__canon_load(src, &ar, elem, sptr + i * size, &vs[i]);
+        for (uint32_t i = 0; i < n && !err; i++)
+            err = weft__canon_store(dst, elem, &vs[i], dptr + i * size);
+        weft__cval_arena_reset(&ar);
+        return err;
+    }
+    uint32_t inline_reps[INLINE_REPS];
+    fuse_t f = {src, dst, inline_reps, 0, INLINE_REPS, 0, true, NULL, 0, 0, 0};
+    for (uint32_t i = 0; i < n && !err; i++) {
+        sloc_t s = {NULL, NULL, sptr + i * size};
+        err = check(&f, elem, s);
+    }
+    for (uint32_t i = 0; i < n && !err; i++) {
+        sloc_t s = {NULL, NULL, sptr + i * size};
+        dloc_t d = {NULL, NULL, dptr + i * size};
+        err = copy(&f, elem, s, d);
+    }
+    if (!f.reps_inline) weft__free(src->alloc, f.reps, (size_t)f.cap * sizeof *f.reps);
+    release_objs(&f);
+    return err;
 }

@@ -1,6 +1,7 @@
 /* canon_lift.c - lifting: core values and linear memory -> host values (CanonicalABI.md
  * "Loading" and "Flat Lifting": load, load_list_from_range, load_record, load_variant,
  * load_flags, lift_own, lift_borrow, lift_flat, lift_flat_variant, lift_flat_values). */
+#include "component/async_stream.h"
 #include "component/canon.h"
 #include "component/transcode.h"
 #include "util/error.h"
@@ -82,6 +83,21 @@ static weft_error_t *lift_handle(weft_canon_cx_t *cx, const weft_ty_val_t *t, ui
     return weft__handles_lift_borrow(cx->handles, rt, i, cx->lends, &out->u.rep);
 }
 
+/* lift_stream / lift_future / lift_error_context into a host value. The end leaves the table
+ * (with every check of lift_async_value); the host has no use for it yet, so it keeps it
+ * unused (handle 0) and the other end never sees it dropped, as if the host held it. */
+static weft_error_t *lift_async(weft_canon_cx_t *cx, const weft_ty_val_t *t, uint32_t i,
+                                weft_cval_t *out)
+{
+    void *obj = NULL;
+    weft_error_t *err = t->kind == WEFT_TY_ERROR_CONTEXT ? weft__error_context_lift(cx, i, &obj)
+                                                         : weft__async_lift_end(cx, t, i, &obj);
+    if (err) return err;
+    weft__avalue_unref(obj);
+    out->u.handle = 0;
+    return NULL;
+}
+
 /* load(cx, ptr, t) */
 weft_error_t *weft__canon_load(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
                                const weft_ty_val_t *t, uint32_t ptr, weft_cval_t *out)
@@ -143,6 +159,8 @@ weft_error_t *weft__canon_load(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
         return NULL;
     case WEFT_TY_OWN: case WEFT_TY_BORROW:
         return lift_handle(cx, t, (uint32_t)weft__le_load(m, 4), out);
+    case WEFT_TY_STREAM: case WEFT_TY_FUTURE: case WEFT_TY_ERROR_CONTEXT:
+        return lift_async(cx, t, (uint32_t)weft__le_load(m, 4), out);
     default: return unsupported(cx, t);
     }
 }
@@ -271,6 +289,8 @@ weft_error_t *weft__canon_lift_flat(weft_canon_cx_t *cx, weft_cval_arena_t *ar,
         return NULL;
     case WEFT_TY_OWN: case WEFT_TY_BORROW:
         return lift_handle(cx, t, (uint32_t)next_bits(vals, pos, WEFT_T_I32), out);
+    case WEFT_TY_STREAM: case WEFT_TY_FUTURE: case WEFT_TY_ERROR_CONTEXT:
+        return lift_async(cx, t, (uint32_t)next_bits(vals, pos, WEFT_T_I32), out);
     default: return unsupported(cx, t);
     }
 }

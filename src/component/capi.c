@@ -51,6 +51,26 @@ bool weft_cval_set_string(weft_cval_arena_t *arena, const char *utf8, size_t len
     return weft__cval_string_utf8(arena, utf8 ? utf8 : "", len, out);
 }
 
+/* Whether s is a well-formed string value: a known encoding, a length within the Canonical
+ * ABI's maximum (CanonicalABI.md MAX_STRING_BYTE_LENGTH), bytes present and valid in their
+ * encoding. Host strings are checked before use so that a bad one is the host's error
+ * rather than a trap of the callee (which would poison it) or a read past its bytes. */
+static bool string_ok(const weft_alloc_t *a, const weft_cstring_t *s)
+{
+    uint32_t tagged = s->tagged_code_units;
+    if (s->encoding > WEFT_CSTRING_LATIN1_UTF16) return false;
+    bool utf16 = s->encoding == WEFT_CSTRING_UTF16 ||
+                 (s->encoding == WEFT_CSTRING_LATIN1_UTF16 && (tagged & (1u << 31)));
+    uint32_t units = s->encoding == WEFT_CSTRING_LATIN1_UTF16 ? tagged & ~(1u << 31) : tagged;
+    if (units > (utf16 ? WEFT_MAX_STRING_BYTE_LENGTH / 2 : WEFT_MAX_STRING_BYTE_LENGTH))
+        return false;
+    if (!units) return true;
+    if (!s->bytes) return false;
+    weft_error_t *err = weft__transcode_validate(a, s->encoding, s->bytes, tagged);
+    weft_error_delete(err);
+    return err == NULL;
+}
+
 /* Appends scalar c as UTF-8 at p; returns the byte count. */
 static size_t put_utf8(uint8_t *p, uint32_t c)
 {
@@ -81,6 +101,7 @@ bool weft_cval_string_utf8(weft_cval_arena_t *arena, const weft_cval_t *v, const
 {
     if (!arena || !v || v->kind != WEFT_CVAL_STRING || !utf8 || !len) return false;
     const weft_cstring_t *s = &v->u.str;
+    if (!string_ok(&arena->alloc, s)) return false;
     uint32_t blen = weft__cstring_byte_length(s);
     /* Every code unit becomes at most 3 UTF-8 bytes (4 for a surrogate pair of 4 bytes). */
     size_t cap = (size_t)blen * 2 + 1;
@@ -232,6 +253,49 @@ weft_cval_kind_t weft_component_func_result_kind(const weft_component_func_t *fu
     return (weft_cval_kind_t)func->type->result->kind;
 }
 
+/* Whether host value v is a value of type t: the shape the call itself checks, and what it
+ * leaves to lowering: integers within their type's range (lowering would wrap them), chars
+ * that are Unicode scalar values and well-formed strings (lowering would trap inside the
+ * callee and poison it), flags without bits past their labels. The depth is bounded by the
+ * type's, which is finite. */
+static bool value_ok(const weft_alloc_t *a, const weft_ty_val_t *t, const weft_cval_t *v)
+{
+    if (!v || v->kind != t->kind) return false;
+    switch (t->kind) {
+    case WEFT_TY_BOOL: return true;
+    case WEFT_TY_U8: return v->u.u <= UINT8_MAX;
+    case WEFT_TY_U16: return v->u.u <= UINT16_MAX;
+    case WEFT_TY_U32: return v->u.u <= UINT32_MAX;
+    case WEFT_TY_S8: return v->u.s >= INT8_MIN && v->u.s <= INT8_MAX;
+    case WEFT_TY_S16: return v->u.s >= INT16_MIN && v->u.s <= INT16_MAX;
+    case WEFT_TY_S32: return v->u.s >= INT32_MIN && v->u.s <= INT32_MAX;
+    case WEFT_TY_CHAR:
+        return v->u.ch <= 0x10FFFF && (v->u.ch < 0xD800 || v->u.ch > 0xDFFF);
+    case WEFT_TY_STRING: return string_ok(a, &v->u.str);
+    case WEFT_TY_FLAGS: return t->count >= 32 || (v->u.flags >> t->count) == 0;
+    case WEFT_TY_LIST: case WEFT_TY_FIXED_LIST: case WEFT_TY_MAP:
+        if (t->kind == WEFT_TY_FIXED_LIST && v->u.agg.len != t->len) return false;
+        if (v->u.agg.len && !v->u.agg.items) return false;
+        for (uint32_t i = 0; i < v->u.agg.len; i++)
+            if (!value_ok(a, t->elem, &v->u.agg.items[i])) return false;
+        return true;
+    default: break;
+    }
+    if (weft_ty_is_record_like(t)) {
+        if (v->u.agg.len != t->count || (t->count && !v->u.agg.items)) return false;
+        for (uint32_t i = 0; i < t->count; i++)
+            if (!value_ok(a, t->fields[i].type, &v->u.agg.items[i])) return false;
+        return true;
+    }
+    if (weft_ty_is_variant_like(t)) {
+        if (v->u.var.index >= t->count) return false;
+        const weft_ty_val_t *pt = t->fields[v->u.var.index].type;
+        if ((pt != NULL) != (v->u.var.payload != NULL)) return false;
+        return !pt || value_ok(a, pt, v->u.var.payload);
+    }
+    return true; /* 64-bit integers, floats, handles: every bit pattern is a value */
+}
+
 weft_error_t *weft_component_func_call(weft_store_t *store, weft_component_func_t *func,
                                        const weft_cval_t *args, size_t nargs,
                                        weft_cval_t *results, size_t nresults,
@@ -250,5 +314,23 @@ weft_error_t *weft_component_func_call(weft_store_t *store, weft_component_func_
         return weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
                                "weft_component_func_call: results need an arena");
     }
+    for (size_t i = 0; args && i < nargs && i < func->type->nparams; i++) {
+        const weft_ty_val_t *t = func->type->params[i].type;
+        if (!value_ok(&store->alloc, t, &args[i]))
+            return weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                                   "component call: argument %zu is not a value of type %s", i,
+                                   weft_ty_kind_name(t->kind));
+    }
     return weft__call_func(store, func, args, nargs, results, nresults, arena);
+}
+
+/* ---- host errors ----------------------------------------------------------------------- */
+
+weft_error_t *weft_trap_new(weft_store_t *store, const char *message)
+{
+    const weft_alloc_t dflt = {weft__default_alloc, NULL};
+    weft_error_t *err = weft__error_new(store ? &store->alloc : &dflt, WEFT_ERROR_TRAP,
+                                        UINT64_MAX, "%s", message ? message : "host error");
+    if (err != weft__error_oom()) err->trap = WEFT_TRAP_HOST;
+    return err;
 }

@@ -141,6 +141,9 @@ struct weft_cstate {
     bool poisoned; /* a trap happened inside: every later entry traps */
     uint32_t context[WEFT_CONTEXT_SLOTS]; /* context.get/set of the current (sync) task */
     uint32_t backpressure;
+    /* The async state of the instance (async_task.c: threads table, exclusive lock, enter
+     * queue, running thread); NULL until the instance first uses async features. */
+    struct weft_ainst *async;
     /* index spaces */
     weft_func_t **core_funcs;
     weft_table_t **core_tables;

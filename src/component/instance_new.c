@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "component/async_stream.h"
+#include "component/async.h"
 #include "component/instance.h"
 #include "core/module.h"
 #include "util/error.h"
@@ -342,6 +344,8 @@ static weft_error_t *canon_core(weft_cstate_t *st, uint32_t k, weft_func_t **out
     case WEFT_CANON_LOWER: {
         weft_component_func_t *target = st->funcs[c->func];
         if (!target) return link_err(st, "canon lower of an unavailable function");
+        weft_error_t *err = weft__async_make_lower(st, info, target, out);
+        if (err || *out) return err;
         return weft__call_make_lower(st, info, target, out);
     }
     case WEFT_CANON_RESOURCE_NEW:
@@ -355,8 +359,20 @@ static weft_error_t *canon_core(weft_cstate_t *st, uint32_t k, weft_func_t **out
     case WEFT_CANON_BACKPRESSURE_INC:
     case WEFT_CANON_BACKPRESSURE_DEC:
         return weft__call_make_builtin(st, c, out);
-    default:
+    case WEFT_CANON_STREAM_NEW: case WEFT_CANON_STREAM_READ: case WEFT_CANON_STREAM_WRITE:
+    case WEFT_CANON_STREAM_CANCEL_READ: case WEFT_CANON_STREAM_CANCEL_WRITE:
+    case WEFT_CANON_STREAM_DROP_READABLE: case WEFT_CANON_STREAM_DROP_WRITABLE:
+    case WEFT_CANON_FUTURE_NEW: case WEFT_CANON_FUTURE_READ: case WEFT_CANON_FUTURE_WRITE:
+    case WEFT_CANON_FUTURE_CANCEL_READ: case WEFT_CANON_FUTURE_CANCEL_WRITE:
+    case WEFT_CANON_FUTURE_DROP_READABLE: case WEFT_CANON_FUTURE_DROP_WRITABLE:
+    case WEFT_CANON_ERROR_CONTEXT_NEW: case WEFT_CANON_ERROR_CONTEXT_DEBUG_MESSAGE:
+    case WEFT_CANON_ERROR_CONTEXT_DROP:
+        return weft__async_make_stream_builtin(st, k, out);
+    default: {
+        weft_error_t *err = weft__async_make_builtin(st, k, out);
+        if (err || *out) return err;
         break;
+    }
     }
     {
         /* The async built-ins: instantiation succeeds, calling them traps. */

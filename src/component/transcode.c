@@ -100,13 +100,17 @@ static inline void narrow4(uint8_t *o, uint64_t w, const uint8_t *s)
 }
 #endif
 
-/* The number of leading bytes of p[0..n) below 0x80. */
+/* The number of leading bytes of p[0..n) below 0x80: 64 bytes a step, then 8, then 1. */
 static inline uint32_t ascii_run(const uint8_t *p, uint32_t n)
 {
     uint32_t i = 0;
-    while (n - i >= 32 &&
-           !((ld64(p + i) | ld64(p + i + 8) | ld64(p + i + 16) | ld64(p + i + 24)) & ASCII_MASK))
-        i += 32;
+    while (n - i >= 64) {
+        const uint8_t *q = p + i;
+        uint64_t w = (ld64(q) | ld64(q + 8) | ld64(q + 16) | ld64(q + 24)) |
+                     (ld64(q + 32) | ld64(q + 40) | ld64(q + 48) | ld64(q + 56));
+        if (w & ASCII_MASK) break;
+        i += 64;
+    }
     while (n - i >= 8 && !(ld64(p + i) & ASCII_MASK)) i += 8;
     while (i < n && p[i] < 0x80) i++;
     return i;
@@ -193,10 +197,12 @@ static inline uint32_t no_lead_run(const uint8_t *s, uint32_t units)
 /* ---- validation (the `.decode(encoding)` of load_string_from_range) ---------------------- */
 
 /* Strict UTF-8 (Unicode 3.9 Table 3-7): no overlongs, surrogates or values past U+10FFFF. A
- * valid prefix cut by the end of the string is reported as incomplete. */
-static weft_error_t *validate_utf8(const weft_alloc_t *a, const uint8_t *p, uint32_t n)
+ * valid prefix cut by the end of the string is reported as incomplete. p[0..start) is known
+ * to be valid (positions in messages count from p). */
+static weft_error_t *validate_utf8_from(const weft_alloc_t *a, const uint8_t *p, uint32_t n,
+                                        uint32_t start)
 {
-    uint64_t i = 0;
+    uint64_t i = start;
     while (i < n) {
         i += ascii_run(p + i, (uint32_t)(n - i));
         if (i >= n) break;
@@ -259,7 +265,7 @@ weft_error_t *weft__transcode_validate(const weft_alloc_t *a, uint8_t encoding,
 {
     uint32_t units;
     switch (simple_encoding(encoding, tagged_code_units, &units)) {
-    case SIMPLE_UTF8: return validate_utf8(a, bytes, units);
+    case SIMPLE_UTF8: return validate_utf8_from(a, bytes, units, 0);
     case SIMPLE_UTF16: return validate_utf16(a, bytes, units);
     default: return NULL; /* every byte is a latin-1 character */
     }
@@ -278,14 +284,21 @@ weft_error_t *weft__load_string_from_range(weft_canon_cx_t *cx, uint32_t ptr,
         return weft__canon_trap(cx->alloc, "string content out-of-bounds: string byte length "
                                            "%llu exceeds the maximum",
                                 (unsigned long long)byte_length);
-    if (ptr % alignment) return weft__canon_trap(cx->alloc, "unaligned pointer: string %u", ptr);
+    if (ptr & (alignment - 1u)) /* 1 or 2 */
+        return weft__canon_trap(cx->alloc, "unaligned pointer: string %u", ptr);
     if ((uint64_t)ptr + byte_length > weft__canon_memlen(cx))
         return weft__canon_trap(cx->alloc, "string content out-of-bounds: string "
                                            "pointer/length out of bounds of memory");
     const uint8_t *bytes = cx->memory ? weft__canon_mem(cx) + ptr : (const uint8_t *)"";
-    weft_error_t *err = weft__transcode_validate(cx->alloc, cx->string_encoding, bytes,
-                                                 tagged_code_units);
-    if (err) return err;
+    weft_error_t *err;
+    if (simple == SIMPLE_UTF8) {
+        /* An ASCII string, the usual one, is valid as soon as its run is checked. */
+        uint32_t i = ascii_run(bytes, units);
+        if (i < units && (err = validate_utf8_from(cx->alloc, bytes, units, i))) return err;
+    } else if ((err = weft__transcode_validate(cx->alloc, cx->string_encoding, bytes,
+                                               tagged_code_units))) {
+        return err;
+    }
     out->bytes = bytes;
     out->tagged_code_units = tagged_code_units;
     out->encoding = cx->string_encoding;
@@ -383,7 +396,7 @@ static uint32_t put_utf16(uint8_t *o, uint32_t c)
 
 static weft_error_t *check_align(weft_canon_cx_t *cx, uint32_t ptr, uint32_t alignment)
 {
-    if (ptr % alignment)
+    if (ptr & (alignment - 1u))
         return weft__canon_trap(cx->alloc,
                                 "unaligned pointer: realloc return: result not aligned");
     return NULL;
@@ -633,9 +646,13 @@ static weft_error_t *store_probably_utf16_to_latin1_or_utf16(weft_canon_cx_t *cx
     return NULL;
 }
 
-/* store_string_into_range(cx, v) */
-weft_error_t *weft__store_string_into_range(weft_canon_cx_t *cx, const weft_cstring_t *v,
-                                            uint32_t *ptr, uint32_t *tagged_code_units)
+/* store_string_into_range(cx, v) for every pair of encodings; out of line, so that the
+ * UTF-8 to UTF-8 copy below sets up none of its frame. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static weft_error_t *store_string_any(weft_canon_cx_t *cx, const weft_cstring_t *v,
+                                      uint32_t *ptr, uint32_t *tagged_code_units)
 {
     uint32_t n;
     uint8_t simple = simple_encoding(v->encoding, v->tagged_code_units, &n);
@@ -660,4 +677,22 @@ weft_error_t *weft__store_string_into_range(weft_canon_cx_t *cx, const weft_cstr
         }
         return store_probably_utf16_to_latin1_or_utf16(cx, src, n, ptr, tagged_code_units);
     }
+}
+
+/* store_string_into_range(cx, v). UTF-8 to UTF-8, the usual case, is store_string_copy(cx,
+ * src, n, 1, 1, 'utf8') written out: one realloc, its alignment check (alignment 1 always
+ * holds), the bounds check, the copy. */
+weft_error_t *weft__store_string_into_range(weft_canon_cx_t *cx, const weft_cstring_t *v,
+                                            uint32_t *ptr, uint32_t *tagged_code_units)
+{
+    if (cx->string_encoding != WEFT_STRENC_UTF8 || v->encoding != WEFT_STRENC_UTF8)
+        return store_string_any(cx, v, ptr, tagged_code_units);
+    uint32_t n = v->tagged_code_units, p;
+    *tagged_code_units = n;
+    weft_error_t *err = weft__canon_realloc(cx, 0, 0, 1, n, &p);
+    if (err) return err;
+    if ((err = check_bounds(cx, p, n))) return err;
+    copy_bytes(weft__canon_mem(cx) + p, v->bytes, n);
+    *ptr = p;
+    return NULL;
 }

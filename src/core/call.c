@@ -15,7 +15,8 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Values                                                                                      */
 
-void weft__val_to_slots(const weft_val_t *v, uint64_t *slots)
+/* The conversions are inline here: every call through the API or the host bridge makes them. */
+static inline void to_slots(const weft_val_t *v, uint64_t *slots)
 {
     switch (v->kind) {
     case WEFT_I32: slots[0] = (uint32_t)v->of.i32; break;
@@ -29,7 +30,7 @@ void weft__val_to_slots(const weft_val_t *v, uint64_t *slots)
     }
 }
 
-void weft__val_from_slots(weft_val_t *v, weft_valtype_t type, const uint64_t *slots)
+static inline void from_slots(weft_val_t *v, weft_valtype_t type, const uint64_t *slots)
 {
     memset(v, 0, sizeof *v);
     v->kind = type & 0xFF;
@@ -42,6 +43,13 @@ void weft__val_from_slots(weft_val_t *v, weft_valtype_t type, const uint64_t *sl
     case WEFT_T_FUNCREF: v->of.funcref = (weft_func_t *)(uintptr_t)slots[0]; break;
     default: v->of.externref = (void *)(uintptr_t)slots[0]; break;
     }
+}
+
+void weft__val_to_slots(const weft_val_t *v, uint64_t *slots) { to_slots(v, slots); }
+
+void weft__val_from_slots(weft_val_t *v, weft_valtype_t type, const uint64_t *slots)
+{
+    from_slots(v, type, slots);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -79,19 +87,19 @@ static weft_error_t *check_vals(const weft_alloc_t *a, const char *what, const w
     return NULL;
 }
 
-static void vals_to_slots(const weft_val_t *vals, size_t n, uint64_t *slots)
+static inline void vals_to_slots(const weft_val_t *vals, size_t n, uint64_t *slots)
 {
     for (size_t i = 0; i < n; i++) {
-        weft__val_to_slots(&vals[i], slots);
+        to_slots(&vals[i], slots);
         slots += vals[i].kind == WEFT_V128 ? 2 : 1;
     }
 }
 
-static void slots_to_vals(weft_val_t *vals, const weft_valtype_t *types, size_t n,
-                          const uint64_t *slots)
+static inline void slots_to_vals(weft_val_t *vals, const weft_valtype_t *types, size_t n,
+                                 const uint64_t *slots)
 {
     for (size_t i = 0; i < n; i++) {
-        weft__val_from_slots(&vals[i], types[i], slots);
+        from_slots(&vals[i], types[i], slots);
         slots += weft__valtype_slots(types[i]);
     }
 }
@@ -185,7 +193,10 @@ weft_error_t *weft__call_host(weft_call_t *call, weft_instance_t *caller_inst, w
             goto out;
         }
     }
-    vals_to_slots(res, t->nresults, slots);
+    if (t->nresults == 1 && t->result_slots == 1) /* the usual single scalar result */
+        to_slots(&res[0], slots);
+    else
+        vals_to_slots(res, t->nresults, slots);
 out:
     if (args && args != argbuf) weft__free(&call->alloc, args, t->nparams * sizeof *args);
     if (res && res != resbuf) weft__free(&call->alloc, res, t->nresults * sizeof *res);
@@ -202,20 +213,29 @@ static size_t entry_slots(const weft_func_t *func)
     return need;
 }
 
-/* Fills in the fixed part of a context for a call of `func`: owner, entry and the engine's
- * limits, which the entry frame (`need` slots) always fits. */
+/* Fills in every field of a context for a call of `func` except its stacks (stack, stack_cap,
+ * frames, frames_cap): owner, entry, the engine's limits, which the entry frame (`need` slots)
+ * always fits, and an empty, ready state. Each field is set, so a reused context needs no
+ * clearing. */
 static void call_setup(weft_call_t *c, weft_store_t *store, weft_func_t *func, bool sync,
                        size_t need)
 {
     c->store = store;
     c->alloc = store->alloc;
     c->entry = func;
+    c->state = WEFT_CTX_READY;
     c->sync = sync;
     const weft_config_t *cfg = &store->engine->config;
     c->max_depth = cfg->max_call_depth ? cfg->max_call_depth : WEFT_DEFAULT_MAX_CALL_DEPTH;
     uint64_t bytes = cfg->max_stack_bytes ? cfg->max_stack_bytes : WEFT_DEFAULT_MAX_STACK_BYTES;
     c->max_slots = (size_t)(bytes / 8);
     if (need > c->max_slots) c->max_slots = need;
+    c->nframes = 0;
+    c->func = NULL;
+    c->pc = NULL;
+    c->fp_off = 0;
+    c->susp_func = NULL;
+    c->susp_off = 0;
 }
 
 /* Allocates a context with room for `need` slots. The value stack is left uninitialized: the
@@ -277,16 +297,7 @@ static weft_call_t *call_take(weft_store_t *store, weft_func_t *func)
         return c;
     }
     c = store->call_cache[--store->ncall_cache];
-    uint64_t *stack = c->stack;
-    size_t stack_cap = c->stack_cap;
-    weft_frame_rec_t *frames = c->frames;
-    uint32_t frames_cap = c->frames_cap;
-    memset(c, 0, sizeof *c);
-    c->stack = stack;
-    c->stack_cap = stack_cap;
-    c->frames = frames;
-    c->frames_cap = frames_cap;
-    call_setup(c, store, func, true, need);
+    call_setup(c, store, func, true, need); /* keeps the stacks */
     bool oom;
     if (need > c->stack_cap && !weft__call_grow_stack(c, need, &oom)) {
         weft_call_delete(c);
@@ -352,14 +363,6 @@ weft_error_t *weft_call_new(weft_store_t *store, weft_func_t *func, const weft_v
     return call_create(store, func, args, nargs, false, out);
 }
 
-static weft_call_state_t fail(weft_call_t *c, weft_error_t *e, weft_error_t **err)
-{
-    c->state = WEFT_CTX_FAILED;
-    if (err) *err = e;
-    else weft_error_delete(e);
-    return WEFT_CALL_FAILED;
-}
-
 static weft_call_state_t finish(weft_call_state_t st, weft_error_t *e, weft_error_t **err)
 {
     if (st == WEFT_CALL_FAILED) {
@@ -367,6 +370,42 @@ static weft_call_state_t finish(weft_call_state_t st, weft_error_t *e, weft_erro
         else weft_error_delete(e);
     }
     return st;
+}
+
+/* Runs a READY context to its end, a trap or a suspension: the part of weft_call_run after
+ * the checks of its state. *err is set only on failure. */
+static weft_call_state_t call_start(weft_call_t *c, weft_error_t **err)
+{
+    weft_func_t *f = c->entry;
+    weft_error_t *e = NULL;
+    if (!f->code) {
+        bool suspended = false;
+        c->state = WEFT_CTX_RUNNING;
+        e = weft__call_host(c, NULL, f, c->stack, &suspended);
+        if (e) {
+            c->state = WEFT_CTX_FAILED;
+            *err = e;
+            return WEFT_CALL_FAILED;
+        }
+        if (suspended) {
+            c->pc = NULL;
+            c->susp_func = f;
+            c->susp_off = 0;
+            c->state = WEFT_CTX_SUSPENDED;
+            return WEFT_CALL_SUSPENDED;
+        }
+        c->state = WEFT_CTX_DONE;
+        return WEFT_CALL_DONE;
+    }
+    const weft_code_t *cd = f->code;
+    if (cd->local_slots) /* declared locals start at zero (4.4.10) */
+        memset(c->stack + cd->param_slots, 0, (size_t)cd->local_slots * sizeof *c->stack);
+    c->func = f;
+    c->pc = cd->code;
+    c->fp_off = 0;
+    c->nframes = 0;
+    c->state = WEFT_CTX_RUNNING;
+    return weft__interp_run(c, err);
 }
 
 weft_call_state_t weft_call_run(weft_call_t *c, weft_error_t **err)
@@ -380,32 +419,8 @@ weft_call_state_t weft_call_run(weft_call_t *c, weft_error_t **err)
                                           ? "call is suspended; use weft_call_resume"
                                           : "call has already run"),
                       err);
-    weft_func_t *f = c->entry;
     weft_error_t *e = NULL;
-    if (!f->code) {
-        bool suspended = false;
-        c->state = WEFT_CTX_RUNNING;
-        e = weft__call_host(c, NULL, f, c->stack, &suspended);
-        if (e) return fail(c, e, err);
-        if (suspended) {
-            c->pc = NULL;
-            c->susp_func = f;
-            c->susp_off = 0;
-            c->state = WEFT_CTX_SUSPENDED;
-            return WEFT_CALL_SUSPENDED;
-        }
-        c->state = WEFT_CTX_DONE;
-        return WEFT_CALL_DONE;
-    }
-    const weft_code_t *cd = f->code;
-    if (cd->local_slots)
-        memset(c->stack + cd->param_slots, 0, (size_t)cd->local_slots * sizeof *c->stack);
-    c->func = f;
-    c->pc = cd->code;
-    c->fp_off = 0;
-    c->nframes = 0;
-    c->state = WEFT_CTX_RUNNING;
-    weft_call_state_t st = weft__interp_run(c, &e);
+    weft_call_state_t st = call_start(c, &e);
     return finish(st, e, err);
 }
 
@@ -472,12 +487,68 @@ weft_error_t *weft_func_call(weft_store_t *store, weft_func_t *func, const weft_
     weft_call_t *c = call_take(store, func);
     if (!c) return weft__error_oom();
     vals_to_slots(args, nargs, c->stack);
-    weft_call_state_t st = weft_call_run(c, &e);
+    weft_call_state_t st = call_start(c, &e);
     if (st == WEFT_CALL_DONE) slots_to_vals(results, t->results, nresults, c->stack);
     else if (st == WEFT_CALL_SUSPENDED && !e)
         e = weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
                             "host function suspended in a synchronous call");
     call_release(store, c);
+    return e;
+}
+
+/* The nested entry. A wasm function with a cached context is the common case (a component's
+ * realloc, core function or post-return, called while its caller's context runs): the context
+ * is taken as it is, since a cached one already belongs to this store and has its engine
+ * limits, and only the fields of a new call are set (call_setup's, in one place). */
+weft_error_t *weft__func_call_slots(weft_store_t *store, weft_func_t *func, uint64_t *slots)
+{
+    const weft_functype_t *t = func->type;
+    const weft_code_t *cd = func->code;
+    weft_call_t *c;
+    weft_error_t *e = NULL;
+    weft_call_state_t st;
+    size_t need = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
+    if (cd && cd->frame_slots > need) need = cd->frame_slots;
+    if (cd && store->ncall_cache > 0 &&
+        need <= store->call_cache[store->ncall_cache - 1]->stack_cap) {
+        c = store->call_cache[--store->ncall_cache];
+        c->entry = func;
+        c->sync = true;
+        const weft_config_t *cfg = &store->engine->config;
+        uint64_t bytes = cfg->max_stack_bytes ? cfg->max_stack_bytes : WEFT_DEFAULT_MAX_STACK_BYTES;
+        c->max_slots = (size_t)(bytes / 8);
+        if (need > c->max_slots) c->max_slots = need;
+        c->susp_func = NULL;
+        c->susp_off = 0;
+        uint64_t *stack = c->stack;
+        for (uint32_t i = 0, n = t->param_slots; i < n; i++) stack[i] = slots[i];
+        if (cd->local_slots) /* declared locals start at zero (4.4.10) */
+            memset(stack + cd->param_slots, 0, (size_t)cd->local_slots * sizeof *stack);
+        c->func = func;
+        c->pc = cd->code;
+        c->fp_off = 0;
+        c->nframes = 0;
+        c->state = WEFT_CTX_RUNNING;
+        st = weft__interp_run(c, &e);
+    } else {
+        c = call_take(store, func);
+        if (!c) return weft__error_oom();
+        for (uint32_t i = 0; i < t->param_slots; i++) c->stack[i] = slots[i];
+        st = call_start(c, &e);
+    }
+    if (st == WEFT_CALL_DONE) {
+        const uint64_t *stack = c->stack;
+        for (uint32_t i = 0, n = t->result_slots; i < n; i++) slots[i] = stack[i];
+    } else if (st == WEFT_CALL_SUSPENDED && !e) {
+        e = weft__error_new(&store->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                            "host function suspended in a synchronous call");
+    }
+    /* call_release's common case inline: back to the cache with its stacks as they are. */
+    if (store->ncall_cache < WEFT_CALL_CACHE_MAX && c->stack_cap <= CACHE_MAX_STACK_SLOTS &&
+        c->frames_cap <= CACHE_MAX_FRAMES)
+        store->call_cache[store->ncall_cache++] = c;
+    else
+        call_release(store, c);
     return e;
 }
 

@@ -38,7 +38,8 @@ typedef struct entry {
     uint64_t val;  /* E_CONST: the bits */
 } entry_t;
 
-enum { K_FUNC = 0, K_BLOCK, K_LOOP, K_IF, K_ELSE };
+/* K_TRY: a legacy try's body; K_CATCH: one of its handlers (both branch like blocks). */
+enum { K_FUNC = 0, K_BLOCK, K_LOOP, K_IF, K_ELSE, K_TRY, K_CATCH };
 
 typedef struct ctl {
     uint8_t kind;
@@ -52,6 +53,9 @@ typedef struct ctl {
     uint32_t patches;      /* chain of forward branch sites to the end */
     uint32_t else_patches; /* K_IF: the branch taken when the condition is false */
     uint32_t try_first, try_n; /* try_table: its catch clauses in comp_t.catches */
+    /* Legacy try: where its clauses go in comp_t.catches (outer tries before inner ones),
+     * how many it has, the body's code range, and in a handler the caught exnref's slot. */
+    uint32_t legacy_first, legacy_n, body_start, body_end, exn_slot;
 } ctl_t;
 
 /* A branch condition, possibly a comparison folded into the branch. */
@@ -585,6 +589,36 @@ static void skip_memarg(weft_reader_t *r)
     weft__read_u64(r, &off);
 }
 
+/* A heap type's s33 follows the value-type forms 0x63 / 0x64 (typed references). */
+static void skip_heaptype_after(weft_reader_t *r, int64_t *s)
+{
+    if (*s == 0x63 - 128 || *s == 0x64 - 128) {
+        int64_t ht;
+        weft__read_s33(r, &ht);
+        *s = WEFT_T_FUNCREF - 128; /* every reference takes one slot */
+    }
+}
+
+/* A block type (validated): the s33, with a typed reference reported as funcref. */
+static void read_blocktype(weft_reader_t *r, int64_t *s)
+{
+    weft__read_s33(r, s);
+    skip_heaptype_after(r, s);
+}
+
+/* A value type (validated), as a code whose slot count is right. */
+static weft_valtype_t read_valtype(weft_reader_t *r)
+{
+    uint8_t b = 0;
+    weft__read_u8(r, &b);
+    if (b == 0x63 || b == 0x64) {
+        int64_t ht;
+        weft__read_s33(r, &ht);
+        return WEFT_T_FUNCREF;
+    }
+    return b;
+}
+
 /* Skips the immediates of `op` (already read). */
 static void skip_immediates(weft_reader_t *r, uint8_t op)
 {
@@ -592,9 +626,11 @@ static void skip_immediates(weft_reader_t *r, uint8_t op)
     int64_t s;
     const uint8_t *bytes;
     switch (op) {
-    case 0x02: case 0x03: case 0x04: weft__read_s33(r, &s); break;
+    case 0x02: case 0x03: case 0x04: case 0x06: read_blocktype(r, &s); break;
     case 0x0C: case 0x0D: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
-    case 0x25: case 0x26: case 0xD2: weft__read_u32(r, &u); break;
+    case 0x25: case 0x26: case 0xD2: case 0x14: case 0x15: case 0xD5: case 0xD6:
+        weft__read_u32(r, &u);
+        break;
     case 0x0E: {
         uint32_t n;
         weft__read_u32(r, &n);
@@ -603,11 +639,10 @@ static void skip_immediates(weft_reader_t *r, uint8_t op)
     }
     case 0x11: case 0x13: weft__read_u32(r, &u); weft__read_u32(r, &u); break;
     case 0x12: case 0x08: weft__read_u32(r, &u); break;
-    case 0x06: weft__read_s33(r, &s); break;                 /* try (legacy) */
     case 0x07: case 0x09: case 0x18: weft__read_u32(r, &u); break; /* catch, rethrow, delegate */
     case 0x1F: { /* try_table: block type, then (kind, [tag], label) clauses */
         uint32_t n;
-        weft__read_s33(r, &s);
+        read_blocktype(r, &s);
         weft__read_u32(r, &n);
         for (uint32_t i = 0; i < n && !r->err; i++) {
             uint8_t k = 0;
@@ -620,7 +655,7 @@ static void skip_immediates(weft_reader_t *r, uint8_t op)
     case 0x1C: {
         uint32_t n;
         weft__read_u32(r, &n);
-        for (uint32_t i = 0; i < n && !r->err; i++) weft__read_u32(r, &u);
+        for (uint32_t i = 0; i < n && !r->err; i++) (void)read_valtype(r);
         break;
     }
     case 0x3F: case 0x40: weft__read_u32(r, &u); break;
@@ -675,9 +710,13 @@ static uint8_t skip_dead(comp_t *c)
         if (op == 0x0B) {
             if (depth == 0) return op;
             depth--;
-        } else if (op == 0x05) {
+        } else if (op == 0x05 || op == 0x07 || op == 0x19) {
+            /* else, or a handler (catch, catch_all) of the current legacy try */
             if (depth == 0) return op;
-        } else if (op == 0x18 && depth > 0) {
+            skip_immediates(&c->r, op);
+        } else if (op == 0x18 && depth == 0) {
+            return op;
+        } else if (op == 0x18) {
             /* delegate closes a legacy try like end does. */
             skip_immediates(&c->r, op);
             depth--;
@@ -1039,7 +1078,7 @@ static void compile_throw(comp_t *c, uint32_t tag)
 static void compile_try_table(comp_t *c, int64_t *bt)
 {
     uint32_t n = 0;
-    weft__read_s33(&c->r, bt);
+    read_blocktype(&c->r, bt);
     weft__read_u32(&c->r, &n);
     if (c->r.err) return;
     materialize_from(c, 0);
@@ -1072,6 +1111,7 @@ static void compile_try_table(comp_t *c, int64_t *bt)
         k->tag = tag;
         k->pad = (uint32_t)c->ncode;
         k->slot = slot;
+        k->depth = (uint32_t)c->nctl; /* the index its frame will have */
         if (kind < 2) {
             const weft_functype_t *t = &c->m->types[c->m->tag_types[tag]];
             for (uint32_t j = 0; j < t->nparams; j++) push_temp(c, t->params[j]);
@@ -1095,6 +1135,136 @@ static void compile_try_table(comp_t *c, int64_t *bt)
         b->try_first = (uint32_t)first;
         b->try_n = (uint32_t)(c->ncatches - first);
     }
+}
+
+/* call_ref x / return_call_ref x (typed function references): the callee is the reference
+ * on top of the stack; null traps. The tail form is patched like compile_return_call. */
+static void compile_call_ref(comp_t *c, uint32_t type, bool tail)
+{
+    const weft_functype_t *t = &c->m->types[type];
+    entry_t fe = pop(c);
+    uint32_t fslot = use(c, &fe);
+    size_t first = c->sp >= t->nparams ? c->sp - t->nparams : 0;
+    materialize_from(c, first);
+    uint32_t argbase = first < c->sp ? c->stack[first].slot : next_slot(c);
+    c->sp = first;
+    emit_op(c, tail ? WEFT_IOP_return_call_ref : WEFT_IOP_call_ref);
+    emit_w(c, fslot);
+    emit_w(c, argbase);
+    emit_w(c, type);
+    for (uint32_t i = 0; i < t->nresults; i++) push_temp(c, t->results[i]);
+    barrier(c);
+    if (tail && !c->oom && !c->r.err) emit_branch(c, c->nctl - 1, NULL);
+}
+
+/* Pushes back an entry just popped (same stack position, so the same slot). */
+static void repush(comp_t *c, const entry_t *a)
+{
+    entry_t *e = push_entry(c, a->type);
+    if (!e) return;
+    e->kind = a->kind;
+    e->src = a->src;
+    e->val = a->val;
+}
+
+/* ---- Legacy exception handling (Wasm 3.0 appendix): try, catch, catch_all, delegate, rethrow.
+ * A try's body is a block; each handler is registered as a weft_catch_t covering the body, of
+ * kind 4 (catch: exnref, then payload), 5 (catch_all: exnref) or 6 (delegate: handlers of
+ * frames deeper than `tag` are skipped). The caught exnref stays in the handler's first slot
+ * for rethrow; the handler's results are moved to the try's slots like a br 0. Clauses of outer
+ * tries are kept before those of inner ones, as the unwinder searches from the last. */
+static void compile_try(comp_t *c)
+{
+    int64_t s = -64;
+    read_blocktype(&c->r, &s);
+    materialize_from(c, 0);
+    ctl_t *b = push_ctl(c, K_TRY, s);
+    if (!b) return;
+    barrier(c);
+    b->legacy_first = (uint32_t)c->ncatches;
+    b->body_start = (uint32_t)c->ncode;
+    b->body_end = (uint32_t)c->ncode;
+}
+
+/* A new clause of try `b`, inserted before its earlier ones (searched from the last). */
+static weft_catch_t *insert_catch(comp_t *c, ctl_t *b)
+{
+    if (c->ncatches == c->catches_cap) {
+        void *p = c->catches;
+        if (weft__grow(c->alloc, &p, &c->catches_cap, c->ncatches + 1, sizeof *c->catches) != 0) {
+            c->oom = true;
+            return NULL;
+        }
+        c->catches = p;
+    }
+    weft_catch_t *k = &c->catches[b->legacy_first];
+    memmove(k + 1, k, (c->ncatches - b->legacy_first) * sizeof *k);
+    c->ncatches++;
+    b->legacy_n++;
+    memset(k, 0, sizeof *k);
+    k->start = b->body_start;
+    k->end = b->body_end;
+    k->depth = (uint32_t)(c->nctl - 1);
+    return k;
+}
+
+/* catch x (0x07) / catch_all (0x19): ends the body or the previous handler. */
+static void compile_catch(comp_t *c, uint8_t op)
+{
+    ctl_t *b = &c->ctls[c->nctl - 1];
+    uint32_t tag = 0;
+    if (op == 0x07) weft__read_u32(&c->r, &tag);
+    if (c->r.err || (b->kind != K_TRY && b->kind != K_CATCH)) {
+        if (!c->r.err) c->r.err = "internal error: catch outside a try";
+        return;
+    }
+    if (b->kind == K_TRY) {
+        b->body_end = (uint32_t)c->ncode;
+        if (!b->unreachable) {
+            materialize_from(c, b->height);
+            emit_jump_to(c, 0);
+        }
+    } else if (!b->unreachable) {
+        emit_branch(c, 0, NULL);
+    }
+    barrier(c);
+    b->kind = K_CATCH;
+    b->unreachable = false;
+    c->sp = b->height;
+    uint32_t slot = push_temp(c, WEFT_T_EXNREF);
+    b->exn_slot = slot;
+    if (op == 0x07) {
+        const weft_functype_t *t = &c->m->types[c->m->tag_types[tag]];
+        for (uint32_t j = 0; j < t->nparams; j++) push_temp(c, t->params[j]);
+    }
+    weft_catch_t *k = insert_catch(c, b);
+    if (!k) return;
+    k->kind = op == 0x07 ? 4 : 5;
+    k->tag = tag;
+    k->pad = (uint32_t)c->ncode;
+    k->slot = slot;
+}
+
+static void end_block(comp_t *c, uint8_t op);
+
+/* delegate l (0x18): ends a try without handlers; exceptions of its body go to the handlers
+ * around label l (counted from the frame around the try). */
+static void compile_delegate(comp_t *c)
+{
+    ctl_t *b = &c->ctls[c->nctl - 1];
+    uint32_t l = 0;
+    weft__read_u32(&c->r, &l);
+    if (c->r.err || b->kind != K_TRY) {
+        if (!c->r.err) c->r.err = "internal error: delegate outside a try";
+        return;
+    }
+    b->body_end = (uint32_t)c->ncode;
+    uint32_t self = (uint32_t)(c->nctl - 1);
+    weft_catch_t *k = insert_catch(c, b);
+    if (!k) return;
+    k->kind = 6;
+    k->tag = self >= l + 1 ? self - 1 - l : 0; /* the target frame's index */
+    end_block(c, 0x0B);
 }
 
 static void compile_br_table(comp_t *c)
@@ -1435,6 +1605,11 @@ static void end_block(comp_t *c, uint8_t op)
         c->nctl--;
         return;
     }
+    if (b->kind == K_CATCH && !b->unreachable) {
+        /* A handler's values sit above the caught exnref: move them like a br 0. */
+        emit_branch(c, 0, NULL);
+        b->unreachable = true;
+    }
     if (!b->unreachable) materialize_from(c, b->height);
     for (uint32_t i = 0; i < b->try_n && !c->oom; i++)
         c->catches[b->try_first + i].end = (uint32_t)c->ncode;
@@ -1459,7 +1634,9 @@ static void compile_body(comp_t *c)
         if (c->ctls[c->nctl - 1].unreachable) {
             op = skip_dead(c);
             if (op == 0) break;
-            end_block(c, op);
+            if (op == 0x07 || op == 0x19) compile_catch(c, op);
+            else if (op == 0x18) compile_delegate(c);
+            else end_block(c, op);
             continue;
         }
         c->instr_off = (uint32_t)weft__reader_offset(&c->r);
@@ -1474,7 +1651,7 @@ static void compile_body(comp_t *c)
         case 0x01: break;
         case 0x02:
         case 0x03: {
-            weft__read_s33(&c->r, &s);
+            read_blocktype(&c->r, &s);
             materialize_from(c, 0);
             ctl_t *b = push_ctl(c, op == 0x02 ? K_BLOCK : K_LOOP, s);
             if (b && op == 0x03) {
@@ -1484,7 +1661,7 @@ static void compile_body(comp_t *c)
             break;
         }
         case 0x04: {
-            weft__read_s33(&c->r, &s);
+            read_blocktype(&c->r, &s);
             cond_t cd = pop_cond(c);
             materialize_from(c, 0);
             size_t site = emit_cond_jump(c, cd, true);
@@ -1549,13 +1726,58 @@ static void compile_body(comp_t *c)
         case 0x1F:
             compile_try_table(c, &s);
             break;
+        case 0x06: compile_try(c); break;
+        case 0x07: case 0x19: compile_catch(c, op); break;
+        case 0x18: compile_delegate(c); break;
+        case 0x09: /* rethrow l: throws the exnref of the handler at label l again */
+            weft__read_u32(&c->r, &u);
+            if (u < c->nctl && c->ctls[c->nctl - 1 - u].kind == K_CATCH) {
+                emit_op(c, WEFT_IOP_throw_ref);
+                emit_w(c, c->ctls[c->nctl - 1 - u].exn_slot);
+            } else {
+                c->r.err = "internal error: rethrow outside a catch handler";
+            }
+            set_unreachable(c);
+            break;
+        case 0x14:
+        case 0x15:
+            weft__read_u32(&c->r, &u);
+            compile_call_ref(c, u, op == 0x15);
+            if (op == 0x15) set_unreachable(c);
+            break;
+        case 0xD4: { /* ref.as_non_null: traps on null, the value is unchanged */
+            entry_t a = pop(c);
+            uint32_t sa = use(c, &a);
+            emit_op(c, WEFT_IOP_ref_as_non_null);
+            emit_w(c, sa);
+            repush(c, &a);
+            break;
+        }
+        case 0xD5: { /* br_on_null l: branch (without the reference) when it is null */
+            weft__read_u32(&c->r, &u);
+            entry_t a = pop(c);
+            uint32_t sa = use(c, &a);
+            cond_t cd = {C_I64K, CMP_EQ, sa, 0};
+            emit_branch(c, u, &cd);
+            repush(c, &a);
+            break;
+        }
+        case 0xD6: { /* br_on_non_null l: branch with the reference when it is not null */
+            weft__read_u32(&c->r, &u);
+            if (c->sp == 0) break;
+            uint32_t sa = use(c, &c->stack[c->sp - 1]);
+            cond_t cd = {C_I64K, CMP_NE, sa, 0};
+            emit_branch(c, u, &cd);
+            (void)pop(c);
+            break;
+        }
         case 0x1A: (void)pop(c); break;
         case 0x1B:
         case 0x1C: {
             if (op == 0x1C) {
                 uint32_t n;
                 weft__read_u32(&c->r, &n);
-                for (uint32_t i = 0; i < n; i++) weft__read_u32(&c->r, &v);
+                for (uint32_t i = 0; i < n; i++) (void)read_valtype(&c->r);
             }
             entry_t cnd = pop(c);
             entry_t b = pop(c);
@@ -1692,7 +1914,9 @@ static void compile_body(comp_t *c)
         }
         case 0xD0: {
             weft__read_s33(&c->r, &s);
-            entry_t *e = push_entry(c, (weft_valtype_t)((uint64_t)s + 128) & 0xFF);
+            /* Every null reference is the 0 slot; a type index is a function reference. */
+            entry_t *e = push_entry(c, s >= 0 ? (weft_valtype_t)WEFT_T_FUNCREF
+                                              : (weft_valtype_t)((uint64_t)s + 128) & 0xFF);
             if (e) {
                 e->kind = E_CONST;
                 e->val = 0;

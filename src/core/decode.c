@@ -12,7 +12,10 @@
 uint32_t weft__module_features(const weft_module_t *m)
 {
     uint32_t off = m->engine ? m->engine->config.disabled_features : 0;
-    return WEFT_FEATURES_POST_WASM2 & ~off;
+    /* Typed function references go with the rest of Wasm 3.0: off in the Wasm 2.0 mode. */
+    if ((off & WEFT_FEATURES_POST_WASM2) == WEFT_FEATURES_POST_WASM2)
+        off |= WEFT_FEATURE_FUNCTION_REFERENCES;
+    return (WEFT_FEATURES_POST_WASM2 | WEFT_FEATURE_FUNCTION_REFERENCES) & ~off;
 }
 
 void weft__decode_fail_at(weft_decoder_t *d, size_t pos, const char *why)
@@ -194,6 +197,12 @@ void weft__module_free(weft_module_t *m)
         }
     }
     weft__free(a, m->types, m->ntypes * sizeof *m->types);
+    if (m->typeinfo) weft__free(a, m->typeinfo, m->ntypes * sizeof *m->typeinfo);
+    if (m->table_inits) {
+        weft__free(a, m->table_inits, (m->ntables - m->ntable_imports) * sizeof *m->table_inits);
+    }
+    m->typeinfo = NULL;
+    m->table_inits = NULL;
     weft__free(a, m->imports, m->nimports * sizeof *m->imports);
     weft__free(a, m->func_types, m->nfuncs * sizeof *m->func_types);
     weft__free(a, m->tables, m->ntables * sizeof *m->tables);

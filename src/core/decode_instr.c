@@ -8,10 +8,13 @@
  * The instruction set is that of Wasm 2.0 (MVP, sign extension, saturating conversions,
  * multi-value, bulk memory, reference types and fixed-width SIMD) plus, unless the engine
  * disables them, the Wasm 3.0 features multiple memories, exception handling (and its legacy
- * try/catch/delegate form), tail calls and memory64. */
+ * try/catch/delegate form), tail calls, memory64 and typed function references (call_ref,
+ * return_call_ref, ref.as_non_null, br_on_null, br_on_non_null, heap types in ref.null, block
+ * types and select). */
 #include <stdio.h>
 
 #include "core/decode_internal.h"
+#include "core/decode_types.h"
 
 static bool illegal(weft_decoder_t *d, size_t pos, int prefix, uint32_t op)
 {
@@ -85,7 +88,7 @@ static bool blocktype(weft_decoder_t *d)
         d->r.p++;
         return true;
     }
-    if ((b & 0xc0) == 0x40) {
+    if ((b & 0xc0) == 0x40 || b == 0x63 || b == 0x64) {
         weft_valtype_t t;
         return weft__decode_valtype(d, &t);
     }
@@ -201,6 +204,11 @@ static bool op_disabled(const weft_decoder_t *d, uint8_t op)
         return !weft__decode_has(d, WEFT_FEATURE_LEGACY_EXCEPTIONS);
     case 0x12: case 0x13: /* return_call, return_call_indirect */
         return !weft__decode_has(d, WEFT_FEATURE_TAIL_CALL);
+    case 0x14: case 0xd4: case 0xd5: case 0xd6: /* call_ref, ref.as_non_null, br_on_(non_)null */
+        return !weft__decode_has(d, WEFT_FEATURE_FUNCTION_REFERENCES);
+    case 0x15: /* return_call_ref */
+        return !weft__decode_has(d, WEFT_FEATURE_FUNCTION_REFERENCES) ||
+               !weft__decode_has(d, WEFT_FEATURE_TAIL_CALL);
     default:
         return false;
     }
@@ -257,11 +265,15 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
             depth--;
             break;
         case 0x00: case 0x01: case 0x0a: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
-            break; /* unreachable, nop, throw_ref, return, drop, select, ref.is_null */
+        case 0xd4:
+            break; /* unreachable, nop, throw_ref, return, drop, select, ref.is_null,
+                      ref.as_non_null */
         case 0x0c: case 0x0d: /* br, br_if */
         case 0x10: /* call */
         case 0x08: case 0x09: /* throw tagidx, rethrow labelidx */
         case 0x12: /* return_call funcidx */
+        case 0x14: case 0x15: /* call_ref typeidx, return_call_ref typeidx */
+        case 0xd5: case 0xd6: /* br_on_null labelidx, br_on_non_null labelidx */
         case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: /* local.*, global.* */
         case 0x25: case 0x26: /* table.get, table.set */
             ok = u32_imm(d);
@@ -303,9 +315,9 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
         case 0x44:
             ok = skip_bytes(d, 8);
             break;
-        case 0xd0: { /* ref.null reftype */
+        case 0xd0: { /* ref.null heaptype */
             weft_valtype_t t;
-            ok = weft__decode_reftype(d, &t);
+            ok = weft__read_heaptype(r, d->feat, &t);
             break;
         }
         case 0xd2: { /* ref.func funcidx; outside bodies it declares the function (C.refs) */

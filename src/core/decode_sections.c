@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/decode_internal.h"
+#include "core/decode_types.h"
 
 /* ---- primitives --------------------------------------------------------------------------- */
 
@@ -53,39 +54,28 @@ static bool type_byte(weft_decoder_t *d, uint8_t *b, size_t *pos)
     return true;
 }
 
-bool weft__decode_valtype(weft_decoder_t *d, weft_valtype_t *out)
+/* Value and reference types, with the Wasm 3.0 typed references (decode_types.c). */
+static bool decode_type(weft_decoder_t *d, bool ref_only, const char *bad, weft_valtype_t *out)
 {
     uint8_t b;
     size_t pos;
     if (!type_byte(d, &b, &pos)) return false;
-    switch (b) {
-    case WEFT_T_I32: case WEFT_T_I64: case WEFT_T_F32: case WEFT_T_F64: case WEFT_T_V128:
-    case WEFT_T_FUNCREF: case WEFT_T_EXTERNREF:
-        *out = b;
-        return true;
-    case WEFT_T_EXNREF: /* Wasm 3.0 exception handling */
-        if (!weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS)) break;
-        *out = b;
-        return true;
-    default:
-        break;
+    d->r.p--;
+    if (!weft__read_valtype(&d->r, d->feat, ref_only, bad, out)) {
+        weft__decode_fail_at(d, d->r.err_pos, d->r.err);
+        return false;
     }
-    weft__decode_fail_at(d, pos, "malformed value type");
-    return false;
+    return true;
+}
+
+bool weft__decode_valtype(weft_decoder_t *d, weft_valtype_t *out)
+{
+    return decode_type(d, false, "malformed value type", out);
 }
 
 bool weft__decode_reftype(weft_decoder_t *d, weft_valtype_t *out)
 {
-    uint8_t b;
-    size_t pos;
-    if (!type_byte(d, &b, &pos)) return false;
-    if (b != WEFT_T_FUNCREF && b != WEFT_T_EXTERNREF &&
-        !(b == WEFT_T_EXNREF && weft__decode_has(d, WEFT_FEATURE_EXCEPTIONS))) {
-        weft__decode_fail_at(d, pos, "malformed reference type");
-        return false;
-    }
-    *out = b;
-    return true;
+    return decode_type(d, true, "malformed reference type", out);
 }
 
 /* 5.3.7 Limits. Flags bit 0: a maximum follows; bit 2: 64-bit (memory64/table64, Wasm 3.0),
@@ -230,27 +220,168 @@ static bool decode_result_types(weft_decoder_t *d, uint32_t *count, weft_valtype
     return true;
 }
 
+/* Makes room for type `i` in m->types and m->typeinfo. Both arrays always hold m->ntypes
+ * zero-filled-or-decoded entries, so weft__module_free() releases a partial section. */
+static bool reserve_type(weft_decoder_t *d, uint32_t i)
+{
+    weft_module_t *m = d->m;
+    if (i < m->ntypes) return true;
+    if (i >= WEFT_TYPE_IDX_LIMIT) {
+        weft__decode_fail_at(d, weft__reader_offset(&d->r), "too many types");
+        return false;
+    }
+    uint32_t cap = m->ntypes ? m->ntypes * 2 : 8;
+    if (cap > WEFT_TYPE_IDX_LIMIT) cap = WEFT_TYPE_IDX_LIMIT;
+    /* New blocks for both, so that a failure leaves the two arrays as they were. */
+    weft_functype_t *t = weft__calloc(&m->alloc, cap, sizeof *t);
+    weft_typeinfo_t *ti = weft__calloc(&m->alloc, cap, sizeof *ti);
+    if (!t || !ti) {
+        weft__free(&m->alloc, t, (size_t)cap * sizeof *t);
+        weft__free(&m->alloc, ti, (size_t)cap * sizeof *ti);
+        weft__decode_oom(d);
+        return false;
+    }
+    if (m->ntypes) {
+        memcpy(t, m->types, m->ntypes * sizeof *t);
+        memcpy(ti, m->typeinfo, m->ntypes * sizeof *ti);
+    }
+    weft__free(&m->alloc, m->types, m->ntypes * sizeof *m->types);
+    weft__free(&m->alloc, m->typeinfo, m->ntypes * sizeof *m->typeinfo);
+    m->types = t;
+    m->typeinfo = ti;
+    m->ntypes = cap;
+    return true;
+}
+
+/* Storage types of struct and array fields (Wasm 3.0 5.3.6): decoded, then not supported. */
+static bool decode_fieldtype(weft_decoder_t *d)
+{
+    uint8_t b;
+    size_t pos;
+    if (!type_byte(d, &b, &pos)) return false;
+    if (b != 0x78 && b != 0x77) { /* i8, i16 packed types */
+        d->r.p--;
+        weft_valtype_t t;
+        if (!weft__decode_valtype(d, &t)) return false;
+    }
+    pos = weft__reader_offset(&d->r);
+    uint8_t mut;
+    if (!weft__read_u8(&d->r, &mut)) return false;
+    if (mut > 1) {
+        weft__decode_fail_at(d, pos, "malformed mutability");
+        return false;
+    }
+    return true;
+}
+
+/* A composite type (Wasm 3.0 5.3.7): func, struct or array. */
+static bool decode_comptype(weft_decoder_t *d, uint32_t i, uint8_t form, size_t pos)
+{
+    weft_module_t *m = d->m;
+    m->typeinfo[i].kind = form;
+    if (form == 0x60) {
+        weft_functype_t *ft = &m->types[i];
+        return decode_result_types(d, &ft->nparams, &ft->params, &ft->param_slots) &&
+               decode_result_types(d, &ft->nresults, &ft->results, &ft->result_slots);
+    }
+    bool gc = weft__decode_has(d, WEFT_FEATURE_FUNCTION_REFERENCES);
+    if (gc && form == 0x5F) { /* struct: vec(fieldtype) */
+        uint32_t n;
+        if (!weft__decode_len(d, &n)) return false;
+        for (uint32_t k = 0; k < n; k++)
+            if (!decode_fieldtype(d)) return false;
+        return true;
+    }
+    if (gc && form == 0x5E) return decode_fieldtype(d); /* array */
+    weft__decode_fail_at(d, pos, "malformed function type");
+    return false;
+}
+
+/* A subtype (Wasm 3.0 5.3.8): `sub final? vec(typeidx) comptype` or a bare comptype (final,
+ * no supertypes). At most one supertype is valid; more are reported by the validator. */
+static bool decode_subtype(weft_decoder_t *d, uint32_t i, uint32_t group)
+{
+    weft_module_t *m = d->m;
+    uint8_t form;
+    size_t pos;
+    if (!type_byte(d, &form, &pos)) return false;
+    weft_typeinfo_t *ti = &m->typeinfo[i];
+    ti->group = group;
+    ti->super = UINT32_MAX;
+    ti->final = true;
+    ti->canon = i;
+    if (weft__decode_has(d, WEFT_FEATURE_FUNCTION_REFERENCES) && (form == 0x50 || form == 0x4F)) {
+        ti->final = form == 0x4F;
+        uint32_t n;
+        if (!weft__decode_len(d, &n)) return false;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t s;
+            if (!weft__read_u32(&d->r, &s)) return false;
+            /* Several supertypes: remembered as an impossible one for the validator. */
+            ti->super = k == 0 ? s : UINT32_MAX - 1;
+        }
+        if (!type_byte(d, &form, &pos)) return false;
+    }
+    return decode_comptype(d, i, form, pos);
+}
+
 bool weft__decode_type_section(weft_decoder_t *d)
 {
     weft_module_t *m = d->m;
     uint32_t n;
     if (!weft__decode_len(d, &n)) return false;
-    m->types = alloc_array(d, n, sizeof *m->types);
-    if (!m->types) return false;
-    m->ntypes = n;
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t form;
+    uint32_t count = 0;
+    bool ok = true;
+    for (uint32_t g = 0; ok && g < n; g++) {
+        uint8_t b;
         size_t pos;
-        if (!type_byte(d, &form, &pos)) return false;
-        if (form != 0x60) {
-            weft__decode_fail_at(d, pos, "malformed function type");
-            return false;
+        if (weft__reader_eof(&d->r) || !type_byte(d, &b, &pos)) {
+            ok = weft__read_u8(&d->r, &b);
+            break;
         }
-        weft_functype_t *ft = &m->types[i];
-        if (!decode_result_types(d, &ft->nparams, &ft->params, &ft->param_slots)) return false;
-        if (!decode_result_types(d, &ft->nresults, &ft->results, &ft->result_slots)) return false;
+        uint32_t len = 1;
+        if (b == 0x4E && weft__decode_has(d, WEFT_FEATURE_FUNCTION_REFERENCES)) {
+            if (!weft__decode_len(d, &len)) return false; /* rec: vec(subtype) */
+        } else {
+            d->r.p--;
+        }
+        for (uint32_t k = 0; ok && k < len; k++) {
+            ok = reserve_type(d, count) && decode_subtype(d, count, count - k);
+            if (ok) count++;
+        }
+        for (uint32_t k = count - (ok ? len : 0); ok && k < count; k++)
+            m->typeinfo[k].group_len = len;
     }
-    return true;
+    /* Keep only the types decoded: the rest are zero-filled (a failed one is released here).
+     * Exact copies are made, so a failure leaves both arrays as they were (and consistent). */
+    if (m->ntypes > count) {
+        for (uint32_t i = count; i < m->ntypes; i++) {
+            weft__free(&m->alloc, m->types[i].params, m->types[i].nparams * sizeof(weft_valtype_t));
+            weft__free(&m->alloc, m->types[i].results,
+                       m->types[i].nresults * sizeof(weft_valtype_t));
+            memset(&m->types[i], 0, sizeof m->types[i]);
+        }
+        weft_functype_t *t = NULL;
+        weft_typeinfo_t *ti = NULL;
+        if (count) {
+            t = weft__malloc(&m->alloc, (size_t)count * sizeof *t);
+            ti = weft__malloc(&m->alloc, (size_t)count * sizeof *ti);
+            if (!t || !ti) {
+                weft__free(&m->alloc, t, (size_t)count * sizeof *t);
+                weft__free(&m->alloc, ti, (size_t)count * sizeof *ti);
+                weft__decode_oom(d);
+                return false;
+            }
+            memcpy(t, m->types, (size_t)count * sizeof *t);
+            memcpy(ti, m->typeinfo, (size_t)count * sizeof *ti);
+        }
+        weft__free(&m->alloc, m->types, m->ntypes * sizeof *m->types);
+        weft__free(&m->alloc, m->typeinfo, m->ntypes * sizeof *m->typeinfo);
+        m->types = t;
+        m->typeinfo = ti;
+        m->ntypes = count;
+    }
+    return ok && weft__decode_ok(d);
 }
 
 /* ---- 5.5.5 import section ----------------------------------------------------------------- */
@@ -358,6 +489,24 @@ bool weft__decode_table_section(weft_decoder_t *d)
     m->ntables = total;
     fill_imported(m, WEFT_EXTERN_TABLE, m->tables);
     for (uint32_t i = m->ntable_imports; i < total; i++) {
+        /* Wasm 3.0 5.5.7: 0x40 0x00 tabletype expr gives the table an initialiser. */
+        if (weft__decode_has(d, WEFT_FEATURE_FUNCTION_REFERENCES) && !weft__reader_eof(&d->r) &&
+            *d->r.p == 0x40) {
+            size_t pos = weft__reader_offset(&d->r);
+            uint8_t b0, b1;
+            if (!weft__read_u8(&d->r, &b0) || !weft__read_u8(&d->r, &b1)) return false;
+            if (b1 != 0) {
+                weft__decode_fail_at(d, pos + 1, "malformed table");
+                return false;
+            }
+            if (!m->table_inits) {
+                m->table_inits = alloc_array(d, total - m->ntable_imports, sizeof *m->table_inits);
+                if (!m->table_inits) return false;
+            }
+            if (!decode_tabletype(d, &m->tables[i])) return false;
+            if (!weft__decode_const_expr(d, &m->table_inits[i - m->ntable_imports])) return false;
+            continue;
+        }
         if (!decode_tabletype(d, &m->tables[i])) return false;
     }
     return true;
@@ -473,7 +622,10 @@ static bool decode_elem(weft_decoder_t *d, weft_elem_t *e)
     /* Bit 0: passive or declarative; bit 1: explicit table index (active) or declarative
      * (otherwise); bit 2: elements are expressions rather than function indices. */
     bool exprs = (flags & 4) != 0;
+    /* Wasm 3.0 5.5.12: function indices are non-null (ref func); expressions without a type
+     * are funcref. */
     e->type = WEFT_T_FUNCREF;
+    if (!exprs && weft__decode_has(d, WEFT_FEATURE_FUNCTION_REFERENCES)) e->type |= WEFT_T_NONNULL;
     if (flags & 1) {
         e->mode = (flags & 2) ? WEFT_SEG_DECLARATIVE : WEFT_SEG_PASSIVE;
     } else {

@@ -10,6 +10,9 @@
 
 #include <string.h>
 
+#include "core/decode_types.h"
+#include "core/interp.h"
+
 /* Bytes of an array of `n` elements as weft__calloc allocated it (at least one byte). */
 static size_t arr_bytes(size_t n, size_t size)
 {
@@ -19,6 +22,152 @@ static size_t arr_bytes(size_t n, size_t size)
 static void *arr_new(const weft_alloc_t *a, size_t n, size_t size)
 {
     return weft__calloc(a, n, size);
+}
+
+/* ---- Canonical types (Wasm 3.0 type equivalence across modules) ---- */
+
+/* A value type with its type index replaced by the store-wide id of that type, so types of
+ * different modules compare by value. Ids past the encodable range never match anything. */
+static weft_valtype_t canon_vt(const uint32_t *ids, const weft_module_t *m, weft_valtype_t t)
+{
+    if (!weft__rt_has_idx(t)) return t;
+    uint32_t idx = weft__rt_idx(t);
+    uint32_t id = idx < m->ntypes ? ids[idx] : WEFT_TYPE_IDX_LIMIT;
+    if (id > WEFT_TYPE_IDX_LIMIT) id = WEFT_TYPE_IDX_LIMIT;
+    return (t & ((1u << WEFT_T_IDX_SHIFT) - 1u)) | ((id + 1u) << WEFT_T_IDX_SHIFT);
+}
+
+/* True for a type that is equivalent to another exactly when the two are structurally equal
+ * as Wasm 2.0 function types: alone in its recursion group, final, without supertype, and
+ * naming no other type. These are interned as themselves, like host function types. */
+static bool plain_type(const weft_module_t *m, uint32_t i)
+{
+    if (!m->typeinfo) return true;
+    const weft_typeinfo_t *ti = &m->typeinfo[i];
+    if (ti->group_len > 1 || !ti->final || ti->super != UINT32_MAX) return false;
+    const weft_functype_t *ft = &m->types[i];
+    for (uint32_t k = 0; k < ft->nparams; k++)
+        if (weft__rt_has_idx(ft->params[k])) return false;
+    for (uint32_t k = 0; k < ft->nresults; k++)
+        if (weft__rt_has_idx(ft->results[k])) return false;
+    return true;
+}
+
+typedef struct keybuf {
+    const weft_alloc_t *a;
+    uint32_t *w;
+    size_t n, cap;
+    bool oom;
+} keybuf_t;
+
+static void key_put(keybuf_t *k, uint32_t v)
+{
+    if (k->oom) return;
+    if (k->n == k->cap && weft__grow(k->a, (void **)&k->w, &k->cap, k->n + 1, sizeof *k->w)) {
+        k->oom = true;
+        return;
+    }
+    k->w[k->n++] = v;
+}
+
+/* A reference to type idx from the group starting at g of length len: relative inside the
+ * group, by store id outside it (those are interned already). */
+static void key_ref(keybuf_t *k, const uint32_t *ids, uint32_t idx, uint32_t g, uint32_t len)
+{
+    bool in = idx >= g && idx - g < len;
+    key_put(k, in ? 1u : 2u);
+    key_put(k, in ? idx - g : ids[idx]);
+}
+
+static void key_vt(keybuf_t *k, const uint32_t *ids, weft_valtype_t t, uint32_t g, uint32_t len)
+{
+    if (!weft__rt_has_idx(t)) {
+        key_put(k, t);
+        return;
+    }
+    key_put(k, 0xFFFFFFFEu);
+    key_put(k, t & ((1u << WEFT_T_IDX_SHIFT) - 1u));
+    key_ref(k, ids, weft__rt_idx(t), g, len);
+}
+
+/* Store-wide id of type i of m (types before i are done). A non-plain type is interned as a
+ * key function type that no real one equals (first word 0xFFFFFFFF): the serialized rolled-up
+ * recursion group and the type's position in it (iso-recursive equivalence). */
+static uint32_t intern_type(weft_store_t *store, const weft_module_t *m, const uint32_t *ids,
+                            uint32_t i)
+{
+    if (plain_type(m, i)) return weft__store_intern_type(store, &m->types[i]);
+    const weft_typeinfo_t *ti = &m->typeinfo[i];
+    if (ti->canon < i) return ids[ti->canon];
+    uint32_t g = ti->group, len = ti->group_len ? ti->group_len : 1;
+    keybuf_t k = {&store->alloc, NULL, 0, 0, false};
+    key_put(&k, 0xFFFFFFFFu);
+    key_put(&k, i - g);
+    key_put(&k, len);
+    for (uint32_t j = g; j < g + len && j < m->ntypes; j++) {
+        const weft_typeinfo_t *tj = &m->typeinfo[j];
+        const weft_functype_t *ft = &m->types[j];
+        key_put(&k, tj->kind);
+        key_put(&k, tj->final);
+        if (tj->super == UINT32_MAX) key_put(&k, 0);
+        else key_ref(&k, ids, tj->super, g, len);
+        key_put(&k, ft->nparams);
+        key_put(&k, ft->nresults);
+        for (uint32_t x = 0; x < ft->nparams; x++) key_vt(&k, ids, ft->params[x], g, len);
+        for (uint32_t x = 0; x < ft->nresults; x++) key_vt(&k, ids, ft->results[x], g, len);
+    }
+    uint32_t id = UINT32_MAX;
+    if (!k.oom && k.n <= UINT32_MAX) {
+        weft_functype_t key = {(uint32_t)k.n, 0, k.w, NULL, 0, 0};
+        id = weft__store_intern_type(store, &key);
+    }
+    weft__free(&store->alloc, k.w, k.cap * sizeof *k.w);
+    return id;
+}
+
+/* The store ids of every type of m, in a new array (NULL when out of memory). */
+static uint32_t *intern_types(weft_store_t *store, const weft_module_t *m)
+{
+    uint32_t *ids = arr_new(&store->alloc, m->ntypes, sizeof *ids);
+    if (!ids) return NULL;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        /* A group's types may name each other: give the ids of a group's earlier members
+         * before the later ones are serialized (they are referenced relatively anyway). */
+        ids[i] = intern_type(store, m, ids, i);
+        if (ids[i] == UINT32_MAX) {
+            weft__free(&store->alloc, ids, arr_bytes(m->ntypes, sizeof *ids));
+            return NULL;
+        }
+    }
+    return ids;
+}
+
+/* The store id of a tag's type. */
+static uint32_t tag_type_id(weft_store_t *store, const weft_tag_t *t)
+{
+    const weft_instance_t *ti = t->inst;
+    if (ti && ti->type_ids && t->type >= ti->module->types &&
+        t->type < ti->module->types + ti->module->ntypes)
+        return ti->type_ids[t->type - ti->module->types];
+    return weft__store_intern_type(store, t->type);
+}
+
+/* A function's type matches the import's (Wasm 3.0 4.5.2): the same type, or one of its
+ * declared supertypes. */
+bool weft__func_type_matches(const weft_func_t *f, uint32_t want)
+{
+    if (f->type_id == want) return true;
+    const weft_instance_t *fi = f->inst;
+    if (!fi || !fi->module->typeinfo || !fi->type_ids) return false;
+    const weft_module_t *fm = fi->module;
+    if (f->type < fm->types || f->type >= fm->types + fm->ntypes) return false;
+    uint32_t t = (uint32_t)(f->type - fm->types);
+    for (uint32_t steps = 0; steps < fm->ntypes; steps++) {
+        t = fm->typeinfo[t].super;
+        if (t >= fm->ntypes) return false;
+        if (fi->type_ids[t] == want) return true;
+    }
+    return false;
 }
 
 /* ---- Import matching (4.5.2) ---- */
@@ -40,7 +189,8 @@ static bool limits_match(uint64_t min1, bool has_max1, uint64_t max1, const weft
 }
 
 static weft_error_t *check_import(weft_store_t *store, const weft_module_t *m,
-                                  const weft_import_t *im, const weft_extern_t *ext)
+                                  const uint32_t *ids, const weft_import_t *im,
+                                  const weft_extern_t *ext)
 {
     const char *incompatible = "incompatible import type";
     if (ext->kind != (weft_extern_kind_t)im->kind) return link_error(store, im, incompatible);
@@ -48,17 +198,16 @@ static weft_error_t *check_import(weft_store_t *store, const weft_module_t *m,
     case WEFT_EXTERN_FUNC: {
         const weft_func_t *f = ext->of.func;
         if (!f) return link_error(store, im, "unknown import");
-        if (im->desc.func_type >= m->ntypes ||
-            !weft__functype_equal(&m->types[im->desc.func_type], f->type)) {
+        if (im->desc.func_type >= m->ntypes || !weft__func_type_matches(f, ids[im->desc.func_type]))
             return link_error(store, im, incompatible);
-        }
         return NULL;
     }
     case WEFT_EXTERN_TABLE: {
         const weft_table_t *t = ext->of.table;
         if (!t) return link_error(store, im, "unknown import");
         const weft_tabletype_t *want = &im->desc.table;
-        if (t->type.elem != want->elem || t->type.limits.is64 != want->limits.is64 ||
+        if (t->type.elem != canon_vt(ids, m, want->elem) ||
+            t->type.limits.is64 != want->limits.is64 ||
             !limits_match(t->size, t->type.limits.has_max, t->type.limits.max, &want->limits)) {
             return link_error(store, im, incompatible);
         }
@@ -79,7 +228,10 @@ static weft_error_t *check_import(weft_store_t *store, const weft_module_t *m,
     case WEFT_EXTERN_GLOBAL: {
         const weft_global_t *g = ext->of.global;
         if (!g) return link_error(store, im, "unknown import");
-        if (g->type.mut != im->desc.global.mut || g->type.type != im->desc.global.type) {
+        /* Wasm 3.0: an immutable global may have a subtype of the import's type. */
+        weft_valtype_t want = canon_vt(ids, m, im->desc.global.type);
+        if (g->type.mut != im->desc.global.mut ||
+            (g->type.mut ? g->type.type != want : !weft__valtype_sub_canon(g->type.type, want))) {
             return link_error(store, im, incompatible);
         }
         return NULL;
@@ -88,10 +240,8 @@ static weft_error_t *check_import(weft_store_t *store, const weft_module_t *m,
         /* Wasm 3.0 exception handling: a tag matches when its type is the same. */
         const weft_tag_t *t = ext->of.tag;
         if (!t) return link_error(store, im, "unknown import");
-        if (im->desc.tag_type >= m->ntypes ||
-            !weft__functype_equal(&m->types[im->desc.tag_type], t->type)) {
+        if (im->desc.tag_type >= m->ntypes || tag_type_id(store, t) != ids[im->desc.tag_type])
             return link_error(store, im, incompatible);
-        }
         return NULL;
     }
     default:
@@ -136,7 +286,6 @@ static weft_error_t *alloc_arrays(weft_instance_t *inst)
     inst->tables = arr_new(a, m->ntables, sizeof *inst->tables);
     inst->memories = arr_new(a, m->nmemories, sizeof *inst->memories);
     inst->globals = arr_new(a, m->nglobals, sizeof *inst->globals);
-    inst->type_ids = arr_new(a, m->ntypes, sizeof *inst->type_ids);
     inst->elem_refs = arr_new(a, m->nelems, sizeof *inst->elem_refs);
     inst->elem_sizes = arr_new(a, m->nelems, sizeof *inst->elem_sizes);
     inst->data_dropped = arr_new(a, m->ndatas, sizeof *inst->data_dropped);
@@ -170,11 +319,6 @@ static weft_error_t *alloc_funcs(weft_instance_t *inst)
 {
     weft_store_t *store = inst->store;
     const weft_module_t *m = inst->module;
-    for (uint32_t i = 0; i < m->ntypes; i++) {
-        uint32_t id = weft__store_intern_type(store, &m->types[i]);
-        if (id == UINT32_MAX) return weft__error_oom();
-        inst->type_ids[i] = id;
-    }
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         weft_func_t *f = weft__calloc(&store->alloc, 1, sizeof *f);
         if (!f) return weft__error_oom();
@@ -191,13 +335,30 @@ static weft_error_t *alloc_funcs(weft_instance_t *inst)
     return NULL;
 }
 
-static weft_error_t *alloc_tables_memories(weft_instance_t *inst)
+/* Tables hold their element type with store-wide type ids (canon_vt), and start filled with
+ * their initialiser's value (Wasm 3.0) or null. They come after the globals, which an
+ * initialiser may read. */
+static weft_error_t *alloc_tables(weft_instance_t *inst)
 {
     const weft_module_t *m = inst->module;
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
-        weft_error_t *err = weft__table_create(inst->store, &m->tables[i], 0, &inst->tables[i]);
+        uint64_t v[2] = {0, 0};
+        const weft_expr_t *init = m->table_inits ? &m->table_inits[i - m->ntable_imports] : NULL;
+        if (init && init->len) {
+            weft_error_t *err = weft__const_expr_eval(inst, *init, v);
+            if (err) return err;
+        }
+        weft_tabletype_t tt = m->tables[i];
+        tt.elem = canon_vt(inst->type_ids, m, tt.elem);
+        weft_error_t *err = weft__table_create(inst->store, &tt, v[0], &inst->tables[i]);
         if (err) return err;
     }
+    return NULL;
+}
+
+static weft_error_t *alloc_memories(weft_instance_t *inst)
+{
+    const weft_module_t *m = inst->module;
     for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
         weft_error_t *err = weft__memory_create(inst->store, &m->memories[i],
                                                 &inst->memories[i]);
@@ -215,7 +376,9 @@ static weft_error_t *alloc_globals(weft_instance_t *inst)
         uint64_t v[2];
         weft_error_t *err = weft__const_expr_eval(inst, m->global_inits[i - m->nglobal_imports],
                                                   v);
-        if (!err) err = weft__global_create(inst->store, &m->globals[i], v, &inst->globals[i]);
+        weft_globaltype_t gt = m->globals[i];
+        gt.type = canon_vt(inst->type_ids, m, gt.type);
+        if (!err) err = weft__global_create(inst->store, &gt, v, &inst->globals[i]);
         if (err) return err;
     }
     return NULL;
@@ -364,18 +527,27 @@ weft_error_t *weft_instance_new(weft_store_t *store, const weft_module_t *module
                                "unknown import: the module has %u imports, %zu were given",
                                module->nimports, nimports);
     }
+    uint32_t *ids = intern_types(store, module);
+    if (!ids) return weft__error_oom();
     for (uint32_t i = 0; i < module->nimports; i++) {
-        weft_error_t *err = check_import(store, module, &module->imports[i], &imports[i]);
-        if (err) return err;
+        weft_error_t *err = check_import(store, module, ids, &module->imports[i], &imports[i]);
+        if (err) {
+            weft__free(&store->alloc, ids, arr_bytes(module->ntypes, sizeof *ids));
+            return err;
+        }
     }
 
     weft_instance_t *inst = weft__calloc(&store->alloc, 1, sizeof *inst);
-    if (!inst) return weft__error_oom();
+    if (!inst) {
+        weft__free(&store->alloc, ids, arr_bytes(module->ntypes, sizeof *ids));
+        return weft__error_oom();
+    }
     /* The instance keeps the module alive; the handle passed in is const only to the caller. */
     weft_module_t *m = (weft_module_t *)module;
     m->refcount++;
     inst->store = store;
     inst->module = m;
+    inst->type_ids = ids; /* owned by the instance from here */
     weft_error_t *err = alloc_arrays(inst);
     if (err) {
         weft__instance_free(inst);
@@ -388,8 +560,9 @@ weft_error_t *weft_instance_new(weft_store_t *store, const weft_module_t *module
     if (err) return err;
     bind_imports(inst, imports);
     err = alloc_funcs(inst);
-    if (!err) err = alloc_tables_memories(inst);
+    if (!err) err = alloc_memories(inst);
     if (!err) err = alloc_globals(inst);
+    if (!err) err = alloc_tables(inst);
     if (!err) err = eval_elems(inst);
     if (!err) resolve_exports(inst);
     if (!err) err = apply_elems(inst);

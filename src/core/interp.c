@@ -275,6 +275,7 @@ static weft_call_state_t interp(weft_call_t *c, weft_error_t **err, const void *
     uint64_t msize;
     RELOAD_MEM();
     weft_trap_code_t trap_code = WEFT_TRAP_NONE;
+    const char *trap_detail = NULL; /* added to the trap's message when set */
     weft_func_t *callee = NULL;
     weft_exn_t *exn = NULL;
     const weft_code_t *callee_code = NULL;
@@ -614,7 +615,9 @@ L_call_indirect: {
     if (i >= t->size) TRAP(WEFT_TRAP_UNDEFINED_ELEMENT);
     callee = (weft_func_t *)(uintptr_t)t->elems[i];
     if (!callee) TRAP(WEFT_TRAP_UNINITIALIZED_ELEMENT);
-    if (callee->type_id != inst->type_ids[W(0)]) TRAP(WEFT_TRAP_INDIRECT_CALL_TYPE);
+    if (callee->type_id != inst->type_ids[W(0)] &&
+        !weft__func_type_matches(callee, inst->type_ids[W(0)]))
+        TRAP(WEFT_TRAP_INDIRECT_CALL_TYPE);
     call_base = W(3);
     ret_pc = pc + 6;
     goto do_call;
@@ -630,11 +633,40 @@ L_return_call_indirect: {
     if (i >= t->size) TRAP(WEFT_TRAP_UNDEFINED_ELEMENT);
     callee = (weft_func_t *)(uintptr_t)t->elems[i];
     if (!callee) TRAP(WEFT_TRAP_UNINITIALIZED_ELEMENT);
-    if (callee->type_id != inst->type_ids[W(0)]) TRAP(WEFT_TRAP_INDIRECT_CALL_TYPE);
+    if (callee->type_id != inst->type_ids[W(0)] &&
+        !weft__func_type_matches(callee, inst->type_ids[W(0)]))
+        TRAP(WEFT_TRAP_INDIRECT_CALL_TYPE);
     call_base = W(3);
     ret_pc = pc + 6;
     goto do_tail_call;
 }
+L_call_ref:
+    /* Typed function references: the callee is a reference in a slot. Validation makes its
+     * type match; it is still checked (like call_indirect) because the host may have stored
+     * any function in a typed global or argument. */
+    callee = (weft_func_t *)(uintptr_t)S(0);
+    if (!callee) goto null_callee;
+    if (callee->type_id != inst->type_ids[W(2)] &&
+        !weft__func_type_matches(callee, inst->type_ids[W(2)]))
+        TRAP(WEFT_TRAP_INDIRECT_CALL_TYPE);
+    call_base = W(1);
+    ret_pc = pc + 5;
+    goto do_call;
+L_return_call_ref:
+    callee = (weft_func_t *)(uintptr_t)S(0);
+    if (!callee) goto null_callee;
+    if (callee->type_id != inst->type_ids[W(2)] &&
+        !weft__func_type_matches(callee, inst->type_ids[W(2)]))
+        TRAP(WEFT_TRAP_INDIRECT_CALL_TYPE);
+    call_base = W(1);
+    ret_pc = pc + 5;
+    goto do_tail_call;
+null_callee:
+    trap_detail = "null function reference"; /* the spec's wording for call_ref */
+    TRAP(WEFT_TRAP_NULL_REFERENCE);
+L_ref_as_non_null:
+    if (!S(0)) TRAP(WEFT_TRAP_NULL_REFERENCE);
+    NEXT(1);
 do_tail_call:
     /* Wasm 3.0 return_call: a compiled callee replaces the current frame (its arguments move
      * down to slot 0), so tail recursion runs in constant stack. A host callee, or one that
@@ -1007,9 +1039,22 @@ do_throw: {
     uint32_t pos = (uint32_t)(pc - fn->code->code) + 1;
     for (;;) {
         const weft_code_t *cd = fn->code;
+        uint32_t max_depth = UINT32_MAX; /* lowered by legacy delegate clauses */
         for (uint32_t i = cd->ncatches; i-- > 0;) {
             const weft_catch_t *k = &cd->catches[i];
-            if (!(k->start < pos && pos <= k->end)) continue;
+            if (!(k->start < pos && pos <= k->end) || k->depth > max_depth) continue;
+            if (k->kind >= 4) { /* legacy try: catch, catch_all, delegate */
+                if (k->kind == 6) {
+                    if (k->tag < max_depth) max_depth = k->tag;
+                    continue;
+                }
+                if (k->kind == 4 && inst->tags[k->tag] != exn->tag) continue;
+                fp[k->slot] = (uint64_t)(uintptr_t)exn;
+                if (k->kind == 4 && exn->nslots)
+                    memcpy(fp + k->slot + 1, exn->slots, (size_t)exn->nslots * sizeof *fp);
+                pc = cd->code + k->pad;
+                DISPATCH();
+            }
             if (k->kind < 2 && inst->tags[k->tag] != exn->tag) continue;
             uint32_t at = k->slot;
             if (k->kind < 2) {
@@ -1042,7 +1087,7 @@ trap: {
     weft__interrupt_refund(c->store, budget);
     SYNC_FRAMES();
     c->fp_off = (size_t)(fp - stack);
-    weft_error_t *e = weft__error_trap(&c->alloc, trap_code, NULL);
+    weft_error_t *e = weft__error_trap(&c->alloc, trap_code, trap_detail);
     weft__call_backtrace(c, e, fn, pc);
     *err = e;
     c->state = WEFT_CTX_FAILED;

@@ -87,7 +87,7 @@
     X(v_load) X(v_store) X(v_load_lane) X(v_store_lane) X(v_shuffle) X(v_extract)                \
     X(v_replace) X(v_splat) X(v_unop) X(v_binop) X(v_ternop) X(v_shift) X(v_test)            \
     X(mem_sel) X(mem_sel0) X(memory_copy2) X(return_call) X(return_call_indirect)        \
-    X(throw) X(throw_ref)
+    X(throw) X(throw_ref) X(call_ref) X(return_call_ref) X(ref_as_non_null)
 
 enum weft_iop {
 #define WEFT_IOP_ENUM(n) WEFT_IOP_##n,
@@ -108,10 +108,13 @@ typedef struct weft_code_loc {
  * start < pos <= end, pos being the word after the throw (or the caller's return position). */
 typedef struct weft_catch {
     uint32_t start, end;
-    uint32_t kind;  /* 0 catch, 1 catch_ref, 2 catch_all, 3 catch_all_ref */
+    uint32_t kind;  /* 0 catch, 1 catch_ref, 2 catch_all, 3 catch_all_ref; legacy exception
+                       handling: 4 catch (exnref, then payload), 5 catch_all (exnref), 6 delegate
+                       (`tag` is the target frame: clauses deeper than it are skipped) */
     uint32_t tag;   /* tag index (catch, catch_ref) */
     uint32_t pad;   /* code position of the landing pad, which branches to the label */
     uint32_t slot;  /* first slot receiving the payload, then the exnref */
+    uint32_t depth; /* control-stack index of the try construct's frame */
 } weft_catch_t;
 
 struct weft_code {
@@ -129,6 +132,10 @@ struct weft_code {
 
 /* The handler address of every internal op, indexed by enum weft_iop. */
 const void *const *weft__interp_labels(void);
+
+/* Wasm 3.0 subtyping at run time (instance.c): function f's type is the store-wide type `want`
+ * or has it among its declared supertypes. Only called when the type ids differ. */
+bool weft__func_type_matches(const weft_func_t *f, uint32_t want);
 
 /* Wasm byte offset of the instruction at word `pos` of `code` (UINT32_MAX when unknown). */
 uint32_t weft__code_wasm_offset(const weft_code_t *code, uint32_t pos);

@@ -45,6 +45,27 @@ typedef struct weft_name {
     uint32_t len;
 } weft_name_t;
 
+/* Wasm 3.0 typed references: a reference type keeps its hierarchy's top type code in the low 8
+ * bits (0x70 func, 0x6F extern, 0x69 exn; so the two helpers above stay correct) and adds
+ * WEFT_T_NONNULL for (ref ht), WEFT_T_BOTTOM for the hierarchy's bottom heap type (nofunc,
+ * noextern, noexn), and a concrete type index + 1 from bit WEFT_T_IDX_SHIFT up. Plain funcref,
+ * externref and exnref keep their one-byte codes. See core/decode_types.h. */
+#define WEFT_T_NONNULL 0x100u
+#define WEFT_T_BOTTOM 0x200u
+#define WEFT_T_IDX_SHIFT 10u
+
+/* Wasm 3.0 recursive types (2.3.8): the recursion group, declared supertype and finality of
+ * each type, and `canon`, the smallest index of an equivalent type in the module (filled by the
+ * validator, 3.2.x type equivalence of rolled-up recursive types). */
+typedef struct weft_typeinfo {
+    uint32_t group;     /* index of the first type of its recursion group */
+    uint32_t group_len; /* number of types in that group */
+    uint32_t super;     /* declared supertype index, UINT32_MAX for none */
+    uint32_t canon;
+    uint8_t kind;       /* 0x60 func; 0x5F struct and 0x5E array (decoded, not supported) */
+    bool final;
+} weft_typeinfo_t;
+
 typedef struct weft_functype {
     uint32_t nparams;
     uint32_t nresults;
@@ -213,6 +234,12 @@ struct weft_module {
 
     /* Filled by compile.c after validation: codes[i] for defined function i. */
     weft_code_t **codes;
+
+    /* Wasm 3.0: typeinfo[i] for every type (ntypes entries; NULL without a type section). */
+    weft_typeinfo_t *typeinfo;
+    /* Wasm 3.0 table initialisers: table_inits[i - ntable_imports] for defined tables; len 0
+     * when the table has none (it starts filled with null). NULL when no table has one. */
+    weft_expr_t *table_inits;
 };
 
 /* Decodes `bytes` (already copied into module->bytes by the caller) into `module`, whose

@@ -51,10 +51,18 @@ struct weft_store {
      * and frame stacks, so a call allocates nothing; a nested call takes another one. */
     weft_call_t *call_cache[WEFT_CALL_CACHE_MAX];
     uint32_t ncall_cache;
+    /* The Component Model async scheduler of the store (src/component/async_task.c), made on
+     * first use and freed with the store; NULL until then. */
+    void *async_sched;
 };
 
 /* Frees the contexts cached by weft_func_call (weft_store_delete). */
 void weft__call_cache_free(weft_store_t *store);
+/* weft_func_call for calls the runtime itself makes on values it has typed (a component's
+ * realloc, lifted core function, post-return): without the public API's checks. `slots`
+ * holds the arguments as interpreter slots (type->param_slots of them, in func's parameter
+ * types) and receives the results (type->result_slots), so it has room for the larger. */
+weft_error_t *weft__func_call_slots(weft_store_t *store, weft_func_t *func, uint64_t *slots);
 
 /* Returns the canonical id of `t` in `store`, adding it if new; UINT32_MAX if allocation fails. */
 uint32_t weft__store_intern_type(weft_store_t *store, const weft_functype_t *t);

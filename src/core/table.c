@@ -2,6 +2,7 @@
  * their public API. Entries are reference slots: a weft_func_t * or the host's externref
  * pointer, 0 for null (runtime.h). */
 #include "core/instance.h"
+#include "core/decode_types.h"
 
 #include <string.h>
 
@@ -70,9 +71,18 @@ int64_t weft__table_grow(weft_table_t *table, uint64_t delta, uint64_t init)
     return (int64_t)old;
 }
 
+/* A value fits a table of type `elem`: the same kind of reference and, for the Wasm 3.0 typed
+ * references (decode_types.h), not null in a non-nullable table and a function of the table's
+ * type (its store-wide type id, see instance.c) in a table of a concrete function type. */
 static bool ref_kind_matches(weft_valtype_t elem, const weft_val_t *v)
 {
-    return v->kind == (elem & 0xFF);
+    if (v->kind != (elem & 0xFF)) return false;
+    bool null = v->kind == WEFT_FUNCREF ? v->of.funcref == NULL : v->of.externref == NULL;
+    if (null) return weft__rt_nullable(elem);
+    if (elem & WEFT_T_BOTTOM) return false;
+    if (v->kind == WEFT_FUNCREF && weft__rt_has_idx(elem))
+        return v->of.funcref->type_id == weft__rt_idx(elem);
+    return true;
 }
 
 /* A reference value as a slot; the caller has checked it is a reference kind. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/validate_internal.h"
+#include "core/decode_types.h"
 #include "util/leb.h"
 
 /* Wasm 2.0 allows one memory; multi-memory (Wasm 3.0) lifts this. */
@@ -24,6 +25,8 @@ typedef struct vmod {
     /* Operand types of the constant expression being checked (extended constants can nest). */
     weft_valtype_t *stack;
     size_t capstack;
+    char tbuf[2][32]; /* names of typed references in messages */
+    unsigned tbuf_k;
 } vmod_t;
 
 static bool has(const vmod_t *v, uint32_t feature)
@@ -57,13 +60,18 @@ mfail(vmod_t *v, uint64_t offset, const char *reason, const char *where, const c
     return false;
 }
 
-static const char *tname(weft_valtype_t t)
+static const char *tname_(vmod_t *v, weft_valtype_t t)
 {
-    return weft__validate_type_name(t);
+    if (!weft__valtype_is_typed(t)) return weft__validate_type_name(t);
+    v->tbuf_k ^= 1u;
+    return weft__valtype_name(t, v->tbuf[v->tbuf_k], sizeof v->tbuf[0]);
 }
+#define tname(t) tname_(v, (t))
 
 static bool known_valtype(const vmod_t *v, weft_valtype_t t)
 {
+    /* Typed references (decoded only with the feature): the index is checked by check_vt. */
+    if (weft__valtype_is_typed(t)) return weft__valtype_is_ref(t);
     switch (t) {
     case WEFT_T_I32: case WEFT_T_I64: case WEFT_T_F32: case WEFT_T_F64: case WEFT_T_V128:
     case WEFT_T_FUNCREF: case WEFT_T_EXTERNREF:
@@ -75,22 +83,188 @@ static bool known_valtype(const vmod_t *v, weft_valtype_t t)
     }
 }
 
+/* A value type naming a type index must name one below `limit` (the module's types, or the
+ * end of the recursion group being checked). */
+static bool check_vt(vmod_t *v, weft_valtype_t t, uint32_t limit, uint64_t offset,
+                     const char *where)
+{
+    if (!known_valtype(v, t)) return mfail(v, offset, "malformed value type", where, NULL);
+    if (weft__rt_has_idx(t) && weft__rt_idx(t) >= limit) {
+        char reason[40];
+        snprintf(reason, sizeof reason, "unknown type %u", weft__rt_idx(t));
+        return mfail(v, offset, reason, where, NULL);
+    }
+    return true;
+}
+
 /* ---- types and limits -------------------------------------------------------------------- */
+
+/* Type equivalence of recursive types (Wasm 3.0 3.2.x / 3.3.x): two types are equivalent when
+ * their recursion groups are structurally identical, with references inside a group compared
+ * by relative position and references out of it by the canonical type they name, and they sit
+ * at the same position. Groups are hashed with that encoding; typeinfo[i].canon becomes the
+ * first type equivalent to i, so equivalence is one comparison afterwards. */
+static uint32_t enc_ref(const weft_module_t *m, uint32_t idx, uint32_t group, uint32_t len,
+                        bool *internal)
+{
+    *internal = idx >= group && idx - group < len;
+    return *internal ? idx - group : m->typeinfo[idx].canon;
+}
+
+static uint32_t enc_vt(const weft_module_t *m, weft_valtype_t t, uint32_t group, uint32_t len)
+{
+    if (!weft__rt_has_idx(t)) return t;
+    bool in;
+    uint32_t e = enc_ref(m, weft__rt_idx(t), group, len, &in);
+    return (t & 0x3FFu) ^ (e * 2654435761u) ^ (in ? 0x5bd1e995u : 0u);
+}
+
+static bool vt_equiv(const weft_module_t *m, weft_valtype_t a, uint32_t ga, weft_valtype_t b,
+                     uint32_t gb, uint32_t len)
+{
+    if ((a & 0x3FFu) != (b & 0x3FFu) || weft__rt_has_idx(a) != weft__rt_has_idx(b)) return false;
+    if (!weft__rt_has_idx(a)) return a == b;
+    bool ia, ib;
+    uint32_t ea = enc_ref(m, weft__rt_idx(a), ga, len, &ia);
+    uint32_t eb = enc_ref(m, weft__rt_idx(b), gb, len, &ib);
+    return ia == ib && ea == eb;
+}
+
+static uint32_t group_hash(const weft_module_t *m, uint32_t g, uint32_t len)
+{
+    uint32_t h = 2166136261u ^ len;
+#define MIX(x) (h = (h ^ (uint32_t)(x)) * 16777619u)
+    for (uint32_t i = g; i < g + len; i++) {
+        const weft_typeinfo_t *ti = &m->typeinfo[i];
+        const weft_functype_t *ft = &m->types[i];
+        MIX(ti->kind);
+        MIX(ti->final);
+        if (ti->super != UINT32_MAX) {
+            bool in;
+            MIX(enc_ref(m, ti->super, g, len, &in));
+            MIX(in);
+        }
+        MIX(ft->nparams);
+        MIX(ft->nresults);
+        for (uint32_t k = 0; k < ft->nparams; k++) MIX(enc_vt(m, ft->params[k], g, len));
+        for (uint32_t k = 0; k < ft->nresults; k++) MIX(enc_vt(m, ft->results[k], g, len));
+    }
+#undef MIX
+    return h;
+}
+
+static bool group_equiv(const weft_module_t *m, uint32_t ga, uint32_t gb, uint32_t len)
+{
+    for (uint32_t k = 0; k < len; k++) {
+        const weft_typeinfo_t *a = &m->typeinfo[ga + k], *b = &m->typeinfo[gb + k];
+        const weft_functype_t *fa = &m->types[ga + k], *fb = &m->types[gb + k];
+        if (a->kind != b->kind || a->final != b->final || fa->nparams != fb->nparams ||
+            fa->nresults != fb->nresults || (a->super == UINT32_MAX) != (b->super == UINT32_MAX))
+            return false;
+        if (a->super != UINT32_MAX) {
+            bool ia, ib;
+            uint32_t ea = enc_ref(m, a->super, ga, len, &ia);
+            uint32_t eb = enc_ref(m, b->super, gb, len, &ib);
+            if (ia != ib || ea != eb) return false;
+        }
+        for (uint32_t i = 0; i < fa->nparams; i++)
+            if (!vt_equiv(m, fa->params[i], ga, fb->params[i], gb, len)) return false;
+        for (uint32_t i = 0; i < fa->nresults; i++)
+            if (!vt_equiv(m, fa->results[i], ga, fb->results[i], gb, len)) return false;
+    }
+    return true;
+}
+
+static bool compute_canon(vmod_t *v)
+{
+    weft_module_t *m = (weft_module_t *)v->m; /* the module being validated: canon is ours */
+    if (!m->typeinfo || m->ntypes == 0) return true;
+    size_t cap = 16;
+    while (cap < (size_t)m->ntypes * 2) cap *= 2;
+    uint32_t *slots = weft__malloc(&m->alloc, cap * sizeof *slots);
+    if (!slots) {
+        v->err = weft__error_oom();
+        return false;
+    }
+    memset(slots, 0xFF, cap * sizeof *slots);
+    for (uint32_t g = 0; g < m->ntypes;) {
+        uint32_t len = m->typeinfo[g].group_len ? m->typeinfo[g].group_len : 1;
+        if (len > m->ntypes - g) len = m->ntypes - g;
+        uint32_t h = group_hash(m, g, len);
+        size_t j = h & (cap - 1);
+        uint32_t same = UINT32_MAX;
+        for (; slots[j] != UINT32_MAX; j = (j + 1) & (cap - 1)) {
+            uint32_t o = slots[j];
+            uint32_t olen = m->typeinfo[o].group_len ? m->typeinfo[o].group_len : 1;
+            if (olen == len && group_equiv(m, o, g, len)) {
+                same = o;
+                break;
+            }
+        }
+        if (same == UINT32_MAX) slots[j] = g;
+        for (uint32_t k = 0; k < len; k++)
+            m->typeinfo[g + k].canon = same == UINT32_MAX ? g + k : same + k;
+        g += len;
+    }
+    weft__free(&m->alloc, slots, cap * sizeof *slots);
+    return true;
+}
+
+/* Function type a matches function type b (3.3.x): contravariant parameters, covariant
+ * results. */
+static bool functype_sub(const weft_module_t *m, const weft_functype_t *a,
+                         const weft_functype_t *b)
+{
+    if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
+    for (uint32_t i = 0; i < a->nparams; i++)
+        if (!weft__valtype_sub(m, b->params[i], a->params[i])) return false;
+    for (uint32_t i = 0; i < a->nresults; i++)
+        if (!weft__valtype_sub(m, a->results[i], b->results[i])) return false;
+    return true;
+}
 
 static bool check_types(vmod_t *v)
 {
     const weft_module_t *m = v->m;
+    char where[32];
     for (uint32_t i = 0; i < m->ntypes; i++) {
         const weft_functype_t *ft = &m->types[i];
+        const weft_typeinfo_t *ti = m->typeinfo ? &m->typeinfo[i] : NULL;
+        /* A type may refer to every type up to the end of its own recursion group. */
+        uint32_t limit = ti ? ti->group + (ti->group_len ? ti->group_len : 1) : m->ntypes;
+        snprintf(where, sizeof where, "type %u", i);
+        if (ti && ti->kind != 0x60)
+            return mfail(v, UINT64_MAX, "unsupported GC type", where,
+                         "struct and array types are not supported");
         for (uint32_t k = 0; k < ft->nparams + ft->nresults; k++) {
             weft_valtype_t t = k < ft->nparams ? ft->params[k] : ft->results[k - ft->nparams];
-            char where[32];
-            snprintf(where, sizeof where, "type %u", i);
-            if (!known_valtype(v, t)) return mfail(v, UINT64_MAX, "malformed value type", where, NULL);
+            if (!check_vt(v, t, limit, UINT64_MAX, where)) return false;
         }
+        if (ti && ti->super != UINT32_MAX) {
+            if (ti->super == UINT32_MAX - 1)
+                return mfail(v, UINT64_MAX, "multiple supertypes", where, NULL);
+            if (ti->super >= i) {
+                char reason[40];
+                snprintf(reason, sizeof reason, "unknown type %u", ti->super);
+                return mfail(v, UINT64_MAX, reason, where, NULL);
+            }
+        }
+    }
+    if (!compute_canon(v)) return false;
+    /* Declared supertypes (3.2.x "sub"): not final, and the subtype's structure matches. */
+    for (uint32_t i = 0; m->typeinfo && i < m->ntypes; i++) {
+        const weft_typeinfo_t *ti = &m->typeinfo[i];
+        if (ti->super == UINT32_MAX) continue;
+        snprintf(where, sizeof where, "type %u", i);
+        if (m->typeinfo[ti->super].final)
+            return mfail(v, UINT64_MAX, "sub type", where, "supertype %u is final", ti->super);
+        if (!functype_sub(m, &m->types[i], &m->types[ti->super]))
+            return mfail(v, UINT64_MAX, "sub type", where, "does not match supertype %u",
+                         ti->super);
     }
     return true;
 }
+
 
 /* 3.2.1 Limits: min and max within `range`, min <= max. */
 static bool check_limits(vmod_t *v, const weft_limits_t *l, uint64_t range, const char *range_msg,
@@ -114,6 +288,7 @@ static bool check_table_type(vmod_t *v, const weft_tabletype_t *t, uint64_t offs
 {
     if (!weft__valtype_is_ref(t->elem) || !known_valtype(v, t->elem))
         return mfail(v, offset, "malformed reference type", where, NULL);
+    if (!check_vt(v, t->elem, v->m->ntypes, offset, where)) return false;
     /* Threads proposal: only memories can be shared. */
     if (t->limits.shared) return mfail(v, offset, "tables cannot be shared", where, NULL);
     if (t->limits.is64)
@@ -170,7 +345,7 @@ static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
         switch (op) {
         case 0x0B: { /* end */
             weft_valtype_t top = depth ? v->stack[depth - 1] : 0;
-            if (depth != 1 || top != want)
+            if (depth != 1 || !weft__valtype_sub(m, top, want))
                 return mfail(v, at, "type mismatch", where, "expected a single %s, found %zu value(s)%s%s",
                              tname(want), depth, depth ? " ending with " : "", depth ? tname(top) : "");
             if (!weft__reader_eof(&r)) {
@@ -195,16 +370,10 @@ static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
                              weft__validate_op_name(op), tname(t));
             depth -= 2;
             break;
-        case 0xD0: {
-            uint8_t b = 0;
-            if (weft__read_u8(&r, &b) && b != WEFT_T_FUNCREF && b != WEFT_T_EXTERNREF &&
-                !(b == WEFT_T_EXNREF && has(v, WEFT_FEATURE_EXCEPTIONS))) {
-                r.p--;
-                weft__reader_fail(&r, "malformed reference type");
-            }
-            t = b;
+        case 0xD0:
+            if (!weft__read_heaptype(&r, v->feat, &t)) break;
+            if (!check_vt(v, t, m->ntypes, at, where)) return false;
             break;
-        }
         case 0xD2:
             if (!weft__read_u32(&r, &x)) break;
             if (x >= m->nfuncs) {
@@ -212,7 +381,10 @@ static bool check_const(vmod_t *v, const weft_expr_t *e, weft_valtype_t want,
                 snprintf(reason, sizeof reason, "unknown function %u", x);
                 return mfail(v, at, reason, where, NULL);
             }
-            t = WEFT_T_FUNCREF;
+            /* Wasm 3.0: the function's own type, non-null. */
+            t = has(v, WEFT_FEATURE_FUNCTION_REFERENCES) && m->func_types[x] < m->ntypes
+                    ? weft__rt_concrete(m->func_types[x], false)
+                    : (weft_valtype_t)WEFT_T_FUNCREF;
             break;
         case 0x23:
             if (!weft__read_u32(&r, &x)) break;
@@ -303,8 +475,7 @@ static bool check_imports(vmod_t *v)
             if (!check_mem_type(v, &im->desc.memory, im->offset, where)) return false;
             break;
         case WEFT_EXTERN_GLOBAL:
-            if (!known_valtype(v, im->desc.global.type))
-                return mfail(v, im->offset, "malformed value type", where, NULL);
+            if (!check_vt(v, im->desc.global.type, m->ntypes, im->offset, where)) return false;
             break;
         default:
             return mfail(v, im->offset, "malformed import kind", where, NULL);
@@ -343,6 +514,15 @@ static bool check_funcs_tables_memories(vmod_t *v)
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         snprintf(where, sizeof where, "table %u", i);
         if (!check_table_type(v, &m->tables[i], UINT64_MAX, where)) return false;
+        /* Wasm 3.0 3.4.x: a table of a non-defaultable type needs an initialiser. */
+        const weft_expr_t *init = m->table_inits ? &m->table_inits[i - m->ntable_imports] : NULL;
+        if (init && init->len == 0) init = NULL;
+        if (!init && !weft__valtype_defaultable(m->tables[i].elem))
+            return mfail(v, UINT64_MAX, "type mismatch", where,
+                         "a table of %s needs an initialiser", tname(m->tables[i].elem));
+        /* Its initialiser sees the imported globals only (Wasm 3.0 3.4.x, context C'). */
+        if (init && !check_const(v, init, m->tables[i].elem, m->nglobal_imports, where))
+            return false;
     }
     for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
         snprintf(where, sizeof where, "memory %u", i);
@@ -361,8 +541,7 @@ static bool check_globals(vmod_t *v)
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         char where[40];
         snprintf(where, sizeof where, "global %u", i);
-        if (!known_valtype(v, m->globals[i].type))
-            return mfail(v, UINT64_MAX, "malformed value type", where, NULL);
+        if (!check_vt(v, m->globals[i].type, m->ntypes, UINT64_MAX, where)) return false;
         if (!check_const(v, &m->global_inits[i - m->nglobal_imports], m->globals[i].type,
                          const_globals(v, i), where))
             return false;
@@ -463,13 +642,14 @@ static bool check_elems(vmod_t *v)
         snprintf(where, sizeof where, "element segment %u", i);
         if (!weft__valtype_is_ref(el->type) || !known_valtype(v, el->type))
             return mfail(v, el->entry_offset, "malformed reference type", where, NULL);
+        if (!check_vt(v, el->type, m->ntypes, el->entry_offset, where)) return false;
         if (el->mode == WEFT_SEG_ACTIVE) {
             if (el->table >= m->ntables) {
                 char reason[40];
                 snprintf(reason, sizeof reason, "unknown table %u", el->table);
                 return mfail(v, el->entry_offset, reason, where, NULL);
             }
-            if (m->tables[el->table].elem != el->type)
+            if (!weft__valtype_sub(m, el->type, m->tables[el->table].elem))
                 return mfail(v, el->entry_offset, "type mismatch", where,
                              "segment of %s for table %u of %s", tname(el->type), el->table,
                              tname(m->tables[el->table].elem));

@@ -8,6 +8,7 @@
  * WEFT_ERROR_VALIDATE. Nothing is allocated per instruction: the stacks grow geometrically and
  * are reused across the functions of a module. */
 #include "core/validate_internal.h"
+#include "core/decode_types.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ typedef struct vctrl {
     const weft_valtype_t *results; /* end types; NULL means `single` */
     weft_valtype_t single;         /* the result of a block type that is one value type */
     size_t height;                 /* operand stack height at block entry */
+    size_t init_height;            /* local initialisation log height at block entry */
     bool unreachable;
 } vctrl_t;
 
@@ -60,6 +62,16 @@ struct weft_vcode {
     const weft_functype_t *ftype;
     uint64_t nlocals; /* params + declared */
     bool flat;
+    /* Wasm 3.0 local initialisation (3.4.1, 3.3.5): for functions with a non-defaultable local,
+     * one flag per local and a log of the locals set since each block's entry, undone at the
+     * block's end. */
+    bool track_init;
+    uint8_t *init;
+    size_t capinit;
+    uint32_t *init_log;
+    size_t ninit_log, capinit_log;
+    char tbuf[2][32]; /* names of typed references in messages */
+    unsigned tbuf_k;
 
     /* The instruction being checked, for messages. */
     uint32_t func_index;
@@ -121,10 +133,14 @@ static bool oom(weft_vcode_t *vc)
     return false;
 }
 
-static const char *tname(weft_valtype_t t)
+/* Type names for messages; two rotating buffers so one message can name two typed refs. */
+static const char *tname_(weft_vcode_t *vc, weft_valtype_t t)
 {
-    return weft__validate_type_name(t);
+    if (!weft__valtype_is_typed(t)) return weft__validate_type_name(t);
+    vc->tbuf_k ^= 1u;
+    return weft__valtype_name(t, vc->tbuf[vc->tbuf_k], sizeof vc->tbuf[0]);
 }
+#define tname(t) tname_(vc, (t))
 
 /* ---- the operand stack ------------------------------------------------------------------- */
 
@@ -161,7 +177,7 @@ static bool pop_expect(weft_vcode_t *vc, weft_valtype_t want, weft_valtype_t *go
         return fail(vc, "type mismatch", "expected %s, found nothing", tname(want));
     }
     weft_valtype_t t = vc->vals[--vc->nvals];
-    if (want != T_ANY && t != T_ANY && t != want)
+    if (want != T_ANY && t != T_ANY && t != want && !weft__valtype_sub(vc->m, t, want))
         return fail(vc, "type mismatch", "expected %s, found %s", tname(want), tname(t));
     if (got) *got = t;
     return true;
@@ -210,6 +226,7 @@ static vctrl_t *push_ctrl(weft_vcode_t *vc, uint32_t op)
     memset(c, 0, sizeof *c);
     c->op = op;
     c->height = vc->nvals;
+    c->init_height = vc->ninit_log;
     return c;
 }
 
@@ -227,13 +244,38 @@ static bool check_frame_end(weft_vcode_t *vc)
 
 /* ---- locals ------------------------------------------------------------------------------ */
 
+/* A value type that names a type index must name an existing one. */
+static bool check_valtype(weft_vcode_t *vc, weft_valtype_t t)
+{
+    if (weft__rt_has_idx(t) && weft__rt_idx(t) >= vc->m->ntypes) {
+        char reason[40];
+        snprintf(reason, sizeof reason, "unknown type %u", weft__rt_idx(t));
+        return fail(vc, reason, NULL);
+    }
+    return true;
+}
+
 static bool setup_locals(weft_vcode_t *vc)
 {
     const weft_body_t *b = vc->body;
     const weft_functype_t *ft = vc->ftype;
     uint64_t total = ft->nparams;
-    for (uint32_t i = 0; i < b->nlocal_groups; i++) total += b->local_groups[i].count;
+    bool track = false;
+    for (uint32_t i = 0; i < b->nlocal_groups; i++) {
+        total += b->local_groups[i].count;
+        if (!check_valtype(vc, b->local_groups[i].type)) return true; /* decode-only now */
+        if (!weft__valtype_defaultable(b->local_groups[i].type)) track = true;
+    }
     vc->nlocals = total;
+    if (track) {
+        /* Parameters start set, declared locals unset (only non-defaultable ones are read). */
+        if (vc->capinit < total &&
+            weft__grow(&vc->alloc, (void **)&vc->init, &vc->capinit, (size_t)total, 1))
+            return oom(vc);
+        memset(vc->init, 1, ft->nparams);
+        memset(vc->init + ft->nparams, 0, (size_t)(total - ft->nparams));
+        vc->track_init = true;
+    }
     vc->flat = total <= FLAT_LOCALS_MAX;
     if (vc->flat) {
         if (vc->caplocals < total &&
@@ -286,30 +328,30 @@ static bool local_type(weft_vcode_t *vc, uint32_t x, weft_valtype_t *t)
     return true;
 }
 
+/* Records that local x holds a value (local.set / local.tee), for the rest of the block. */
+static bool set_local_init(weft_vcode_t *vc, uint32_t x)
+{
+    if (!vc->track_init || vc->init[x]) return true;
+    if (vc->ninit_log == vc->capinit_log &&
+        weft__grow(&vc->alloc, (void **)&vc->init_log, &vc->capinit_log, vc->ninit_log + 1,
+                   sizeof *vc->init_log))
+        return oom(vc);
+    vc->init[x] = 1;
+    vc->init_log[vc->ninit_log++] = x;
+    return true;
+}
+
+/* Forgets the locals set inside the block whose entry log height is `height`. */
+static void reset_local_init(weft_vcode_t *vc, size_t height)
+{
+    while (vc->ninit_log > height) vc->init[vc->init_log[--vc->ninit_log]] = 0;
+}
+
 /* ---- immediates -------------------------------------------------------------------------- */
 
 static bool has(const weft_vcode_t *vc, uint32_t feature)
 {
     return (vc->feat & feature) != 0;
-}
-
-static bool is_valtype_byte(const weft_vcode_t *vc, uint8_t b)
-{
-    switch (b) {
-    case WEFT_T_I32: case WEFT_T_I64: case WEFT_T_F32: case WEFT_T_F64: case WEFT_T_V128:
-    case WEFT_T_FUNCREF: case WEFT_T_EXTERNREF:
-        return true;
-    case WEFT_T_EXNREF:
-        return has(vc, WEFT_FEATURE_EXCEPTIONS);
-    default:
-        return false;
-    }
-}
-
-static bool is_reftype_byte(const weft_vcode_t *vc, uint8_t b)
-{
-    return b == WEFT_T_FUNCREF || b == WEFT_T_EXTERNREF ||
-           (b == WEFT_T_EXNREF && has(vc, WEFT_FEATURE_EXCEPTIONS));
 }
 
 static bool is_num_or_vec(weft_valtype_t t)
@@ -319,23 +361,26 @@ static bool is_num_or_vec(weft_valtype_t t)
 }
 
 /* A block type (5.4.1): 0x40, a value type, or a non-negative s33 type index. Returns false on
- * a decode failure (the reader's error is set). */
-static bool read_blocktype(const weft_vcode_t *vc, weft_reader_t *r, int64_t *bt)
+ * a decode failure (the reader's error is set). The value-type form is stored in *vt. */
+static bool read_blocktype(const weft_vcode_t *vc, weft_reader_t *r, int64_t *bt,
+                           weft_valtype_t *vt)
 {
     if (!weft__read_s33(r, bt)) return false;
+    *vt = 0;
     if (*bt < 0) {
         /* One-byte negative forms: the low 7 bits are the type code. */
         uint8_t code = (uint8_t)((uint64_t)*bt & 0x7F);
-        if (*bt < -64 || (code != 0x40 && !is_valtype_byte(vc, code))) {
+        if (*bt < -64) {
             weft__reader_fail(r, "malformed value type");
             return false;
         }
+        if (code != 0x40) return weft__read_blocktype_val(r, vc->feat, code, vt);
     }
     return true;
 }
 
 /* Resolves a block type into frame `c` (3.2.2 Block Types). */
-static bool apply_blocktype(weft_vcode_t *vc, vctrl_t *c, int64_t bt)
+static bool apply_blocktype(weft_vcode_t *vc, vctrl_t *c, int64_t bt, weft_valtype_t vt)
 {
     if (bt >= 0) {
         if ((uint64_t)bt >= vc->m->ntypes)
@@ -347,9 +392,9 @@ static bool apply_blocktype(weft_vcode_t *vc, vctrl_t *c, int64_t bt)
         c->nresults = ft->nresults;
         return true;
     }
-    uint8_t code = (uint8_t)((uint64_t)bt & 0x7F);
-    if (code != 0x40) {
-        c->single = code;
+    if (vt != 0) {
+        if (!check_valtype(vc, vt)) return false;
+        c->single = vt;
         c->nresults = 1;
     }
     return true;
@@ -638,7 +683,7 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
     case 12: /* table.init elem x, table y */
         if (!weft__read_u32(r, &x) || !weft__read_u32(r, &y) || !CHK) return;
         if (!need_table_at(vc, y, &t1, &a1) || !need_elem(vc, x)) return;
-        if (m->elems[x].type != t1) {
+        if (!weft__valtype_sub(m, m->elems[x].type, t1)) {
             fail(vc, "type mismatch", "element segment %u has type %s, table %u has %s", x,
                  tname(m->elems[x].type), y, tname(t1));
             return;
@@ -653,7 +698,7 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
     case 14: /* table.copy dst x, src y */
         if (!weft__read_u32(r, &x) || !weft__read_u32(r, &y) || !CHK) return;
         if (!need_table_at(vc, x, &t1, &a1) || !need_table_at(vc, y, &t2, &a2)) return;
-        if (t1 != t2) {
+        if (!weft__valtype_sub(m, t2, t1)) {
             fail(vc, "type mismatch", "table %u has type %s, table %u has %s", x, tname(t1), y,
                  tname(t2));
             return;
@@ -743,8 +788,12 @@ static bool check_catch(weft_vcode_t *vc, uint8_t kind, uint32_t tag, uint32_t l
     bool ref = kind == 1 || kind == 3;
     const weft_valtype_t *lt = label_types(c);
     bool same = label_arity(c) == n + (ref ? 1u : 0u);
-    for (uint32_t i = 0; same && i < n; i++) same = lt[i] == ft->params[i];
-    if (same && ref) same = lt[n] == WEFT_T_EXNREF;
+    for (uint32_t i = 0; same && i < n; i++) same = weft__valtype_sub(vc->m, ft->params[i], lt[i]);
+    /* catch_ref and catch_all_ref deliver a non-null (ref exn) (Wasm 3.0). */
+    weft_valtype_t exn = has(vc, WEFT_FEATURE_FUNCTION_REFERENCES)
+                             ? (weft_valtype_t)(WEFT_T_EXNREF | WEFT_T_NONNULL)
+                             : WEFT_T_EXNREF;
+    if (same && ref) same = weft__valtype_sub(vc->m, exn, lt[n]);
     if (!same)
         return fail(vc, "type mismatch", "catch clause values do not match label %u", l);
     return true;
@@ -775,11 +824,12 @@ static bool read_catches(weft_vcode_t *vc, weft_reader_t *r)
 static void block_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     int64_t bt = 0;
-    if (!read_blocktype(vc, r, &bt)) return;
+    weft_valtype_t vt = 0;
+    if (!read_blocktype(vc, r, &bt, &vt)) return;
     if (op == 0x1F && !read_catches(vc, r)) return;
     vctrl_t tmp;
     memset(&tmp, 0, sizeof tmp);
-    bool ok = CHK && apply_blocktype(vc, &tmp, bt);
+    bool ok = CHK && apply_blocktype(vc, &tmp, bt, vt);
     if (ok && op == 0x04) ok = pop_expect(vc, WEFT_T_I32, NULL);
     if (ok) ok = pop_n(vc, tmp.params, tmp.nparams);
     vctrl_t *c = push_ctrl(vc, op);
@@ -801,9 +851,10 @@ static bool end_insn(weft_vcode_t *vc)
         /* `if` without `else`: the missing else branch must turn params into results. */
         bool same = c->nparams == c->nresults;
         for (uint32_t i = 0; same && i < c->nparams; i++)
-            same = c->params[i] == ctrl_results(c)[i];
+            same = weft__valtype_sub(vc->m, c->params[i], ctrl_results(c)[i]);
         if (!same) fail(vc, "type mismatch", "if without else must not change the stack types");
     }
+    if (vc->track_init) reset_local_init(vc, c->init_height);
     vc->nctrls--;
     if (vc->nctrls == 0) return false;
     if (CHK) push_n(vc, ctrl_results(c), c->nresults);
@@ -825,6 +876,7 @@ static void handler_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     }
     if (op != 0x19 && !weft__read_u32(r, &x)) return;
     if (CHK) check_frame_end(vc);
+    if (vc->track_init) reset_local_init(vc, c->init_height);
     if (op == 0x18) {
         /* delegate: the label is counted from the frame around the try. */
         vc->nctrls--;
@@ -876,6 +928,7 @@ static void else_insn(weft_vcode_t *vc, weft_reader_t *r)
     }
     if (CHK) check_frame_end(vc);
     c->op = 0x05;
+    if (vc->track_init) reset_local_init(vc, c->init_height);
     if (!CHK) return;
     vc->nvals = c->height;
     c->unreachable = false;
@@ -887,9 +940,17 @@ static void local_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     uint32_t x = 0;
     weft_valtype_t t = 0;
     if (!weft__read_u32(r, &x) || !CHK || !local_type(vc, x, &t)) return;
-    if (op == 0x20) push(vc, t);
-    else if (op == 0x21) pop_expect(vc, t, NULL);
-    else if (pop_expect(vc, t, NULL)) push(vc, t);
+    if (op == 0x20) {
+        if (vc->track_init && !vc->init[x] && !weft__valtype_defaultable(t)) {
+            fail(vc, "uninitialized local", "local %u", x);
+            return;
+        }
+        push(vc, t);
+    } else if (op == 0x21) {
+        if (pop_expect(vc, t, NULL)) set_local_init(vc, x);
+    } else if (pop_expect(vc, t, NULL) && set_local_init(vc, x)) {
+        push(vc, t);
+    }
 }
 
 static void global_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
@@ -922,13 +983,8 @@ static void select_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         /* select t*: the types are decoded in full, then the arity is a validation rule. */
         if (!weft__read_u32(r, &n)) return;
         for (uint32_t i = 0; i < n; i++) {
-            uint8_t b;
-            if (!weft__read_u8(r, &b)) return;
-            if (!is_valtype_byte(vc, b)) {
-                r->p--;
-                weft__reader_fail(r, "malformed value type");
-                return;
-            }
+            weft_valtype_t b;
+            if (!weft__read_valtype(r, vc->feat, false, "malformed value type", &b)) return;
             if (i == 0) want = b;
         }
     }
@@ -938,6 +994,7 @@ static void select_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
             fail(vc, "invalid result arity", "select with %u types", n);
             return;
         }
+        if (!check_valtype(vc, want)) return;
         if (pop_expect(vc, WEFT_T_I32, NULL) && pop_expect(vc, want, NULL) &&
             pop_expect(vc, want, NULL))
             push(vc, want);
@@ -964,7 +1021,8 @@ static bool tail_call_type(weft_vcode_t *vc, const weft_functype_t *ft)
 {
     const weft_functype_t *self = vc->ftype;
     bool same = ft->nresults == self->nresults;
-    for (uint32_t i = 0; same && i < ft->nresults; i++) same = ft->results[i] == self->results[i];
+    for (uint32_t i = 0; same && i < ft->nresults; i++)
+        same = weft__valtype_sub(vc->m, ft->results[i], self->results[i]);
     if (!same) return fail(vc, "type mismatch", "callee results differ from the caller's");
     if (!pop_n(vc, ft->params, ft->nparams)) return false;
     set_unreachable(vc);
@@ -988,7 +1046,7 @@ static void call_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     /* call_indirect type y, table x: [t* at] -> [u*] */
     if (!weft__read_u32(r, &y) || !weft__read_u32(r, &x) || !CHK) return;
     if (!need_table_at(vc, x, &t, &at) || !need_type(vc, y)) return;
-    if (t != WEFT_T_FUNCREF) {
+    if (!weft__valtype_sub(m, t, WEFT_T_FUNCREF)) {
         fail(vc, "type mismatch", "call_indirect through table %u of %s", x, tname(t));
         return;
     }
@@ -1037,18 +1095,12 @@ static void table_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 static void ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     const weft_module_t *m = vc->m;
-    uint8_t b = 0;
     uint32_t x = 0;
     weft_valtype_t t = 0;
     switch (op) {
-    case 0xD0: /* ref.null t */
-        if (!weft__read_u8(r, &b)) return;
-        if (!is_reftype_byte(vc, b)) {
-            r->p--;
-            weft__reader_fail(r, "malformed reference type");
-            return;
-        }
-        if (CHK) push(vc, b);
+    case 0xD0: /* ref.null ht */
+        if (!weft__read_heaptype(r, vc->feat, &t)) return;
+        if (CHK && check_valtype(vc, t)) push(vc, t);
         return;
     case 0xD1: /* ref.is_null */
         if (!CHK || !pop_expect(vc, T_ANY, &t)) return;
@@ -1064,9 +1116,70 @@ static void ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
             fail(vc, "undeclared function reference", "function %u", x);
             return;
         }
-        push(vc, WEFT_T_FUNCREF);
+        /* Wasm 3.0: the reference has the function's own type, and is never null. */
+        push(vc, has(vc, WEFT_FEATURE_FUNCTION_REFERENCES)
+                     ? weft__rt_concrete(m->func_types[x], false)
+                     : (weft_valtype_t)WEFT_T_FUNCREF);
         return;
     }
+}
+
+/* Pops a reference operand (any reference type, or unknown); false after a failure. */
+static bool pop_ref(weft_vcode_t *vc, weft_valtype_t *t)
+{
+    if (!pop_expect(vc, T_ANY, t)) return false;
+    if (*t != T_ANY && !weft__valtype_is_ref(*t))
+        return fail(vc, "type mismatch", "expected a reference, found %s", tname(*t));
+    return true;
+}
+
+/* Typed function references (Wasm 3.0 3.3.x): ref.as_non_null (0xD4), br_on_null (0xD5),
+ * br_on_non_null (0xD6). */
+static void nonnull_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
+{
+    uint32_t l = 0;
+    weft_valtype_t t = 0;
+    const vctrl_t *c = NULL;
+    if (op != 0xD4 && !weft__read_u32(r, &l)) return;
+    if (!CHK) return;
+    if (op != 0xD4 && !need_label(vc, l, &c)) return;
+    if (!pop_ref(vc, &t)) return;
+    weft_valtype_t nn = t == T_ANY ? T_ANY : (t | WEFT_T_NONNULL);
+    if (op == 0xD4) {
+        push(vc, nn);
+        return;
+    }
+    uint32_t n = label_arity(c);
+    const weft_valtype_t *lt = label_types(c);
+    if (op == 0xD5) {
+        /* br_on_null l: [t* (ref null ht)] -> [t* (ref ht)], l takes [t*]. */
+        if (pop_n(vc, lt, n) && push_n(vc, lt, n)) push(vc, nn);
+        return;
+    }
+    /* br_on_non_null l: [t* (ref null ht)] -> [t*], l takes [t* (ref ht)]. */
+    if (n == 0) {
+        fail(vc, "type mismatch", "br_on_non_null to label %u without values", l);
+        return;
+    }
+    if (nn != T_ANY && !weft__valtype_sub(vc->m, nn, lt[n - 1])) {
+        fail(vc, "type mismatch", "expected %s, found %s", tname(lt[n - 1]), tname(nn));
+        return;
+    }
+    if (pop_n(vc, lt, n - 1)) push_n(vc, lt, n - 1);
+}
+
+/* call_ref x (0x14), return_call_ref x (0x15): [t1* (ref null $x)] -> [t2*]. */
+static void call_ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
+{
+    uint32_t x = 0;
+    if (!weft__read_u32(r, &x) || !CHK || !need_type(vc, x)) return;
+    if (vc->m->typeinfo && vc->m->typeinfo[x].kind != 0x60) {
+        fail(vc, "type mismatch", "type %u is not a function type", x);
+        return;
+    }
+    if (!pop_expect(vc, weft__rt_concrete(x, true), NULL)) return;
+    if (op == 0x15) tail_call_type(vc, &vc->m->types[x]);
+    else call_type(vc, &vc->m->types[x]);
 }
 
 static void memory_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
@@ -1178,6 +1291,16 @@ static bool insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     case 0xD0: case 0xD1: case 0xD2:
         ref_insn(vc, r, op);
         return true;
+    case 0xD4: case 0xD5: case 0xD6:
+        if (!has(vc, WEFT_FEATURE_FUNCTION_REFERENCES)) break;
+        nonnull_insn(vc, r, op);
+        return true;
+    case 0x14: case 0x15: /* call_ref, return_call_ref */
+        if (!has(vc, WEFT_FEATURE_FUNCTION_REFERENCES) ||
+            (op == 0x15 && !has(vc, WEFT_FEATURE_TAIL_CALL)))
+            break;
+        call_ref_insn(vc, r, op);
+        return true;
     case 0xFC:
         if (!weft__read_u32(r, &sub)) return true;
         vc->op = sub < WEFT_OP_FC_COUNT ? WEFT_OP_FC + sub : op;
@@ -1230,6 +1353,8 @@ void weft__vcode_free(weft_vcode_t *vc)
     weft__free(&a, vc->tmp, vc->captmp * sizeof *vc->tmp);
     weft__free(&a, vc->locals, vc->caplocals * sizeof *vc->locals);
     weft__free(&a, vc->group_end, vc->capgroups * sizeof *vc->group_end);
+    weft__free(&a, vc->init, vc->capinit);
+    weft__free(&a, vc->init_log, vc->capinit_log * sizeof *vc->init_log);
     weft__free(&a, vc, sizeof *vc);
 }
 
@@ -1255,6 +1380,8 @@ weft_error_t *weft__vcode_check(weft_vcode_t *vc, uint32_t func_index, bool deco
     vc->checking = !decode_only && tidx < m->ntypes;
     vc->ftype = tidx < m->ntypes ? &m->types[tidx] : NULL;
 
+    vc->track_init = false;
+    vc->ninit_log = 0;
     if (vc->checking && !setup_locals(vc)) return vc->fatal;
     vctrl_t *fc = push_ctrl(vc, 0);
     if (!fc) return vc->fatal;

@@ -786,6 +786,88 @@ static void test_shared(void)
     cur_engine = NULL;
 }
 
+/* Wasm 3.0 typed function references: rec groups (0x4E), sub / sub final (0x50 / 0x4F),
+ * (ref null? ht) value types, a table with an initialiser, (ref func) element segments, and the
+ * byte offsets of their malformed forms. */
+static void test_funcrefs(void)
+{
+    buf_t b, s;
+    header(&b);
+    /* rec (type (func (param (ref 1)))) (type (sub (func (result (ref null func))))) end;
+     * (type (sub final 1 (func (result (ref null nofunc))))) */
+    s.n = 0;
+    bytes(&s, 2, 0x02, 0x4e);
+    bytes(&s, 6, 0x02, 0x60, 0x01, 0x64, 0x01, 0x00);
+    bytes(&s, 7, 0x50, 0x00, 0x60, 0x00, 0x01, 0x63, 0x70);
+    bytes(&s, 7, 0x4f, 0x01, 0x01, 0x60, 0x00, 0x01, 0x73);
+    section(&b, 1, &s);
+    s.n = 0; /* (table 1 (ref 0) (ref.null 0)) in the 0x40 0x00 form; (table 1 funcref) */
+    bytes(&s, 12, 0x02, 0x40, 0x00, 0x64, 0x00, 0x00, 0x01, 0xd0, 0x00, 0x0b, 0x70, 0x00);
+    byte(&s, 0x01);
+    section(&b, 4, &s);
+    s.n = 0; /* (elem declare func) with no functions: type (ref func) */
+    bytes(&s, 4, 0x01, 0x03, 0x00, 0x00);
+    section(&b, 9, &s);
+
+    counting_t c = {0, 0, 0};
+    weft_module_t m;
+    module_init(&m, &c, &b);
+    weft_error_t *e = weft__module_decode(&m);
+    CHECK(e == NULL);
+    if (e) {
+        fprintf(stderr, "funcrefs: %s\n", weft_error_message(e));
+        weft_error_delete(e);
+    } else {
+        CHECK(m.ntypes == 3 && m.typeinfo != NULL);
+        CHECK(m.typeinfo[0].group == 0 && m.typeinfo[0].group_len == 2 && m.typeinfo[0].final);
+        CHECK(m.typeinfo[1].group == 0 && !m.typeinfo[1].final &&
+              m.typeinfo[1].super == UINT32_MAX);
+        CHECK(m.typeinfo[2].group == 2 && m.typeinfo[2].group_len == 1 &&
+              m.typeinfo[2].final && m.typeinfo[2].super == 1);
+        /* (ref 1): funcref code, non-null, index 1 + 1 above WEFT_T_IDX_SHIFT */
+        CHECK(m.types[0].nparams == 1 &&
+              m.types[0].params[0] == (WEFT_T_FUNCREF | WEFT_T_NONNULL | (2u << WEFT_T_IDX_SHIFT)));
+        CHECK(m.types[1].results[0] == WEFT_T_FUNCREF);
+        CHECK(m.types[2].results[0] == (WEFT_T_FUNCREF | WEFT_T_BOTTOM));
+        CHECK(m.ntables == 2 && m.table_inits != NULL && m.table_inits[0].len == 3 &&
+              m.table_inits[1].len == 0);
+        CHECK(m.tables[0].elem == (WEFT_T_FUNCREF | WEFT_T_NONNULL | (1u << WEFT_T_IDX_SHIFT)));
+        CHECK(m.nelems == 1 && m.elems[0].type == (WEFT_T_FUNCREF | WEFT_T_NONNULL));
+    }
+    weft__module_free(&m);
+    CHECK(c.live == 0);
+
+    /* The same module is malformed for a Wasm 2.0 engine: 0x4e is not a function type. */
+    cur_engine = &wasm2_engine;
+    expect_malformed("rec under 2.0", &b, "malformed function type", 11);
+    cur_engine = NULL;
+
+    /* (ref <bad heap type 0x40>) in a function type: the heap type's offset. */
+    header(&b);
+    s.n = 0;
+    bytes(&s, 6, 0x01, 0x60, 0x01, 0x64, 0x40, 0x00);
+    section(&b, 1, &s);
+    expect_malformed("bad heap type", &b, "malformed heap type", 14);
+    /* an unknown value type code after sub */
+    header(&b);
+    s.n = 0;
+    bytes(&s, 7, 0x01, 0x50, 0x00, 0x60, 0x01, 0x42, 0x00);
+    section(&b, 1, &s);
+    expect_malformed("bad value type", &b, "malformed value type", 15);
+    /* a composite type code that is neither func, struct nor array */
+    header(&b);
+    s.n = 0;
+    bytes(&s, 4, 0x01, 0x50, 0x00, 0x5d);
+    section(&b, 1, &s);
+    expect_malformed("bad composite type", &b, "malformed function type", 13);
+    /* a table initialiser form whose second byte is not zero */
+    header(&b);
+    s.n = 0;
+    bytes(&s, 7, 0x01, 0x40, 0x01, 0x70, 0x00, 0x01, 0x0b);
+    section(&b, 4, &s);
+    expect_malformed("table init form", &b, "malformed table", 12);
+}
+
 int main(void)
 {
     wasm2_engine.config.disabled_features = WEFT_FEATURES_POST_WASM2;
@@ -793,6 +875,7 @@ int main(void)
     test_full();
     test_wasm3();
     test_shared();
+    test_funcrefs();
     test_alloc_failures();
     test_malformed();
     test_bad_names();

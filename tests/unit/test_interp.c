@@ -677,6 +677,165 @@ static void test_dead_legacy_try(void)
     weft_engine_delete(engine);
 }
 
+/* Typed function references (call_ref, return_call_ref, ref.as_non_null, br_on_null,
+ * br_on_non_null, a table of (ref null $ii) with an initialiser) and legacy exception handling
+ * (try, catch, catch_all, rethrow, delegate). Assembled once from this text:
+ * (module
+ *   (type $ii (func (param i32) (result i32)))
+ *   (tag $e (param i32))
+ *   (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+ *   (elem declare func $inc)
+ *   (table $t 1 (ref null $ii) (ref.func $inc))
+ *   (func (export "call_ref") (param i32) (result i32)
+ *     (call_ref $ii (local.get 0) (table.get $t (i32.const 0))))
+ *   (func (export "call_null") (param i32) (result i32)
+ *     (call_ref $ii (local.get 0) (ref.null $ii)))
+ *   (func $tail (param i32) (result i32)
+ *     (return_call_ref $ii (local.get 0) (ref.func $inc)))
+ *   (func (export "tail") (param i32) (result i32) (call $tail (local.get 0)))
+ *   (func (export "as_non_null") (param i32) (result i32)
+ *     (local $f (ref $ii))
+ *     (local.set $f (ref.as_non_null (table.get $t (local.get 0))))
+ *     (call_ref $ii (i32.const 41) (local.get $f)))
+ *   (func (export "on_null") (param i32) (result i32)
+ *     (block $null
+ *       (return (call_ref $ii (i32.const 1)
+ *         (br_on_null $null (select (result (ref null $ii)) (ref.func $inc) (ref.null $ii) (local.get 0))))))
+ *     (i32.const -1))
+ *   (func (export "on_non_null") (param i32) (result i32)
+ *     (i32.const 7)
+ *     (block $some (result (ref $ii))
+ *       (br_on_non_null $some (select (result (ref null $ii)) (ref.func $inc) (ref.null $ii) (local.get 0)))
+ *       (return (i32.const -1)))
+ *     (call_ref $ii))
+ *   (func (export "non_null_trap") (drop (ref.as_non_null (ref.null $ii))))
+ *   (func (export "legacy") (param i32) (result i32)
+ *     try (result i32)
+ *       try (result i32)
+ *         (if (local.get 0) (then (throw $e (i32.const 5))))
+ *         (i32.const 0)
+ *       catch $e
+ *         (i32.add (i32.const 100))
+ *         drop
+ *         rethrow 0
+ *       end
+ *     catch $e
+ *       (i32.add (i32.const 1000))
+ *     catch_all
+ *       (i32.const -2)
+ *     end)
+ *   (func (export "delegate") (param i32) (result i32)
+ *     try (result i32)
+ *       block (result i32)
+ *         try (result i32)
+ *           try (result i32)
+ *             (throw $e (local.get 0))
+ *           delegate 1
+ *         catch $e
+ *           drop (i32.const -3)
+ *         end
+ *       end
+ *     catch $e
+ *       (i32.const 1)
+ *       i32.add
+ *     end)
+ * )
+ */
+static const unsigned char funcref_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0d, 0x03, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x00, 0x03, 0x0c, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x02, 0x00, 0x00, 0x04, 0x0a, 0x01, 0x40, 0x00, 0x63, 0x00, 0x00, 0x01, 0xd2, 0x00,
+    0x0b, 0x0d, 0x03, 0x01, 0x00, 0x01, 0x07, 0x69, 0x09, 0x08, 0x63, 0x61, 0x6c, 0x6c, 0x5f, 0x72,
+    0x65, 0x66, 0x00, 0x01, 0x09, 0x63, 0x61, 0x6c, 0x6c, 0x5f, 0x6e, 0x75, 0x6c, 0x6c, 0x00, 0x02,
+    0x04, 0x74, 0x61, 0x69, 0x6c, 0x00, 0x04, 0x0b, 0x61, 0x73, 0x5f, 0x6e, 0x6f, 0x6e, 0x5f, 0x6e,
+    0x75, 0x6c, 0x6c, 0x00, 0x05, 0x07, 0x6f, 0x6e, 0x5f, 0x6e, 0x75, 0x6c, 0x6c, 0x00, 0x06, 0x0b,
+    0x6f, 0x6e, 0x5f, 0x6e, 0x6f, 0x6e, 0x5f, 0x6e, 0x75, 0x6c, 0x6c, 0x00, 0x07, 0x0d, 0x6e, 0x6f,
+    0x6e, 0x5f, 0x6e, 0x75, 0x6c, 0x6c, 0x5f, 0x74, 0x72, 0x61, 0x70, 0x00, 0x08, 0x06, 0x6c, 0x65,
+    0x67, 0x61, 0x63, 0x79, 0x00, 0x09, 0x08, 0x64, 0x65, 0x6c, 0x65, 0x67, 0x61, 0x74, 0x65, 0x00,
+    0x0a, 0x09, 0x05, 0x01, 0x03, 0x00, 0x01, 0x00, 0x0a, 0xbe, 0x01, 0x0b, 0x07, 0x00, 0x20, 0x00,
+    0x41, 0x01, 0x6a, 0x0b, 0x0a, 0x00, 0x20, 0x00, 0x41, 0x00, 0x25, 0x00, 0x14, 0x00, 0x0b, 0x08,
+    0x00, 0x20, 0x00, 0xd0, 0x00, 0x14, 0x00, 0x0b, 0x08, 0x00, 0x20, 0x00, 0xd2, 0x00, 0x15, 0x00,
+    0x0b, 0x06, 0x00, 0x20, 0x00, 0x10, 0x03, 0x0b, 0x12, 0x01, 0x01, 0x64, 0x00, 0x20, 0x00, 0x25,
+    0x00, 0xd4, 0x21, 0x01, 0x41, 0x29, 0x20, 0x01, 0x14, 0x00, 0x0b, 0x18, 0x00, 0x02, 0x40, 0x41,
+    0x01, 0xd2, 0x00, 0xd0, 0x00, 0x20, 0x00, 0x1c, 0x01, 0x63, 0x00, 0xd5, 0x00, 0x14, 0x00, 0x0f,
+    0x0b, 0x41, 0x7f, 0x0b, 0x19, 0x00, 0x41, 0x07, 0x02, 0x64, 0x00, 0xd2, 0x00, 0xd0, 0x00, 0x20,
+    0x00, 0x1c, 0x01, 0x63, 0x00, 0xd6, 0x00, 0x41, 0x7f, 0x0f, 0x0b, 0x14, 0x00, 0x0b, 0x06, 0x00,
+    0xd0, 0x00, 0xd4, 0x1a, 0x0b, 0x25, 0x00, 0x06, 0x7f, 0x06, 0x7f, 0x20, 0x00, 0x04, 0x40, 0x41,
+    0x05, 0x08, 0x00, 0x0b, 0x41, 0x00, 0x07, 0x00, 0x41, 0xe4, 0x00, 0x6a, 0x1a, 0x09, 0x00, 0x0b,
+    0x07, 0x00, 0x41, 0xe8, 0x07, 0x6a, 0x19, 0x41, 0x7e, 0x0b, 0x0b, 0x1d, 0x00, 0x06, 0x7f, 0x02,
+    0x7f, 0x06, 0x7f, 0x06, 0x7f, 0x20, 0x00, 0x08, 0x00, 0x18, 0x01, 0x07, 0x00, 0x1a, 0x41, 0x7d,
+    0x0b, 0x0b, 0x07, 0x00, 0x41, 0x01, 0x6a, 0x0b, 0x0b, 0x00, 0x41, 0x04, 0x6e, 0x61, 0x6d, 0x65,
+    0x01, 0x0c, 0x02, 0x00, 0x03, 0x69, 0x6e, 0x63, 0x03, 0x04, 0x74, 0x61, 0x69, 0x6c, 0x02, 0x06,
+    0x01, 0x05, 0x01, 0x01, 0x01, 0x66, 0x03, 0x11, 0x02, 0x06, 0x01, 0x00, 0x04, 0x6e, 0x75, 0x6c,
+    0x6c, 0x07, 0x01, 0x00, 0x04, 0x73, 0x6f, 0x6d, 0x65, 0x04, 0x05, 0x01, 0x00, 0x02, 0x69, 0x69,
+    0x05, 0x04, 0x01, 0x00, 0x01, 0x74, 0x0b, 0x04, 0x01, 0x00, 0x01, 0x65,
+};
+
+static void test_funcrefs_legacy_eh(void)
+{
+    weft_engine_t *engine = weft_engine_new(NULL);
+    weft_store_t *store = weft_store_new(engine);
+    weft_module_t *module = NULL;
+    weft_instance_t *inst = NULL;
+    weft_error_t *e = weft_module_new(engine, funcref_wasm, sizeof funcref_wasm, &module);
+    CHECK(e == NULL);
+    if (e) fprintf(stderr, "  funcref module: %s\n", weft_error_message(e));
+    weft_error_delete(e);
+    if (module) {
+        e = weft_instance_new(store, module, NULL, 0, &inst);
+        CHECK(e == NULL);
+        weft_error_delete(e);
+    }
+    static const struct {
+        const char *name;
+        int32_t arg;
+        bool has_arg;
+        int32_t want;
+        weft_trap_code_t trap; /* WEFT_TRAP_NONE: returns `want` */
+        const char *msg;       /* part of the trap's message */
+    } cases[] = {
+        {"call_ref", 5, true, 6, WEFT_TRAP_NONE, NULL},
+        {"call_null", 1, true, 0, WEFT_TRAP_NULL_REFERENCE, "null function reference"},
+        {"tail", 1, true, 2, WEFT_TRAP_NONE, NULL},
+        {"as_non_null", 0, true, 42, WEFT_TRAP_NONE, NULL},
+        {"non_null_trap", 0, false, 0, WEFT_TRAP_NULL_REFERENCE, "null reference"},
+        {"on_null", 0, true, -1, WEFT_TRAP_NONE, NULL},
+        {"on_null", 1, true, 2, WEFT_TRAP_NONE, NULL},
+        {"on_non_null", 0, true, -1, WEFT_TRAP_NONE, NULL},
+        {"on_non_null", 1, true, 8, WEFT_TRAP_NONE, NULL},
+        {"legacy", 0, true, 0, WEFT_TRAP_NONE, NULL},
+        {"legacy", 1, true, 1005, WEFT_TRAP_NONE, NULL},
+        {"delegate", 7, true, 8, WEFT_TRAP_NONE, NULL},
+    };
+    for (size_t i = 0; inst && i < sizeof cases / sizeof cases[0]; i++) {
+        weft_extern_t ex;
+        bool found = weft_instance_export(inst, cases[i].name, strlen(cases[i].name), &ex) &&
+                     ex.kind == WEFT_EXTERN_FUNC;
+        CHECK(found);
+        if (!found) continue;
+        weft_val_t arg = {0}, r = {0};
+        arg.kind = WEFT_I32;
+        arg.of.i32 = cases[i].arg;
+        size_t nres = weft_func_result_count(ex.of.func);
+        r.kind = WEFT_I32;
+        e = weft_func_call(store, ex.of.func, &arg, cases[i].has_arg ? 1 : 0, &r, nres);
+        if (cases[i].trap == WEFT_TRAP_NONE) {
+            CHECK(e == NULL && r.of.i32 == cases[i].want);
+            if (e || r.of.i32 != cases[i].want)
+                fprintf(stderr, "  %s(%d): %s %d\n", cases[i].name, cases[i].arg,
+                        e ? weft_error_message(e) : "returned", r.of.i32);
+        } else {
+            CHECK(e && weft_error_kind(e) == WEFT_ERROR_TRAP &&
+                  weft_error_trap_code(e) == cases[i].trap &&
+                  strstr(weft_error_message(e), cases[i].msg) != NULL);
+        }
+        weft_error_delete(e);
+    }
+    weft_store_delete(store);
+    weft_module_delete(module);
+    weft_engine_delete(engine);
+}
+
 int main(void)
 {
     test_integers();
@@ -686,6 +845,7 @@ int main(void)
     test_host();
     test_api_misuse();
     test_dead_legacy_try();
+    test_funcrefs_legacy_eh();
     printf("test_interp: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

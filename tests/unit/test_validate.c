@@ -706,11 +706,151 @@ static void test_shared(void)
     cur_engine = NULL;
 }
 
+/* ---- typed function references (Wasm 3.0) --------------------------------------------- */
+
+/* A module of the type section payload `types` and one function of type `ft` with body
+ * `body` (locals, then code). With a type section of n bytes (n < 128), the body starts at byte
+ * offset 18 + n. */
+static void build_fr(buf_t *b, const char *types, size_t ntypes, uint8_t ft, const char *body,
+                     size_t bodyn)
+{
+    buf_t s;
+    b->n = 0;
+    put(b, "\0asm\1\0\0\0", 8);
+    s.n = 0;
+    put(&s, types, ntypes);
+    section(b, 1, &s);
+    s.n = 0;
+    byte(&s, 1);
+    byte(&s, ft);
+    section(b, 3, &s);
+    s.n = 0;
+    byte(&s, 1);
+    uleb(&s, bodyn);
+    put(&s, body, bodyn);
+    section(b, 10, &s);
+}
+
+#define FR_VALID(what, types, ft, body)                                                         \
+    do {                                                                                       \
+        buf_t b_;                                                                              \
+        build_fr(&b_, F(types), ft, F(body));                                                  \
+        expect_valid(what, &b_);                                                               \
+    } while (0)
+#define FR_INVALID(what, types, ft, body, offset, ...)                                          \
+    do {                                                                                       \
+        buf_t b_;                                                                              \
+        build_fr(&b_, F(types), ft, F(body));                                                  \
+        expect_error(what, &b_, WEFT_ERROR_VALIDATE, offset, __VA_ARGS__, (char *)NULL);       \
+    } while (0)
+
+/* type 0 = [] -> [] */
+#define T1 "\x01\x60\x00\x00"
+/* type 0 = [] -> [], type 1 = [(ref null 0)] -> [] */
+#define T2 "\x02\x60\x00\x00\x60\x01\x63\x00\x00"
+
+static void test_funcrefs(void)
+{
+    /* call_ref 0 on a (ref null 0) parameter; body at 27 */
+    FR_VALID("call_ref", T2, 1, "\x00\x20\x00\x14\x00\x0b");
+    FR_INVALID("call_ref i32", T2, 1, "\x00\x41\x00\x14\x00\x0b", 30, "type mismatch",
+               "(call_ref)", "expected (ref null 0), found i32");
+    FR_INVALID("call_ref unknown type", T2, 1, "\x00\x20\x00\x14\x05\x0b", 30, "unknown type 5");
+    FR_VALID("return_call_ref", T2, 1, "\x00\x20\x00\x15\x00\x0b");
+    /* Non-defaultable locals (3.4.1): (local (ref 0)); body at 22 */
+    FR_INVALID("uninitialized local", T1, 0, "\x01\x01\x64\x00\x20\x00\x1a\x0b", 26,
+               "uninitialized local", "(local.get)");
+    FR_VALID("initialized local", T1, 0,
+             "\x01\x01\x64\x00\xd0\x00\xd4\x21\x00\x20\x00\x1a\x0b");
+    /* set inside a block: unset again after its end */
+    FR_INVALID("local set in block", T1, 0,
+               "\x01\x01\x64\x00\x02\x40\xd0\x00\xd4\x21\x00\x0b\x20\x00\x1a\x0b", 34,
+               "uninitialized local");
+    FR_VALID("local.tee in block", T1, 0,
+             "\x01\x01\x64\x00\x02\x40\xd0\x00\xd4\x22\x00\x20\x00\x1a\x1a\x0b\x0b");
+    FR_INVALID("unknown type in local", T1, 0, "\x01\x01\x64\x07\x0b", UINT64_MAX,
+               "unknown type 7");
+    /* br_on_null / br_on_non_null / ref.as_non_null */
+    FR_VALID("br_on_null", T1, 0, "\x00\xd0\x00\xd5\x00\x1a\x0b");
+    FR_INVALID("br_on_non_null arity", T1, 0, "\x00\xd0\x00\xd6\x00\x0b", 25, "type mismatch",
+               "(br_on_non_null)");
+    /* block (result (ref 0)) ref.null 0 br_on_non_null 0 unreachable end drop */
+    FR_VALID("br_on_non_null", T1, 0, "\x00\x02\x64\x00\xd0\x00\xd6\x00\x00\x0b\x1a\x0b");
+    FR_INVALID("ref.as_non_null i32", T1, 0, "\x00\x41\x00\xd4\x1a\x0b", 25, "type mismatch",
+               "expected a reference");
+    /* Subtyping: (ref 0) <: funcref, not externref; (ref null 0) is not (ref 0). */
+    FR_VALID("ref <: funcref", "\x02\x60\x00\x00\x60\x00\x01\x70", 1, "\x00\xd0\x00\xd4\x0b");
+    FR_INVALID("ref </: externref", "\x02\x60\x00\x00\x60\x00\x01\x6f", 1,
+               "\x00\xd0\x00\xd4\x0b", UINT64_MAX, "type mismatch",
+               "expected externref, found (ref 0)");
+    FR_INVALID("null </: non-null", "\x02\x60\x00\x00\x60\x00\x02\x64\x00\x7f", 1,
+               "\x00\xd0\x00\x41\x00\x0b", UINT64_MAX, "type mismatch",
+               "found (ref null 0)");
+    /* ref.func has the function's own type: valid as (ref 0) once declared */
+    buf_t b;
+    raw(&b, F("\x01\x08\x02\x60\x00\x00\x60\x00\x01\x70\x03\x03\x02\x00\x01"
+              "\x09\x05\x01\x03\x00\x01\x00"
+              "\x0a\x09\x02\x02\x00\x0b\x04\x00\xd2\x00\x0b"));
+    expect_valid("ref.func typed", &b);
+
+    /* Recursive types and subtypes (module level). */
+    raw(&b, F("\x01\x0c\x02\x50\x00\x60\x00\x00\x50\x01\x00\x60\x00\x00"));
+    expect_valid("sub", &b);
+    raw(&b, F("\x01\x0c\x02\x4f\x00\x60\x00\x00\x50\x01\x00\x60\x00\x00"));
+    expect_error("sub of final", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "sub type", "type 1",
+                 "supertype 0 is final", (char *)NULL);
+    raw(&b, F("\x01\x0d\x02\x50\x00\x60\x00\x00\x50\x01\x00\x60\x01\x7f\x00"));
+    expect_error("sub mismatch", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "sub type",
+                 "does not match supertype 0", (char *)NULL);
+    raw(&b, F("\x01\x07\x01\x50\x01\x00\x60\x00\x00"));
+    expect_error("sub of itself", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown type 0",
+                 (char *)NULL);
+    raw(&b, F("\x01\x09\x02\x60\x01\x64\x01\x00\x60\x00\x00"));
+    expect_error("forward reference", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unknown type 1",
+                 (char *)NULL);
+    raw(&b, F("\x01\x0b\x01\x4e\x02\x60\x01\x64\x01\x00\x60\x00\x00"));
+    expect_valid("reference within rec", &b);
+    raw(&b, F("\x01\x03\x01\x5f\x00"));
+    expect_error("struct", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "unsupported GC type",
+                 (char *)NULL);
+    /* Type equivalence: two rec groups of the same shape give equivalent types, so a
+     * (ref null 0) parameter takes (ref null 2) (iso-recursive equivalence). */
+    raw(&b, F("\x01\x16\x03\x4e\x02\x60\x00\x00\x60\x00\x00\x4e\x02\x60\x00\x00\x60\x00\x00"
+              "\x60\x01\x63\x00\x00\x03\x02\x01\x04"
+              "\x0a\x08\x01\x06\x00\xd0\x02\x14\x00\x0b"));
+    expect_valid("equivalent groups", &b);
+    /* ... but not at another position of the group: (ref null 3) is not (ref null 0) */
+    raw(&b, F("\x01\x16\x03\x4e\x02\x60\x00\x00\x60\x00\x00\x4e\x02\x60\x00\x00\x60\x00\x00"
+              "\x60\x01\x63\x00\x00\x03\x02\x01\x04"
+              "\x0a\x08\x01\x06\x00\xd0\x03\x14\x00\x0b"));
+    expect_error("other position", &b, WEFT_ERROR_VALIDATE, 43, "type mismatch", (char *)NULL);
+    /* A table of a non-defaultable type needs an initialiser. */
+    raw(&b, F("\x01\x04\x01\x60\x00\x00\x04\x05\x01\x64\x00\x00\x01"));
+    expect_error("table no init", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 "needs an initialiser", (char *)NULL);
+    raw(&b, F("\x01\x04\x01\x60\x00\x00\x04\x0a\x01\x40\x00\x63\x00\x00\x01\xd0\x00\x0b"));
+    expect_valid("table init", &b);
+    raw(&b, F("\x01\x04\x01\x60\x00\x00\x04\x0a\x01\x40\x00\x64\x00\x00\x01\xd0\x00\x0b"));
+    expect_error("table init null", &b, WEFT_ERROR_VALIDATE, UINT64_MAX, "type mismatch",
+                 (char *)NULL);
+
+    /* Under Wasm 2.0 the new opcodes and types are malformed. */
+    cur_engine = &wasm2_engine;
+    build_fr(&b, F(T1), 0, F("\x00\xd0\x70\xd4\x0b"));
+    expect_error("ref.as_non_null 2.0", &b, WEFT_ERROR_DECODE, 25, "illegal opcode",
+                 (char *)NULL);
+    build_fr(&b, F(T2), 1, F("\x00\x0b"));
+    expect_error("ref null 2.0", &b, WEFT_ERROR_DECODE, 16, "malformed value type",
+                 (char *)NULL);
+    cur_engine = NULL;
+}
+
 int main(void)
 {
     wasm2_engine.config.disabled_features = WEFT_FEATURES_POST_WASM2;
     test_wasm3();
     test_shared();
+    test_funcrefs();
     test_numeric();
     test_polymorphic();
     test_control();

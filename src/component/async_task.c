@@ -1,0 +1,576 @@
+/* async_task.c - the store's scheduler, threads and tasks of the async ABI (definitions.py
+ * "Stack Switching", Thread, Task, Store.tick; CanonicalABI.md "Concurrency").
+ *
+ * A Thread's continuation is a weft_call_t (or, between two callback calls, nothing but the
+ * thread's phase). Blocking records the ready condition and suspends the core call; the
+ * scheduler resumes the first waiting thread (in the order threads started waiting) whose
+ * condition holds: deterministic FIFO where the spec picks at random. */
+#include <string.h>
+
+#include "component/async_internal.h"
+#include "core/interp.h"
+#include "util/error.h"
+
+/* ---- objects ------------------------------------------------------------------------- */
+
+typedef struct weft_aobj {
+    struct weft_aobj *prev, *next;
+    size_t size;
+    void (*dtor)(void *obj);
+    max_align_t data[];
+} aobj_t;
+
+static void sched_free(void *p)
+{
+    weft_asched_t *s = p;
+    /* Objects first (their destructors may look at nothing but themselves), then the
+     * per-instance records. */
+    for (aobj_t *o = s->objs, *n; o; o = n) {
+        n = o->next;
+        if (o->dtor) o->dtor(o->data);
+        weft__free(&s->alloc, o, sizeof *o + o->size);
+    }
+    for (weft_ainst_t *a = s->insts, *n; a; a = n) {
+        n = a->next;
+        weft__handles_free(&a->threads);
+        if (a->st && a->st->async == a) a->st->async = NULL;
+        weft__free(&s->alloc, a, sizeof *a);
+    }
+    weft_alloc_t al = s->alloc;
+    weft__free(&al, s, sizeof *s);
+}
+
+static weft_error_t *anchor_fn(void *env, weft_caller_t *caller, const weft_val_t *args,
+                               size_t nargs, weft_val_t *results, size_t nresults)
+{
+    (void)env, (void)caller, (void)args, (void)nargs, (void)results, (void)nresults;
+    return NULL;
+}
+
+weft_asched_t *weft__async_sched(weft_store_t *store)
+{
+    if (store->async_sched) return store->async_sched;
+    weft_asched_t *s = weft__calloc(&store->alloc, 1, sizeof *s);
+    if (!s) return NULL;
+    s->store = store;
+    s->alloc = store->alloc;
+    /* The scheduler lives as long as the store: an uncallable host function owns it. */
+    if (!weft_func_new(store, NULL, 0, NULL, 0, anchor_fn, s, sched_free)) return NULL;
+    store->async_sched = s;
+    return s;
+}
+
+void *weft__async_obj_new(weft_store_t *store, size_t size, void (*dtor)(void *obj))
+{
+    weft_asched_t *s = weft__async_sched(store);
+    if (!s || size > SIZE_MAX - sizeof(aobj_t)) return NULL;
+    aobj_t *o = weft__malloc(&s->alloc, sizeof *o + size);
+    if (!o) return NULL;
+    memset(o, 0, sizeof *o + size);
+    o->size = size;
+    o->dtor = dtor;
+    o->next = s->objs;
+    if (s->objs) s->objs->prev = o;
+    s->objs = o;
+    return o->data;
+}
+
+void weft__async_obj_free(weft_store_t *store, void *obj)
+{
+    if (!obj) return;
+    weft_asched_t *s = store->async_sched;
+    aobj_t *o = (aobj_t *)((char *)obj - offsetof(aobj_t, data));
+    if (o->prev) o->prev->next = o->next;
+    else s->objs = o->next;
+    if (o->next) o->next->prev = o->prev;
+    if (o->dtor) o->dtor(o->data);
+    weft__free(&s->alloc, o, sizeof *o + o->size);
+}
+
+/* ---- instances ----------------------------------------------------------------------- */
+
+weft_ainst_t *weft__ainst(weft_cstate_t *st)
+{
+    if (st->async) return st->async;
+    weft_asched_t *s = weft__async_sched(st->store);
+    if (!s) return NULL;
+    weft_ainst_t *a = weft__calloc(&s->alloc, 1, sizeof *a);
+    if (!a) return NULL;
+    a->st = st;
+    weft__handles_init(&a->threads, &s->alloc);
+    a->next = s->insts;
+    s->insts = a;
+    st->async = a;
+    return a;
+}
+
+weft_error_t *weft__async_trap(weft_cstate_t *st, const char *msg)
+{
+    return weft__canon_trap(&st->root->alloc, "wasm trap: %s", msg);
+}
+
+void weft__async_poison(weft_cstate_t *inst)
+{
+    if (inst) inst->poisoned = true;
+}
+
+void weft__async_wake(weft_store_t *store)
+{
+    /* Conditions are evaluated whenever the scheduler looks for a thread: nothing to do. */
+    (void)store;
+}
+
+/* ---- tasks and threads --------------------------------------------------------------- */
+
+static void thread_dtor(void *p)
+{
+    weft_athread_t *th = p;
+    if (th->call) weft_call_delete(th->call);
+    th->call = NULL;
+}
+
+weft_atask_t *weft__atask_new(weft_component_func_t *f, weft_cstate_t *inst)
+{
+    weft_atask_t *t = weft__async_obj_new(inst->store, sizeof *t, NULL);
+    if (!t) return NULL;
+    t->f = f;
+    t->inst = inst;
+    t->state = WEFT_TASK_INITIAL;
+    t->ft_async = f && f->type->is_async;
+    t->opts_async = f && f->opts.is_async;
+    t->resolver = inst;
+    return t;
+}
+
+weft_athread_t *weft__athread_new(weft_atask_t *task, uint8_t kind)
+{
+    weft_athread_t *th = weft__async_obj_new(task->inst->store, sizeof *th, thread_dtor);
+    if (!th) return NULL;
+    th->task = task;
+    th->inst = task->inst;
+    th->kind = kind;
+    th->phase = WEFT_PHASE_NEW;
+    th->tnext = task->threads;
+    if (task->threads) task->threads->tprev = th;
+    task->threads = th;
+    task->nthreads++;
+    return th;
+}
+
+weft_atask_t *weft__async_thread_task(const weft_athread_t *th)
+{
+    return th ? th->task : NULL;
+}
+
+void weft__atask_maybe_free(weft_atask_t *t)
+{
+    if (t->state != WEFT_TASK_RESOLVED || t->nthreads > 0) return;
+    if (t->subtask && t->subtask->callee == t) t->subtask->callee = NULL;
+    if (t->host && t->host->task == t) t->host->task = NULL;
+    weft__async_obj_free(t->inst->store, t);
+}
+
+/* Task.register_thread */
+weft_error_t *weft__athread_register(weft_athread_t *th)
+{
+    if (th->index) return NULL;
+    weft_ainst_t *ai = weft__ainst(th->inst);
+    if (!ai) return weft__error_oom();
+    weft_handle_t h;
+    memset(&h, 0, sizeof h);
+    h.kind = WEFT_HANDLE_USER;
+    h.obj = th;
+    return weft__handles_add(&ai->threads, &h, &th->index);
+}
+
+/* The thread leaves its task (Task.unregister_thread) and is freed. */
+weft_error_t *weft__athread_exit(weft_athread_t *th)
+{
+    weft_atask_t *t = th->task;
+    weft_cstate_t *st = th->inst;
+    if (th->waiting) weft__athread_unwait(th);
+    if (th->index && st->async) weft__handles_remove(&st->async->threads, th->index, NULL);
+    if (st->async && st->async->exclusive == th) st->async->exclusive = NULL;
+    if (st->async && st->async->running == th) st->async->running = NULL;
+    if (th->tprev) th->tprev->tnext = th->tnext;
+    else t->threads = th->tnext;
+    if (th->tnext) th->tnext->tprev = th->tprev;
+    t->nthreads--;
+    if (t->implicit == th) t->implicit = NULL;
+    weft__async_obj_free(st->store, th);
+    weft_error_t *err = NULL;
+    /* trap_if(self.state != Task.State.RESOLVED) when the last thread leaves */
+    if (t->nthreads == 0 && t->state != WEFT_TASK_RESOLVED) {
+        err = weft__async_trap(st, "task ended without returning a value (async exit before "
+                                   "task.return or task.cancel)");
+        weft__async_poison(st);
+    }
+    weft__atask_maybe_free(t);
+    return err;
+}
+
+/* Thread.start_waiting_internal: joins the end of the store's waiting list. */
+void weft__athread_wait(weft_athread_t *th, weft_async_ready_fn ready, void *env)
+{
+    weft_asched_t *s = th->inst->store->async_sched;
+    th->ready = ready;
+    th->ready_env = env;
+    if (th->waiting) return;
+    th->waiting = true;
+    th->wnext = NULL;
+    th->wprev = s->wtail;
+    if (s->wtail) s->wtail->wnext = th;
+    else s->whead = th;
+    s->wtail = th;
+}
+
+/* Thread.stop_waiting_internal */
+void weft__athread_unwait(weft_athread_t *th)
+{
+    weft_asched_t *s = th->inst->store->async_sched;
+    if (!th->waiting) return;
+    if (th->wprev) th->wprev->wnext = th->wnext;
+    else s->whead = th->wnext;
+    if (th->wnext) th->wnext->wprev = th->wprev;
+    else s->wtail = th->wprev;
+    th->wprev = th->wnext = NULL;
+    th->waiting = false;
+    th->ready = NULL;
+}
+
+bool weft__athread_ready(const weft_athread_t *th)
+{
+    return th->waiting && (!th->ready || th->ready(th->ready_env));
+}
+
+/* Task.deliver_pending_cancel */
+bool weft__atask_deliver_pending_cancel(weft_atask_t *t, bool cancellable)
+{
+    if (cancellable && t->state == WEFT_TASK_PENDING_CANCEL) {
+        t->state = WEFT_TASK_CANCEL_DELIVERED;
+        return true;
+    }
+    return false;
+}
+
+/* A core call of th ended (done, failed or suspended). */
+static weft_error_t *call_end(weft_athread_t *th, weft_call_state_t cs, weft_error_t *err)
+{
+    if (cs == WEFT_CALL_SUSPENDED) return NULL;
+    weft_call_t *c = th->call;
+    th->call = NULL;
+    if (cs == WEFT_CALL_FAILED) {
+        weft_call_delete(c);
+        weft__async_poison(th->inst);
+        if (!err) err = weft__async_trap(th->inst, "call failed");
+        return err;
+    }
+    th->phase = WEFT_PHASE_EXITED;
+    if (th->kind == WEFT_ATHREAD_SPAWNED) {
+        weft_call_delete(c);
+        return weft__athread_exit(th);
+    }
+    return weft__alift_call_done(th, c);
+}
+
+weft_error_t *weft__athread_call(weft_athread_t *th, weft_func_t *func, const weft_val_t *args,
+                                 size_t nargs)
+{
+    weft_call_t *c = NULL;
+    weft_error_t *err = weft_call_new(th->inst->store, func, args, nargs, &c);
+    if (err) return err;
+    th->call = c;
+    th->phase = WEFT_PHASE_CALL;
+    th->running = true;
+    weft_call_state_t cs = weft_call_run(c, &err);
+    return call_end(th, cs, err);
+}
+
+/* One resumption of th up to its next block or its end. */
+static weft_error_t *thread_step(weft_athread_t *th, bool cancelled)
+{
+    switch (th->phase) {
+    case WEFT_PHASE_NEW:
+        if (th->kind == WEFT_ATHREAD_SPAWNED) {
+            weft_val_t a;
+            memset(&a, 0, sizeof a);
+            a.kind = WEFT_I32;
+            a.of.i32 = (int32_t)th->entry_arg;
+            return weft__athread_call(th, th->entry, &a, 1);
+        }
+        return weft__alift_start(th, cancelled);
+    case WEFT_PHASE_ENTER:
+        return weft__alift_start(th, cancelled);
+    case WEFT_PHASE_CALL: {
+        weft_val_t r[1];
+        memset(r, 0, sizeof r);
+        r[0].kind = th->rkind;
+        weft_async_finish_fn fin = th->finish;
+        th->finish = NULL;
+        th->running = true;
+        if (th->sync_w) th->sync_w->has_sync_waiter = false;
+        th->sync_w = NULL;
+        weft_error_t *err = fin ? fin(th->finish_env, cancelled, r, th->nres) : NULL;
+        if (err) {
+            weft__async_poison(th->inst);
+            return err;
+        }
+        weft_call_state_t cs = weft_call_resume(th->call, r, th->nres, &err);
+        return call_end(th, cs, err);
+    }
+    case WEFT_PHASE_CB_WAIT:
+        return weft__alift_cb_resume(th, cancelled);
+    default:
+        return NULL;
+    }
+}
+
+/* Thread.resume, with the switch_to loop of the spec's resume(). */
+weft_error_t *weft__athread_resume(weft_athread_t *th, bool cancelled)
+{
+    weft_asched_t *s = th->inst->store->async_sched;
+    while (th) {
+        if (th->waiting) weft__athread_unwait(th);
+        th->suspended = false;
+        if (th->kind == WEFT_ATHREAD_CSTACK) {
+            /* Blocked on the C stack: its own loop sees it can go on. */
+            th->cancellable = false;
+            break;
+        }
+        weft_ainst_t *ai = weft__ainst(th->inst);
+        if (!ai) return weft__error_oom();
+        weft_athread_t *prev = ai->running;
+        ai->running = th;
+        th->running = true;
+        weft_error_t *err = thread_step(th, cancelled);
+        ai->running = prev;
+        if (err) {
+            s->switch_to = NULL;
+            return err;
+        }
+        th = s->switch_to;
+        s->switch_to = NULL;
+        cancelled = false;
+    }
+    return NULL;
+}
+
+/* ---- the current thread -------------------------------------------------------------- */
+
+weft_athread_t *weft__async_current_thread(weft_cstate_t *inst)
+{
+    weft_ainst_t *ai = weft__ainst(inst);
+    if (!ai) return NULL;
+    if (ai->running) return ai->running;
+    if (ai->cstack) return ai->cstack;
+    /* A synchronously-typed call on the C stack: its task and thread records are made now
+     * (registration in the threads table waits until an index is needed; nothing else in
+     * the instance can register a thread before then, so indices are as the spec's). */
+    weft_atask_t *t = weft__atask_new(NULL, inst);
+    if (!t) return NULL;
+    t->state = WEFT_TASK_STARTED;
+    weft_athread_t *th = weft__athread_new(t, WEFT_ATHREAD_CSTACK);
+    if (!th) {
+        weft__async_obj_free(inst->store, t);
+        return NULL;
+    }
+    th->running = true;
+    t->implicit = th;
+    ai->cstack = th;
+    return th;
+}
+
+void weft__async_sync_leave(weft_cstate_t *inst)
+{
+    weft_ainst_t *ai = inst->async;
+    if (!ai || !ai->cstack) return;
+    weft_athread_t *th = ai->cstack;
+    ai->cstack = NULL;
+    weft_atask_t *t = th->task;
+    t->state = WEFT_TASK_RESOLVED;
+    (void)weft__athread_exit(th);
+}
+
+/* ---- blocking ------------------------------------------------------------------------ */
+
+/* True for the implicit thread of a task that needs exclusive use of the instance's stack
+ * (definitions.py Task.needs_exclusive: an async-typed function lifted with the sync ABI or
+ * with a callback). While a synchronously-typed call blocks on the C stack such a thread is
+ * never resumed, even when ready (the stack is the blocked call's): the behaviour the
+ * reference tests observe (async/during-sync-call-no-exclusive-resume.wast). */
+static bool thread_needs_stack(const weft_athread_t *th)
+{
+    return (th->kind == WEFT_ATHREAD_SYNC_LIFT || th->kind == WEFT_ATHREAD_CALLBACK) &&
+           th->task->ft_async;
+}
+
+/* The trap of a synchronous call on the C stack that must block while no thread of its
+ * instance can run: when some other thread of the same component tree is ready the event
+ * loop is stuck (it could run, but not for this call), otherwise the task blocked with nothing
+ * to wait for (the messages the reference tests expect: async/during-sync-call-no-sibling-
+ * resume.wast, async/trap-if-block-and-sync.wast). */
+static weft_error_t *stuck_trap(weft_asched_t *s, weft_athread_t *th);
+
+/* The first waiting thread that is ready, in instance `only` (NULL: any), skipping `skip`,
+ * threads of poisoned instances and (when only is set) the instance's exclusive thread. */
+static weft_athread_t *find_ready(weft_asched_t *s, weft_cstate_t *only, weft_athread_t *skip)
+{
+    for (weft_athread_t *th = s->whead; th; th = th->wnext) {
+        if (th == skip || th->inst->poisoned) continue;
+        if (only && (th->inst != only || (only->async && only->async->exclusive == th) ||
+                     thread_needs_stack(th)))
+            continue;
+        if (weft__athread_ready(th)) return th;
+    }
+    return NULL;
+}
+
+weft_athread_t *weft__asched_next(weft_asched_t *s)
+{
+    return find_ready(s, NULL, NULL);
+}
+
+static weft_error_t *stuck_trap(weft_asched_t *s, weft_athread_t *th)
+{
+    bool other = false;
+    for (weft_athread_t *x = s->whead; x && !other; x = x->wnext)
+        other = x != th && !x->inst->poisoned && x->inst->root == th->inst->root &&
+                weft__athread_ready(x);
+    weft__async_poison(th->inst);
+    return weft__async_trap(th->inst, other ? "deadlock detected: event loop cannot make "
+                                              "further progress"
+                                            : "cannot block a synchronous task before "
+                                              "returning");
+}
+
+/* Blocking on the C stack (definitions.py canon_lift for a non-async function type): the
+ * other ready threads of the instance run until the condition holds. */
+static weft_error_t *block_inline(weft_athread_t *th, weft_async_ready_fn ready, void *renv,
+                                  weft_async_finish_fn finish, void *env, weft_val_t *results,
+                                  size_t nresults)
+{
+    weft_asched_t *s = th->inst->store->async_sched;
+    bool yielded = false;
+    for (;;) {
+        if (ready ? ready(renv) : yielded) break;
+        weft_athread_t *x = find_ready(s, th->inst, th);
+        if (!x) {
+            if (!ready) break; /* yield with nothing else to run */
+            return stuck_trap(s, th);
+        }
+        weft_error_t *err = weft__athread_resume(x, false);
+        if (err) return err;
+        yielded = true;
+    }
+    return finish ? finish(env, false, results, nresults) : NULL;
+}
+
+/* wait_until with separate environments for the condition and the results; sync_w is the
+ * waitable whose has_sync_waiter ends with the wait. */
+weft_error_t *weft__athread_block(weft_caller_t *caller, weft_athread_t *th, weft_async_ready_fn ready,
+                            void *renv, weft_async_finish_fn finish, void *env,
+                            bool cancellable, weft_val_t *results, size_t nresults,
+                            weft_waitable_t *sync_w)
+{
+    if (!weft__async_sched(th->inst->store)) return weft__error_oom();
+    bool now = weft__atask_deliver_pending_cancel(th->task, cancellable);
+    if (now || (ready && ready(renv))) {
+        if (sync_w) sync_w->has_sync_waiter = false;
+        return finish ? finish(env, now, results, nresults) : NULL;
+    }
+    if (caller && th->call && caller->call == th->call) {
+        th->sync_w = sync_w;
+        th->finish = finish;
+        th->finish_env = env;
+        th->nres = (uint8_t)(nresults > 0 ? 1 : 0);
+        th->rkind = nresults > 0 ? (uint8_t)results[0].kind : (uint8_t)WEFT_I32;
+        th->cancellable = cancellable;
+        weft__athread_wait(th, ready, renv);
+        th->running = false;
+        weft_caller_suspend(caller);
+        return NULL;
+    }
+    weft_error_t *err = block_inline(th, ready, renv, finish, env, results, nresults);
+    if (sync_w) sync_w->has_sync_waiter = false;
+    return err;
+}
+
+weft_error_t *weft__async_block(weft_caller_t *caller, weft_athread_t *th,
+                                weft_async_ready_fn ready, weft_async_finish_fn finish,
+                                void *env, bool cancellable, weft_val_t *results,
+                                size_t nresults)
+{
+    return weft__athread_block(caller, th, ready, env, finish, env, cancellable, results, nresults, NULL);
+}
+
+static bool has_pending(void *env)
+{
+    return weft__waitable_has_pending_event(env);
+}
+
+weft_error_t *weft__async_wait_pending(weft_caller_t *caller, weft_athread_t *th,
+                                       weft_waitable_t *w, weft_async_finish_fn finish,
+                                       void *env, weft_val_t *results, size_t nresults)
+{
+    if (w->wset)
+        return weft__async_trap(th->inst, "waitable cannot be used synchronously while added "
+                                          "to a waitable set");
+    if (weft__waitable_has_pending_event(w)) return finish(env, false, results, nresults);
+    w->has_sync_waiter = true;
+    weft_error_t *err = weft__athread_block(caller, th, has_pending, w, finish, env, false, results,
+                               nresults, w);
+    return err;
+}
+
+weft_error_t *weft__athread_suspend(weft_caller_t *caller, weft_athread_t *th,
+                                    weft_async_finish_fn finish, void *env, bool cancellable,
+                                    weft_val_t *results, size_t nresults)
+{
+    if (!weft__async_sched(th->inst->store)) return weft__error_oom();
+    bool inline_rest = th->suspended && !(caller && th->call && caller->call == th->call);
+    if (!inline_rest && weft__atask_deliver_pending_cancel(th->task, cancellable))
+        return finish(env, true, results, nresults);
+    th->suspended = true;
+    th->cancellable = cancellable;
+    if (!inline_rest && caller && th->call && caller->call == th->call) {
+        th->finish = finish;
+        th->finish_env = env;
+        th->nres = (uint8_t)(nresults > 0 ? 1 : 0);
+        th->rkind = nresults > 0 ? (uint8_t)results[0].kind : (uint8_t)WEFT_I32;
+        th->running = false;
+        weft_caller_suspend(caller);
+        return NULL;
+    }
+    /* On the C stack: other threads of the instance run until one resumes this one. */
+    weft_asched_t *s = th->inst->store->async_sched;
+    while (th->suspended) {
+        weft_athread_t *x = find_ready(s, th->inst, th);
+        if (!x) {
+            th->suspended = false;
+            return stuck_trap(s, th);
+        }
+        weft_error_t *err = weft__athread_resume(x, false);
+        if (err) return err;
+    }
+    return finish(env, false, results, nresults);
+}
+
+uint32_t *weft__async_context(weft_cstate_t *inst)
+{
+    weft_ainst_t *ai = inst->async;
+    if (ai && ai->running) return ai->running->storage;
+    return inst->context;
+}
+
+/* The "may block" rule for a task whose function type is not async: blocking before it
+ * returns is allowed only while another thread of the instance is ready to run (definitions.py
+ * canon_lift's final loop), and is refused up front where it could not be undone. */
+weft_error_t *weft__async_may_block(weft_athread_t *th)
+{
+    weft_atask_t *t = th->task;
+    if (t->ft_async || t->state == WEFT_TASK_RESOLVED) return NULL;
+    weft_asched_t *s = weft__async_sched(th->inst->store);
+    if (!s) return weft__error_oom();
+    if (find_ready(s, th->inst, th)) return NULL;
+    return stuck_trap(s, th);
+}

@@ -1,0 +1,216 @@
+/* wasi2_impl.h - internals of the WASI 0.2 host (src/wasi/p2/).
+ *
+ * The interfaces follow the WIT definitions of WebAssembly/WASI 0.2.x (wasi:cli, wasi:io,
+ * wasi:clocks, wasi:random, wasi:filesystem). Every host function takes and returns component
+ * values (weft_cval_t); the canonical ABI is done by the component layer.
+ *
+ * Resources: every object the host hands to a guest (streams, pollables, descriptors, ...)
+ * lives in one table of the context; its representation (`rep`) is its slot index + 1. The
+ * guest's handle tables map handles to reps; when the guest drops an own handle, the resource
+ * type's destructor frees the slot (weft__wasi2_obj_drop). */
+#ifndef WEFT_WASI2_IMPL_H
+#define WEFT_WASI2_IMPL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+#include "wasi/wasi_impl.h"
+#include "weft.h"
+
+/* The kinds of host objects. */
+enum {
+    W2_FREE = 0,
+    W2_ERROR,       /* wasi:io/error.error */
+    W2_POLLABLE,    /* wasi:io/poll.pollable */
+    W2_INPUT,       /* wasi:io/streams.input-stream */
+    W2_OUTPUT,      /* wasi:io/streams.output-stream */
+    W2_DESCRIPTOR,  /* wasi:filesystem/types.descriptor */
+    W2_DIRSTREAM,   /* wasi:filesystem/types.directory-entry-stream */
+    W2_TERM_IN,     /* wasi:cli/terminal-input.terminal-input */
+    W2_TERM_OUT,    /* wasi:cli/terminal-output.terminal-output */
+};
+
+/* Sources of input streams, sinks of output streams, kinds of pollables. */
+enum { W2_SRC_FD, W2_SRC_BUF, W2_SRC_FILE };
+enum { W2_SINK_FD, W2_SINK_BUF, W2_SINK_FILE, W2_SINK_APPEND };
+enum { W2_POLL_READY, W2_POLL_TIMER, W2_POLL_FD };
+
+/* descriptor-flags bits (wasi:filesystem/types, in declaration order). */
+enum {
+    W2_DF_READ = 1,
+    W2_DF_WRITE = 2,
+    W2_DF_FILE_SYNC = 4,
+    W2_DF_DATA_SYNC = 8,
+    W2_DF_REQ_SYNC = 16,
+    W2_DF_MUTATE_DIR = 32,
+};
+
+/* descriptor-type cases. */
+enum {
+    W2_DT_UNKNOWN = 0,
+    W2_DT_BLOCK,
+    W2_DT_CHAR,
+    W2_DT_DIRECTORY,
+    W2_DT_FIFO,
+    W2_DT_SYMLINK,
+    W2_DT_REGULAR,
+    W2_DT_SOCKET,
+};
+
+/* error-code cases (wasi:filesystem/types). */
+enum {
+    W2_E_ACCESS = 0, W2_E_WOULD_BLOCK, W2_E_ALREADY, W2_E_BAD_DESCRIPTOR, W2_E_BUSY,
+    W2_E_DEADLOCK, W2_E_QUOTA, W2_E_EXIST, W2_E_FILE_TOO_LARGE, W2_E_ILLEGAL_BYTE_SEQUENCE,
+    W2_E_IN_PROGRESS, W2_E_INTERRUPTED, W2_E_INVALID, W2_E_IO, W2_E_IS_DIRECTORY, W2_E_LOOP,
+    W2_E_TOO_MANY_LINKS, W2_E_MESSAGE_SIZE, W2_E_NAME_TOO_LONG, W2_E_NO_DEVICE, W2_E_NO_ENTRY,
+    W2_E_NO_LOCK, W2_E_INSUFFICIENT_MEMORY, W2_E_INSUFFICIENT_SPACE, W2_E_NOT_DIRECTORY,
+    W2_E_NOT_EMPTY, W2_E_NOT_RECOVERABLE, W2_E_UNSUPPORTED, W2_E_NO_TTY, W2_E_NO_SUCH_DEVICE,
+    W2_E_OVERFLOW, W2_E_NOT_PERMITTED, W2_E_PIPE, W2_E_READ_ONLY, W2_E_INVALID_SEEK,
+    W2_E_TEXT_FILE_BUSY, W2_E_CROSS_DEVICE,
+};
+
+typedef struct weft__wasi2_obj {
+    uint8_t kind;
+    uint8_t sub;       /* source / sink / pollable kind */
+    uint8_t code;      /* error: its error-code */
+    uint8_t dtype;     /* descriptor: descriptor-type */
+    uint8_t dflags;    /* descriptor: descriptor-flags */
+    bool closed;       /* input: end of stream reached; output: the sink failed for good */
+    bool owned;        /* close `fd` when the object is freed */
+    short events;      /* pollable on a descriptor: POLLIN or POLLOUT */
+    int fd;            /* host descriptor, -1 when none */
+    int err;           /* error: the host errno */
+    int which;         /* stdio buffer streams: 0 stdin, 1 stdout, 2 stderr */
+    uint64_t pos;      /* file offset or buffer position */
+    uint64_t deadline; /* timer pollable: monotonic nanoseconds */
+    DIR *dir;          /* directory-entry-stream */
+} weft__wasi2_obj_t;
+
+typedef struct weft__wasi2_preopen {
+    int fd;
+    char *guest;
+    size_t guest_len;
+    bool read_only;
+} weft__wasi2_preopen_t;
+
+struct weft_wasi2 {
+    weft_alloc_t alloc;
+    /* The preview 1 path resolver (wasi_path.c) is reused for every path; of this context it
+     * only uses the allocator. */
+    weft_wasi_t p1;
+    char **args;
+    size_t nargs;
+    char **env; /* pairs: key, value, key, value, ... */
+    size_t nenv; /* pairs */
+    size_t env_cap; /* pointers */
+    weft__wasi2_preopen_t *pre;
+    size_t npre, pre_cap;
+    int stdio_fd[3];          /* host descriptors of stdin, stdout, stderr (not owned) */
+    bool stdio_buf[3];        /* the stream is a memory buffer instead */
+    uint8_t *buf[3];          /* stdin: the input bytes; stdout/stderr: captured output */
+    size_t buf_len[3], buf_cap[3];
+    size_t in_pos;            /* stdin buffer: bytes consumed (shared by every stdin stream) */
+    weft__wasi2_obj_t *objs;
+    size_t nobjs, objs_cap;
+    uint64_t seed[2];
+};
+
+/* --- objects (wasi2_ctx.c) ------------------------------------------------------------------ */
+
+/* A new object of `kind` (fields zeroed, fd -1); *rep receives its representation. NULL when
+ * allocation fails. The pointer is valid until the next allocation of an object. */
+weft__wasi2_obj_t *weft__wasi2_obj_new(weft_wasi2_t *w, uint8_t kind, uint32_t *rep);
+/* The live object `rep` of `kind`, or NULL. */
+weft__wasi2_obj_t *weft__wasi2_obj_get(weft_wasi2_t *w, uint32_t rep, uint8_t kind);
+/* Frees the object `rep` (closing what it owns). Resource destructor of every WASI type. */
+void weft__wasi2_obj_drop(void *env, uint32_t rep);
+
+/* --- values (wasi2_val.c) ------------------------------------------------------------------- */
+
+/* The trap of a host function that received a handle it did not make, or similar misuse. */
+weft_error_t *weft__wasi2_trap(weft_wasi2_t *w, const char *why);
+/* Sets *v to a variant-like value (variant, option, result, enum) of case `index`; with
+ * `payload` returns the new payload node, else v. NULL when allocation fails. */
+weft_cval_t *weft__wasi2_case(weft_cval_arena_t *ar, weft_cval_t *v, uint8_t kind,
+                              uint32_t index, bool payload);
+/* Sets *v to an aggregate of `kind` with n zeroed items and returns them (v itself when n is
+ * 0); NULL when allocation fails. */
+weft_cval_t *weft__wasi2_agg(weft_cval_arena_t *ar, weft_cval_t *v, uint8_t kind, uint32_t n);
+void weft__wasi2_u64(weft_cval_t *v, uint64_t x);
+void weft__wasi2_u32(weft_cval_t *v, uint32_t x);
+void weft__wasi2_bool(weft_cval_t *v, bool b);
+void weft__wasi2_own(weft_cval_t *v, uint32_t rep);
+void weft__wasi2_enum(weft_cval_t *v, uint32_t index);
+/* A list<u8> of a copy of the bytes. False when allocation fails. */
+bool weft__wasi2_bytes(weft_cval_arena_t *ar, weft_cval_t *v, const uint8_t *p, size_t n);
+/* The bytes of a list<u8> argument, copied into a buffer from w's allocator (free with
+ * weft__free(&w->alloc, *p, *n + 1)). NULL error on success. */
+weft_error_t *weft__wasi2_list_bytes(weft_wasi2_t *w, const weft_cval_t *list, uint8_t **p,
+                                     size_t *n);
+/* The string argument `v` as a NUL-free UTF-8 byte range allocated in `ar`. */
+bool weft__wasi2_str(weft_cval_arena_t *ar, const weft_cval_t *v, const char **s, size_t *n);
+/* result<_, error-code>: ok when code < 0. False when allocation fails. */
+bool weft__wasi2_result_code(weft_cval_arena_t *ar, weft_cval_t *v, int code);
+/* Sets *v to result::err(error-code). False when allocation fails. */
+bool weft__wasi2_err_code(weft_cval_arena_t *ar, weft_cval_t *v, int code);
+/* error-code of a host errno, and of a preview 1 errno (the path resolver's). */
+int weft__wasi2_code_of_errno(int host_errno);
+int weft__wasi2_code_of_p1(int p1_errno);
+/* descriptor-type of a host st_mode. */
+uint8_t weft__wasi2_dtype(unsigned mode);
+
+/* --- streams and pollables (wasi2_streams.c, wasi2_poll.c) --------------------------------- */
+
+/* A new input / output stream on stdio `which` (0..2); *rep receives it. Errno-style 0 or an
+ * error. */
+weft_error_t *weft__wasi2_stdio_stream(weft_wasi2_t *w, int which, uint32_t *rep);
+/* Makes result::err(stream-error::last-operation-failed(error)) for host errno `e`, or
+ * stream-error::closed when e is 0. */
+weft_error_t *weft__wasi2_stream_err(weft_wasi2_t *w, weft_cval_arena_t *ar, weft_cval_t *v,
+                                     int e);
+/* Waits until pollable `rep` is ready (poll(2) with the timer as timeout; never spins). */
+weft_error_t *weft__wasi2_block(weft_wasi2_t *w, uint32_t rep);
+/* A new pollable: ready at once, a timer, or readiness of a host descriptor. */
+weft_error_t *weft__wasi2_pollable(weft_wasi2_t *w, uint8_t sub, int fd, short events,
+                                   uint64_t deadline, weft_cval_t *out);
+uint64_t weft__wasi2_now(void);
+
+/* --- interfaces (one table each; wasi2_link.c puts them in a linker) ------------------------ */
+
+typedef struct weft__wasi2_fn {
+    const char *name;
+    weft_component_host_fn fn;
+} weft__wasi2_fn_t;
+
+typedef struct weft__wasi2_iface {
+    const char *name;             /* "wasi:io/streams", without the version */
+    const char *const *resources; /* resource types the interface defines */
+    size_t nresources;
+    const weft__wasi2_fn_t *fns;
+    size_t nfns;
+} weft__wasi2_iface_t;
+
+extern const weft__wasi2_iface_t weft__wasi2_cli_ifaces[];
+extern const size_t weft__wasi2_cli_nifaces;
+extern const weft__wasi2_iface_t weft__wasi2_io_ifaces[];
+extern const size_t weft__wasi2_io_nifaces;
+extern const weft__wasi2_iface_t weft__wasi2_stream_ifaces[];
+extern const size_t weft__wasi2_stream_nifaces;
+extern const weft__wasi2_iface_t weft__wasi2_clock_ifaces[];
+extern const size_t weft__wasi2_clock_nifaces;
+extern const weft__wasi2_iface_t weft__wasi2_fs_ifaces[];
+extern const size_t weft__wasi2_fs_nifaces;
+
+/* The signature of every host function. */
+#define W2_FN(name)                                                                           \
+    static weft_error_t *name(void *env, weft_store_t *store, const weft_cval_t *args,        \
+                              size_t nargs, weft_cval_t *res, size_t nres,                   \
+                              weft_cval_arena_t *ar)
+#define W2_UNUSED (void)env, (void)store, (void)nargs, (void)nres, (void)args, (void)res, (void)ar
+#define W2 ((weft_wasi2_t *)env)
+#define W2_OOM weft__error_oom()
+
+#endif

@@ -1,0 +1,146 @@
+/* wasi2_link.c - puts the WASI 0.2 interfaces in a component linker, and runs a command's
+ * wasi:cli/run export.
+ *
+ * Versions: WIT packages follow semver, and an import of `wasi:io/streams@0.2.N` is satisfied
+ * by any host implementing 0.2.M with M >= N (Component Model Explainer, "Import and export
+ * definitions": semver-compatible matching). This host implements every function of the 0.2
+ * series, so each import whose version is 0.2.N (no pre-release tag) is defined under the
+ * exact name the component uses. */
+#include <string.h>
+
+#include "component/component.h"
+#include "component/instance.h"
+#include "wasi/p2/wasi2_impl.h"
+
+typedef struct iface_set {
+    const weft__wasi2_iface_t *ifaces;
+    const size_t *n;
+} iface_set_t;
+
+static const iface_set_t SETS[] = {
+    {weft__wasi2_cli_ifaces, &weft__wasi2_cli_nifaces},
+    {weft__wasi2_io_ifaces, &weft__wasi2_io_nifaces},
+    {weft__wasi2_stream_ifaces, &weft__wasi2_stream_nifaces},
+    {weft__wasi2_clock_ifaces, &weft__wasi2_clock_nifaces},
+    {weft__wasi2_fs_ifaces, &weft__wasi2_fs_nifaces},
+};
+
+/* True if v[0..n) is "0.2.N" with N decimal, optionally followed by "+build" metadata. */
+static bool version_02(const char *v, size_t n)
+{
+    if (n < 5 || memcmp(v, "0.2.", 4) != 0) return false;
+    size_t i = 4, digits = 0;
+    while (i < n && v[i] >= '0' && v[i] <= '9') i++, digits++;
+    if (digits == 0 || (digits > 1 && v[4] == '0')) return false;
+    return i == n || v[i] == '+';
+}
+
+/* The interface a versioned import name "ns:pkg/iface@0.2.N" names, or NULL. */
+static const weft__wasi2_iface_t *lookup(const char *name, size_t len)
+{
+    const char *at = memchr(name, '@', len);
+    if (!at) return NULL;
+    size_t base = (size_t)(at - name);
+    if (!version_02(at + 1, len - base - 1)) return NULL;
+    for (size_t s = 0; s < sizeof SETS / sizeof *SETS; s++) {
+        for (size_t i = 0; i < *SETS[s].n; i++) {
+            const weft__wasi2_iface_t *f = &SETS[s].ifaces[i];
+            if (strlen(f->name) == base && memcmp(f->name, name, base) == 0) return f;
+        }
+    }
+    return NULL;
+}
+
+static weft_error_t *define(weft_wasi2_t *w, weft_component_linker_t *l,
+                            const weft__wasi2_iface_t *f, const char *name, size_t len)
+{
+    for (size_t i = 0; i < f->nresources; i++) {
+        const char *r = f->resources[i];
+        weft_error_t *err = weft_component_linker_define_resource(l, name, len, r, strlen(r),
+                                                                  weft__wasi2_obj_drop, w);
+        if (err) return err;
+    }
+    for (size_t i = 0; i < f->nfns; i++) {
+        const char *fn = f->fns[i].name;
+        weft_error_t *err = weft_component_linker_define_func(l, name, len, fn, strlen(fn),
+                                                              f->fns[i].fn, w, NULL);
+        if (err) return err;
+    }
+    return NULL;
+}
+
+weft_error_t *weft_wasi2_link(weft_wasi2_t *w, weft_component_linker_t *linker,
+                              const weft_component_t *component)
+{
+    if (!w || !linker || !component || !component->def) {
+        const weft_alloc_t dflt = {weft__default_alloc, NULL};
+        return weft__error_new(w ? &w->alloc : &dflt, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "weft_wasi2_link: invalid argument");
+    }
+    const weft_component_def_t *def = component->def;
+    for (uint32_t i = 0; i < def->imports.count; i++) {
+        const weft_name_t *n = &def->imports.items[i].name.name;
+        const weft__wasi2_iface_t *f = lookup(n->ptr, n->len);
+        if (!f) continue; /* not WASI 0.2: left to the caller's own definitions */
+        weft_error_t *err = define(w, linker, f, n->ptr, n->len);
+        if (err) return err;
+    }
+    return NULL;
+}
+
+/* Finds the export "wasi:cli/run@0.2.N" of the instance and its function "run". */
+static bool find_run(weft_component_instance_t *inst, weft_component_func_t **out)
+{
+    static const char prefix[] = "wasi:cli/run@";
+    size_t n = weft_component_instance_export_count(inst);
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        size_t len;
+        weft_component_extern_kind_t kind;
+        if (!weft_component_instance_export_nth(inst, i, &name, &len, &kind)) continue;
+        if (kind != WEFT_COMPONENT_EXTERN_INSTANCE || len < sizeof prefix ||
+            memcmp(name, prefix, sizeof prefix - 1) != 0 ||
+            !version_02(name + sizeof prefix - 1, len - (sizeof prefix - 1)))
+            continue;
+        weft_component_instance_t *ri;
+        if (weft_component_instance_instance(inst, name, len, &ri) &&
+            weft_component_instance_func(ri, "run", 3, out))
+            return true;
+    }
+    return false;
+}
+
+weft_error_t *weft_wasi2_run(weft_store_t *store, weft_component_instance_t *instance,
+                             int *exit_status)
+{
+    const weft_alloc_t dflt = {weft__default_alloc, NULL};
+    if (exit_status) *exit_status = 0;
+    if (!store || !instance) {
+        return weft__error_new(&dflt, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "weft_wasi2_run: invalid argument");
+    }
+    weft_component_func_t *run;
+    if (!find_run(instance, &run) || weft_component_func_param_count(run) != 0 ||
+        weft_component_func_result_count(run) != 1 ||
+        weft_component_func_result_kind(run) != WEFT_CVAL_RESULT) {
+        return weft__error_new(&store->alloc, WEFT_ERROR_LINK, UINT64_MAX,
+                               "the component exports no wasi:cli/run@0.2.x with "
+                               "`run: func() -> result`");
+    }
+    weft_cval_arena_t *ar = weft_cval_arena_new(store->engine);
+    if (!ar) return weft__error_oom();
+    weft_cval_t result;
+    memset(&result, 0, sizeof result);
+    weft_error_t *err = weft_component_func_call(store, run, NULL, 0, &result, 1, ar);
+    int status = 0;
+    if (!err) {
+        status = result.u.var.index == 0 ? 0 : 1;
+    } else if (weft_error_kind(err) == WEFT_ERROR_EXIT) {
+        status = weft_error_exit_code(err);
+        weft_error_delete(err);
+        err = NULL;
+    }
+    weft_cval_arena_delete(ar);
+    if (exit_status) *exit_status = status;
+    return err;
+}
