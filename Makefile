@@ -28,7 +28,7 @@ endif
 CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS)
 LDFLAGS_ALL := $(LDFLAGS_BASE) $(LDFLAGS) -lm
 
-LIB_SRC := $(sort $(wildcard src/util/*.c src/core/*.c src/component/*.c src/wasi/*.c))
+LIB_SRC := $(sort $(wildcard src/util/*.c src/core/*.c src/component/*.c src/wasi/*.c src/wasi/p2/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -73,6 +73,7 @@ unit: $(UNIT_BIN)
 # Unit tests, then the command-line tests, then the conformance suites when ../shared exists.
 test: all unit
 	@bash tests/run-cli-tests $(BUILD)
+	@bash tests/wasi2/run $(BUILD)
 	@bash examples/run $(BUILD)
 	@bash tests/conformance/run-suites $(BUILD)
 

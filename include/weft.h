@@ -702,13 +702,29 @@ weft_error_t *weft_wasi2_capture_output(weft_wasi2_t *wasi, int stream);
 /* The bytes collected so far for a captured stream (*len of them; not NUL-terminated); NULL
  * if the stream is not captured. Valid until the guest writes again or the context dies. */
 const uint8_t *weft_wasi2_captured(const weft_wasi2_t *wasi, int stream, size_t *len);
+/* Network policy (wasi:sockets). A context allows no network use until told: sockets can be
+ * created, but binding or connecting them fails with error-code access-denied, and
+ * resolve-addresses fails with access-denied. Each call allows one pattern "HOST:PORT" for
+ * TCP (bind, connect; connections accepted by a permitted listener are permitted) or UDP
+ * (bind, and sending to or connecting a stream to the address): HOST is an IPv4 address, an
+ * IPv6 address in brackets ("[::1]"), "localhost" (127.0.0.1 and [::1]) or "*" (any, and
+ * the unspecified address 0.0.0.0 / [::] of a bind); PORT is a number or "*" (any, and the
+ * port 0 of a bind, which picks a free port). "*" alone is "*:*". Errors:
+ * WEFT_ERROR_INVALID_ARG (a malformed pattern), WEFT_ERROR_OOM. */
+weft_error_t *weft_wasi2_allow_tcp(weft_wasi2_t *wasi, const char *pattern);
+weft_error_t *weft_wasi2_allow_udp(weft_wasi2_t *wasi, const char *pattern);
+/* Allows (or denies again) wasi:sockets/ip-name-lookup resolve-addresses, which asks the
+ * host's resolver (getaddrinfo). */
+void weft_wasi2_allow_ip_name_lookup(weft_wasi2_t *wasi, bool allow);
 /* Defines in `linker`, for each import of `component` naming a WASI 0.2 interface at any
  * version 0.2.N (semver-compatible matching), every function and resource type of that
  * interface under the exact name imported; other imports are left to the caller. Interfaces:
  * wasi:cli/{environment, exit, stdin, stdout, stderr, terminal-input, terminal-output,
  * terminal-stdin, terminal-stdout, terminal-stderr}, wasi:io/{error, poll, streams},
  * wasi:clocks/{monotonic-clock, wall-clock}, wasi:random/{random, insecure, insecure-seed},
- * wasi:filesystem/{types, preopens}. Call it before weft_component_instance_new(); `wasi` is
+ * wasi:filesystem/{types, preopens}, wasi:sockets/{network, instance-network, tcp,
+ * tcp-create-socket, udp, udp-create-socket, ip-name-lookup}. Call it before
+ * weft_component_instance_new(); `wasi` is
  * the host functions' state. Errors: WEFT_ERROR_OOM, WEFT_ERROR_INVALID_ARG. */
 weft_error_t *weft_wasi2_link(weft_wasi2_t *wasi, weft_component_linker_t *linker,
                               const weft_component_t *component);

@@ -119,6 +119,7 @@ struct weft_waitable {
     weft_cstate_t *inst;         /* the instance whose table holds it */
     uint32_t handle;             /* its index in inst's table (0: not in a table) */
     bool has_sync_waiter;
+    weft_athread_t *sync_thread; /* the thread of that synchronous wait (woken by an event) */
 };
 
 void weft__waitable_init(weft_waitable_t *w, weft_cstate_t *inst);

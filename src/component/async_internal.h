@@ -78,6 +78,10 @@ struct weft_athread {
     weft_memory_t *wmem;
     uint32_t wptr;
     weft_athread_t *wprev, *wnext; /* the scheduler's waiting list */
+    weft_athread_t *rnext;         /* the scheduler's ready queue (queued set) */
+    bool queued;
+    weft_wset_t *wait_set;         /* the set whose events wake it while waiting, or NULL */
+    weft_athread_t *wsnext;        /* wait_set->waiters */
     weft_athread_t *tprev, *tnext; /* the task's threads */
     weft_wset_t *cb_wset;          /* PHASE_CB_WAIT: the set waited on (NULL: yield) */
     weft_func_t *entry;            /* SPAWNED: the function and its argument */
@@ -126,6 +130,7 @@ struct weft_asubtask {
     bool is_async;       /* async lower */
     bool progress;       /* maybe_on_progress = on_progress */
     weft_atask_t *callee;
+    weft_athread_t *waiter; /* a synchronous lower's caller waiting for the resolution */
     weft_alower_t *le;
     weft_lends_t lends;
     uint32_t nflat_args;
@@ -138,7 +143,11 @@ struct weft_wset {
     weft_waitable_t *head, *tail; /* elems, in join order */
     uint32_t num_waiting;
     weft_cstate_t *inst;
+    weft_athread_t *waiters; /* threads waiting on it (linked by wsnext) */
 };
+
+#define WEFT_ASYNC_POOL_CLASSES 8
+#define WEFT_ASYNC_POOL_MAX 256 /* objects kept per size */
 
 struct weft_asched {
     weft_store_t *store;
@@ -146,7 +155,14 @@ struct weft_asched {
     struct weft_aobj *objs;        /* every live object */
     weft_ainst_t *insts;
     weft_athread_t *whead, *wtail; /* waiting threads, in the order they started waiting */
+    weft_athread_t *rqhead, *rqtail; /* the ready queue: waiting threads that may be ready */
+    bool dirty;                    /* an instance condition changed: re-check every waiter */
     weft_athread_t *switch_to;     /* set by a built-in that switches to another thread */
+    /* Freed objects kept for reuse, by size (tasks, threads, subtasks, ...), so that a call
+     * or a task switch in a steady state allocates nothing. */
+    struct weft_aobj *pool[WEFT_ASYNC_POOL_CLASSES];
+    size_t pool_size[WEFT_ASYNC_POOL_CLASSES];
+    uint32_t pool_n[WEFT_ASYNC_POOL_CLASSES];
 };
 
 /* ---- async_task.c ------------------------------------------------------------------------ */
@@ -163,6 +179,11 @@ weft_error_t *weft__athread_resume(weft_athread_t *th, bool cancelled);
 /* Thread.start_waiting_internal / stop_waiting_internal */
 void weft__athread_wait(weft_athread_t *th, weft_async_ready_fn ready, void *env);
 void weft__athread_unwait(weft_athread_t *th);
+/* Queues a waiting thread whose condition may have become true (O(1); the scheduler
+ * re-checks the condition when it takes the thread from the queue). */
+void weft__athread_hint(weft_athread_t *th);
+/* Makes th's next wait wake on events of set s (waitable-set.wait, callback WAIT). */
+void weft__athread_wait_set(weft_athread_t *th, weft_wset_t *s);
 bool weft__athread_ready(const weft_athread_t *th);
 /* Store.tick's choice: the first waiting thread that is ready (NULL: none). */
 weft_athread_t *weft__asched_next(weft_asched_t *s);

@@ -96,6 +96,9 @@ static weft_error_t *task_return(weft_atask_t *t, weft_canon_cx_t *src, uint32_t
         err = weft__asubtask_on_resolve(t->subtask, t, src, src_max, vals, nvals, false);
     }
     t->state = WEFT_TASK_RESOLVED;
+    /* A resolved holder of the exclusive lock that blocks no longer excludes others. */
+    if (t->inst->async && t->inst->async->exclusive && t->inst->store->async_sched)
+        weft__async_wake(t->inst->store);
     return err;
 }
 
@@ -295,6 +298,9 @@ static weft_error_t *callback_loop(weft_athread_t *th, uint32_t packed)
     th->phase = WEFT_PHASE_CB_WAIT;
     if (weft__atask_deliver_pending_cancel(t, true)) return weft__alift_cb_resume(th, true);
     th->cancellable = true;
+    /* The lock was released: threads waiting for it may go on. */
+    weft__async_wake(st->store);
+    if (code == 2) weft__athread_wait_set(th, th->cb_wset);
     weft__athread_wait(th, code == 2 ? cb_wait_ready : cb_yield_ready, th);
     th->running = false;
     return NULL;

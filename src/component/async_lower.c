@@ -34,10 +34,11 @@ static void subtask_event(weft_waitable_t *w, weft_event_t *out)
     out->p2 = s->state;
 }
 
-/* maybe_on_progress */
+/* maybe_on_progress; also wakes a synchronous caller waiting for the resolution. */
 static void progress(weft_asubtask_t *s)
 {
     if (s->progress) weft__waitable_set_pending_event(&s->w, subtask_event);
+    if (s->waiter) weft__athread_hint(s->waiter);
 }
 
 static void subtask_dtor(void *p)
@@ -217,9 +218,11 @@ static weft_error_t *lower_fn(void *env, weft_caller_t *caller, const weft_val_t
         return err;
     }
     if (!s->is_async) {
-        if (!resolved(s))
+        if (!resolved(s)) {
+            s->waiter = th;
             return weft__async_block(caller, th, subtask_resolved, sync_finish, s, false, results,
                                      nresults);
+        }
         return sync_finish(s, false, results, nresults);
     }
     if (resolved(s)) {

@@ -23,17 +23,24 @@ typedef struct weft_aobj {
 static void sched_free(void *p)
 {
     weft_asched_t *s = p;
-    /* Objects first (their destructors may look at nothing but themselves), then the
-     * per-instance records. */
+    /* Every destructor first, while every object is still allocated (a subtask's looks at
+     * its callee task and its waitable set), then the memory, then the per-instance
+     * records. Destructors free nothing of the scheduler's. */
+    for (aobj_t *o = s->objs; o; o = o->next)
+        if (o->dtor) o->dtor(o->data);
     for (aobj_t *o = s->objs, *n; o; o = n) {
         n = o->next;
-        if (o->dtor) o->dtor(o->data);
         weft__free(&s->alloc, o, sizeof *o + o->size);
     }
+    for (int k = 0; k < WEFT_ASYNC_POOL_CLASSES; k++)
+        for (aobj_t *o = s->pool[k], *n; o; o = n) {
+            n = o->next;
+            weft__free(&s->alloc, o, sizeof *o + o->size);
+        }
     for (weft_ainst_t *a = s->insts, *n; a; a = n) {
         n = a->next;
+        /* a->st is not looked at: the store may have freed the instances first. */
         weft__handles_free(&a->threads);
-        if (a->st && a->st->async == a) a->st->async = NULL;
         weft__free(&s->alloc, a, sizeof *a);
     }
     weft_alloc_t al = s->alloc;
@@ -64,7 +71,14 @@ void *weft__async_obj_new(weft_store_t *store, size_t size, void (*dtor)(void *o
 {
     weft_asched_t *s = weft__async_sched(store);
     if (!s || size > SIZE_MAX - sizeof(aobj_t)) return NULL;
-    aobj_t *o = weft__malloc(&s->alloc, sizeof *o + size);
+    aobj_t *o = NULL;
+    for (int k = 0; k < WEFT_ASYNC_POOL_CLASSES && !o; k++)
+        if (s->pool_size[k] == size && s->pool[k]) {
+            o = s->pool[k];
+            s->pool[k] = o->next;
+            s->pool_n[k]--;
+        }
+    if (!o) o = weft__malloc(&s->alloc, sizeof *o + size);
     if (!o) return NULL;
     memset(o, 0, sizeof *o + size);
     o->size = size;
@@ -84,6 +98,16 @@ void weft__async_obj_free(weft_store_t *store, void *obj)
     else s->objs = o->next;
     if (o->next) o->next->prev = o->prev;
     if (o->dtor) o->dtor(o->data);
+    /* Kept for the next object of its size (a class is claimed by the first size freed). */
+    for (int k = 0; k < WEFT_ASYNC_POOL_CLASSES; k++) {
+        if (s->pool_size[k] == 0) s->pool_size[k] = o->size;
+        if (s->pool_size[k] != o->size) continue;
+        if (s->pool_n[k] >= WEFT_ASYNC_POOL_MAX) break;
+        o->next = s->pool[k];
+        s->pool[k] = o;
+        s->pool_n[k]++;
+        return;
+    }
     weft__free(&s->alloc, o, sizeof *o + o->size);
 }
 
@@ -116,8 +140,9 @@ void weft__async_poison(weft_cstate_t *inst)
 
 void weft__async_wake(weft_store_t *store)
 {
-    /* Conditions are evaluated whenever the scheduler looks for a thread: nothing to do. */
-    (void)store;
+    /* The scheduler re-checks every waiting thread once before its next choice. */
+    weft_asched_t *s = store->async_sched;
+    if (s) s->dirty = true;
 }
 
 /* ---- tasks and threads --------------------------------------------------------------- */
@@ -188,9 +213,21 @@ weft_error_t *weft__athread_exit(weft_athread_t *th)
 {
     weft_atask_t *t = th->task;
     weft_cstate_t *st = th->inst;
-    if (th->waiting) weft__athread_unwait(th);
+    weft__athread_unwait(th);
+    if (th->queued) {
+        /* Leaves the ready queue before being freed. */
+        weft_asched_t *s = st->store->async_sched;
+        weft_athread_t **pp = &s->rqhead, *prev = NULL;
+        while (*pp && *pp != th) prev = *pp, pp = &(*pp)->rnext;
+        if (*pp) *pp = th->rnext;
+        if (s->rqtail == th) s->rqtail = prev;
+        th->queued = false;
+    }
     if (th->index && st->async) weft__handles_remove(&st->async->threads, th->index, NULL);
-    if (st->async && st->async->exclusive == th) st->async->exclusive = NULL;
+    if (st->async && st->async->exclusive == th) {
+        st->async->exclusive = NULL;
+        weft__async_wake(st->store);
+    }
     if (st->async && st->async->running == th) st->async->running = NULL;
     if (th->tprev) th->tprev->tnext = th->tnext;
     else t->threads = th->tnext;
@@ -209,25 +246,57 @@ weft_error_t *weft__athread_exit(weft_athread_t *th)
     return err;
 }
 
-/* Thread.start_waiting_internal: joins the end of the store's waiting list. */
+void weft__athread_hint(weft_athread_t *th)
+{
+    weft_asched_t *s = th->inst->store->async_sched;
+    if (!th->waiting || th->queued || !s) return;
+    th->queued = true;
+    th->rnext = NULL;
+    if (s->rqtail) s->rqtail->rnext = th;
+    else s->rqhead = th;
+    s->rqtail = th;
+}
+
+void weft__athread_wait_set(weft_athread_t *th, weft_wset_t *s)
+{
+    th->wait_set = s;
+}
+
+/* Thread.start_waiting_internal: joins the end of the store's waiting list, and the ready
+ * queue (its condition may already hold: a yield, a resume-later). Later wake-ups come from
+ * the events of the waitable or set it waits on (weft__waitable_set_pending_event), the
+ * resolution of the subtask it waits for, or weft__async_wake. */
 void weft__athread_wait(weft_athread_t *th, weft_async_ready_fn ready, void *env)
 {
     weft_asched_t *s = th->inst->store->async_sched;
     th->ready = ready;
     th->ready_env = env;
-    if (th->waiting) return;
-    th->waiting = true;
-    th->wnext = NULL;
-    th->wprev = s->wtail;
-    if (s->wtail) s->wtail->wnext = th;
-    else s->whead = th;
-    s->wtail = th;
+    if (!th->waiting) {
+        th->waiting = true;
+        th->wnext = NULL;
+        th->wprev = s->wtail;
+        if (s->wtail) s->wtail->wnext = th;
+        else s->whead = th;
+        s->wtail = th;
+        if (th->wait_set) {
+            th->wsnext = th->wait_set->waiters;
+            th->wait_set->waiters = th;
+        }
+    }
+    weft__athread_hint(th);
 }
 
 /* Thread.stop_waiting_internal */
 void weft__athread_unwait(weft_athread_t *th)
 {
     weft_asched_t *s = th->inst->store->async_sched;
+    if (th->wait_set) {
+        weft_athread_t **pp = &th->wait_set->waiters;
+        while (*pp && *pp != th) pp = &(*pp)->wsnext;
+        if (*pp) *pp = th->wsnext;
+        th->wsnext = NULL;
+        th->wait_set = NULL;
+    }
     if (!th->waiting) return;
     if (th->wprev) th->wprev->wnext = th->wnext;
     else s->whead = th->wnext;
@@ -308,7 +377,10 @@ static weft_error_t *thread_step(weft_athread_t *th, bool cancelled)
         weft_async_finish_fn fin = th->finish;
         th->finish = NULL;
         th->running = true;
-        if (th->sync_w) th->sync_w->has_sync_waiter = false;
+        if (th->sync_w) {
+            th->sync_w->has_sync_waiter = false;
+            th->sync_w->sync_thread = NULL;
+        }
         th->sync_w = NULL;
         weft_error_t *err = fin ? fin(th->finish_env, cancelled, r, th->nres) : NULL;
         if (err) {
@@ -425,8 +497,26 @@ static weft_athread_t *find_ready(weft_asched_t *s, weft_cstate_t *only, weft_at
     return NULL;
 }
 
+/* Store.tick's choice: the first thread of the ready queue whose condition holds (threads
+ * found not ready leave the queue until their next wake-up), so a wake-up costs O(1). After
+ * an instance condition changed (exclusive lock, backpressure: `dirty`) every waiting thread
+ * is re-checked once; and when the queue runs dry the waiting list is scanned before
+ * concluding that nothing can run (a deadlock, or a wake-up no hook reported). */
 weft_athread_t *weft__asched_next(weft_asched_t *s)
 {
+    if (s->dirty) {
+        s->dirty = false;
+        for (weft_athread_t *th = s->whead; th; th = th->wnext)
+            if (!th->queued && weft__athread_ready(th)) weft__athread_hint(th);
+    }
+    while (s->rqhead) {
+        weft_athread_t *th = s->rqhead;
+        s->rqhead = th->rnext;
+        if (!s->rqhead) s->rqtail = NULL;
+        th->rnext = NULL;
+        th->queued = false;
+        if (!th->inst->poisoned && weft__athread_ready(th)) return th;
+    }
     return find_ready(s, NULL, NULL);
 }
 
@@ -475,7 +565,11 @@ weft_error_t *weft__athread_block(weft_caller_t *caller, weft_athread_t *th, wef
     if (!weft__async_sched(th->inst->store)) return weft__error_oom();
     bool now = weft__atask_deliver_pending_cancel(th->task, cancellable);
     if (now || (ready && ready(renv))) {
-        if (sync_w) sync_w->has_sync_waiter = false;
+        th->wait_set = NULL;
+        if (sync_w) {
+            sync_w->has_sync_waiter = false;
+            sync_w->sync_thread = NULL;
+        }
         return finish ? finish(env, now, results, nresults) : NULL;
     }
     if (caller && th->call && caller->call == th->call) {
@@ -490,8 +584,12 @@ weft_error_t *weft__athread_block(weft_caller_t *caller, weft_athread_t *th, wef
         weft_caller_suspend(caller);
         return NULL;
     }
+    th->wait_set = NULL;
     weft_error_t *err = block_inline(th, ready, renv, finish, env, results, nresults);
-    if (sync_w) sync_w->has_sync_waiter = false;
+    if (sync_w) {
+        sync_w->has_sync_waiter = false;
+        sync_w->sync_thread = NULL;
+    }
     return err;
 }
 
@@ -517,6 +615,7 @@ weft_error_t *weft__async_wait_pending(weft_caller_t *caller, weft_athread_t *th
                                           "to a waitable set");
     if (weft__waitable_has_pending_event(w)) return finish(env, false, results, nresults);
     w->has_sync_waiter = true;
+    w->sync_thread = th;
     weft_error_t *err = weft__athread_block(caller, th, has_pending, w, finish, env, false, results,
                                nresults, w);
     return err;

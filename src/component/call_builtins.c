@@ -34,6 +34,8 @@ static weft_error_t *builtin_fn(void *env, weft_caller_t *caller, const weft_val
         if (st->backpressure == 0)
             return weft__canon_trap(a, "wasm trap: backpressure counter underflow");
         st->backpressure--;
+        /* Tasks waiting to enter may go on (definitions.py Task.enter_implicit_thread). */
+        weft__async_wake(st->store);
         return NULL;
     }
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "component/cvalue.h"
 #include "component/handles.h"
@@ -83,15 +84,46 @@ static inline uint64_t weft__canon_memlen(const weft_canon_cx_t *cx)
     return cx->memory ? cx->memory->size : 0;
 }
 
-/* Little-endian memory access (load_int/store_int). */
+/* Little-endian memory access (load_int/store_int) of n bytes: a single access for the sizes
+ * values have (1, 2, 4, 8) on little-endian hosts, byte by byte otherwise. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WEFT_CANON_LE_HOST 1
+#else
+#define WEFT_CANON_LE_HOST 0
+#endif
 static inline uint64_t weft__le_load(const uint8_t *p, uint32_t n)
 {
+    if (WEFT_CANON_LE_HOST) {
+        uint8_t v8;
+        uint16_t v16;
+        uint32_t v32;
+        uint64_t v64;
+        switch (n) {
+        case 1: memcpy(&v8, p, 1); return v8;
+        case 2: memcpy(&v16, p, 2); return v16;
+        case 4: memcpy(&v32, p, 4); return v32;
+        case 8: memcpy(&v64, p, 8); return v64;
+        default: break;
+        }
+    }
     uint64_t v = 0;
     for (uint32_t i = n; i-- > 0;) v = (v << 8) | p[i];
     return v;
 }
 static inline void weft__le_store(uint8_t *p, uint64_t v, uint32_t n)
 {
+    if (WEFT_CANON_LE_HOST) {
+        uint8_t v8 = (uint8_t)v;
+        uint16_t v16 = (uint16_t)v;
+        uint32_t v32 = (uint32_t)v;
+        switch (n) {
+        case 1: memcpy(p, &v8, 1); return;
+        case 2: memcpy(p, &v16, 2); return;
+        case 4: memcpy(p, &v32, 4); return;
+        case 8: memcpy(p, &v, 8); return;
+        default: break;
+        }
+    }
     for (uint32_t i = 0; i < n; i++, v >>= 8) p[i] = (uint8_t)v;
 }
 /* canonicalize_nan32/64 (also the deterministic profile's maybe_scramble_nan32/64). */

@@ -572,7 +572,6 @@ static weft_error_t *copy_flat_simple(weft_canon_cx_t *src, const weft_val_t *va
                                       weft_canon_cx_t *dst, const weft_canon_tuple_t *tu,
                                       weft_val_t *out, uint32_t *nout)
 {
-    fuse_t f = {.src = src, .dst = dst};
     const weft_ty_field_t *fields = tu->fields;
     uint32_t nfields = tu->nfields, pos = 0;
     weft_error_t *err;
@@ -586,6 +585,7 @@ static weft_error_t *copy_flat_simple(weft_canon_cx_t *src, const weft_val_t *va
             if (err) return err;
             pos += 2;
         } else if (t->kind == WEFT_TY_LIST) {
+            fuse_t f = {.src = src, .dst = dst}; /* integers: no handles to queue */
             err = check_list(&f, t->elem, (uint32_t)vals[pos].of.i32,
                              (uint32_t)vals[pos + 1].of.i32);
             if (err) return err;
@@ -613,6 +613,7 @@ static weft_error_t *copy_flat_simple(weft_canon_cx_t *src, const weft_val_t *va
             pos += 2;
         } else if (t->kind == WEFT_TY_LIST) {
             uint32_t len = (uint32_t)vals[pos + 1].of.i32, begin = 0;
+            fuse_t f = {.src = src, .dst = dst};
             if ((err = copy_list(&f, t->elem, (uint32_t)vals[pos].of.i32, len, &begin)))
                 return err;
             put_i32(&out[pos], begin);

@@ -43,14 +43,24 @@ weft_error_t *weft__canon_realloc(weft_canon_cx_t *cx, uint32_t old_ptr, uint32_
  * checks and value conversions. Anything unexpected (a count or kind that differs, which the
  * public entry reports as an error) takes weft_func_call. */
 
+/* A one-slot value's slot (the engine's representation, weft__val_to_slots) and back.
+ * Flattened values are numbers; references are handled for completeness. */
 static inline uint64_t num_bits(const weft_val_t *v)
 {
     switch (v->kind) {
     case WEFT_I64: return (uint64_t)v->of.i64;
     case WEFT_F32: return v->of.f32;
     case WEFT_F64: return v->of.f64;
+    case WEFT_FUNCREF: return (uint64_t)(uintptr_t)v->of.funcref;
+    case WEFT_EXTERNREF: return (uint64_t)(uintptr_t)v->of.externref;
     default: return (uint32_t)v->of.i32;
     }
+}
+
+/* The kinds of num_bits / set_num: i32, i64, f32, f64 (0x7C..0x7F) and the references. */
+static inline bool one_slot_kind(uint32_t k)
+{
+    return (k & ~3u) == 0x7Cu || k == WEFT_FUNCREF || k == WEFT_EXTERNREF;
 }
 
 static inline void set_num(weft_val_t *v, uint64_t bits)
@@ -59,6 +69,8 @@ static inline void set_num(weft_val_t *v, uint64_t bits)
     case WEFT_I64: v->of.i64 = (int64_t)bits; break;
     case WEFT_F32: v->of.f32 = (uint32_t)bits; break;
     case WEFT_F64: v->of.f64 = bits; break;
+    case WEFT_FUNCREF: v->of.funcref = (weft_func_t *)(uintptr_t)bits; break;
+    case WEFT_EXTERNREF: v->of.externref = (void *)(uintptr_t)bits; break;
     default: v->of.i32 = (int32_t)(uint32_t)bits; break;
     }
 }
@@ -69,19 +81,19 @@ weft_error_t *weft__canon_core_call(weft_store_t *store, weft_func_t *func,
 {
     const weft_functype_t *t = func->type;
     uint64_t slots[WEFT_CANON_CORE_CALL_MAX];
-    /* One slot a value (no v128), and every kind the function's own; anything else is left
-     * to the checked entry, which reports it. */
+    /* One slot a value (no v128), every kind the function's own and one num_bits converts;
+     * anything else is left to the checked entry, which reports it. */
     if (nargs != t->nparams || nresults != t->nresults || t->param_slots != nargs ||
         t->result_slots != nresults || nargs > WEFT_CANON_CORE_CALL_MAX ||
         nresults > WEFT_CANON_CORE_CALL_MAX)
         goto checked;
     const weft_valtype_t *pt = t->params, *rt = t->results;
     for (uint32_t i = 0; i < nargs; i++) {
-        if (args[i].kind != (pt[i] & 0xFF)) goto checked;
+        if (args[i].kind != (pt[i] & 0xFF) || !one_slot_kind(args[i].kind)) goto checked;
         slots[i] = num_bits(&args[i]);
     }
     for (uint32_t i = 0; i < nresults; i++)
-        if (results[i].kind != (rt[i] & 0xFF)) goto checked;
+        if (results[i].kind != (rt[i] & 0xFF) || !one_slot_kind(results[i].kind)) goto checked;
     weft_error_t *err = weft__func_call_slots(store, func, slots);
     if (err) return err;
     for (uint32_t i = 0; i < nresults; i++) set_num(&results[i], slots[i]);

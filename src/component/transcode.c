@@ -56,23 +56,17 @@ static inline uint64_t unit_mask(uint8_t lo, uint8_t hi)
 
 #define ASCII_MASK 0x8080808080808080ull
 
-/* Widens 8 bytes (the word w loaded from s) to 8 little-endian code units at o, and narrows
- * 4 code units (the word w loaded from s, each below 0x100) to 4 bytes at o: with shifts on
- * little-endian hosts, byte by byte elsewhere. */
+/* Widens 16 bytes at s to 16 little-endian code units at o, and narrows 4 code units (the
+ * word w loaded from s, each below 0x100) to 4 bytes at o: on little-endian hosts through
+ * host-order 16-bit units (the compiler turns the widening loop into a few vector
+ * instructions) and shifts, byte by byte elsewhere. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                  \
     !defined(WEFT_TRANSCODE_BYTEWISE)
-static inline uint64_t spread4(uint64_t x)
+static inline void widen16(uint8_t *restrict o, const uint8_t *restrict s)
 {
-    x = (x | (x << 16)) & 0x0000ffff0000ffffull;
-    return (x | (x << 8)) & 0x00ff00ff00ff00ffull;
-}
-
-static inline void widen8(uint8_t *o, uint64_t w, const uint8_t *s)
-{
-    (void)s;
-    uint64_t lo = spread4(w & 0xffffffffu), hi = spread4(w >> 32);
-    memcpy(o, &lo, 8);
-    memcpy(o + 8, &hi, 8);
+    uint16_t u[16];
+    for (uint32_t k = 0; k < 16; k++) u[k] = s[k];
+    memcpy(o, u, sizeof u);
 }
 
 static inline void narrow4(uint8_t *o, uint64_t w, const uint8_t *s)
@@ -84,10 +78,9 @@ static inline void narrow4(uint8_t *o, uint64_t w, const uint8_t *s)
     memcpy(o, &x, 4);
 }
 #else
-static inline void widen8(uint8_t *o, uint64_t w, const uint8_t *s)
+static inline void widen16(uint8_t *restrict o, const uint8_t *restrict s)
 {
-    (void)w;
-    for (uint32_t k = 0; k < 8; k++) {
+    for (uint32_t k = 0; k < 16; k++) {
         o[2 * k] = s[k];
         o[2 * k + 1] = 0;
     }
@@ -124,8 +117,7 @@ static inline uint32_t widen_ascii(uint8_t *restrict o, const uint8_t *restrict 
     while (n - i >= 16) {
         uint64_t w0 = ld64(s + i), w1 = ld64(s + i + 8);
         if ((w0 | w1) & ASCII_MASK) break;
-        widen8(o + 2 * i, w0, s + i);
-        widen8(o + 2 * i + 16, w1, s + i + 8);
+        widen16(o + 2 * i, s + i);
         i += 16;
     }
     while (i < n && s[i] < 0x80) {

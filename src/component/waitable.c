@@ -64,6 +64,11 @@ void weft__waitable_init(weft_waitable_t *w, weft_cstate_t *inst)
 void weft__waitable_set_pending_event(weft_waitable_t *w, weft_event_fn fn)
 {
     w->pending_event = fn;
+    /* Wakes the threads the event may let go on: its synchronous waiter, or the threads
+     * waiting on its set (the scheduler re-checks their conditions). */
+    if (w->sync_thread) weft__athread_hint(w->sync_thread);
+    if (w->wset)
+        for (weft_athread_t *th = w->wset->waiters; th; th = th->wsnext) weft__athread_hint(th);
 }
 
 void weft__waitable_get_pending_event(weft_waitable_t *w, weft_event_t *out)
@@ -212,6 +217,7 @@ static weft_error_t *wset_fn(void *env, weft_caller_t *caller, const weft_val_t 
         th->wobj = s;
         th->wmem = we->memory;
         th->wptr = ptr;
+        weft__athread_wait_set(th, s);
         return weft__athread_block(caller, th, wset_ready, s, wait_finish, th, we->cancellable,
                                    results, nresults, NULL);
     }
@@ -242,6 +248,9 @@ static weft_error_t *wset_fn(void *env, weft_caller_t *caller, const weft_val_t 
         err = weft__async_handle_get(st, si, WEFT_HANDLE_WAITABLE_SET, &obj);
         if (err) return err;
         weft__waitable_join(w, obj);
+        if (w->pending_event)
+            for (weft_athread_t *x = ((weft_wset_t *)obj)->waiters; x; x = x->wsnext)
+                weft__athread_hint(x);
         return NULL;
     }
     }

@@ -215,8 +215,7 @@ static size_t entry_slots(const weft_func_t *func)
 
 /* Fills in every field of a context for a call of `func` except its stacks (stack, stack_cap,
  * frames, frames_cap): owner, entry, the engine's limits, which the entry frame (`need` slots)
- * always fits, and an empty, ready state. Each field is set, so a reused context needs no
- * clearing. */
+ * always fits, and an empty, ready state. */
 static void call_setup(weft_call_t *c, weft_store_t *store, weft_func_t *func, bool sync,
                        size_t need)
 {
@@ -297,7 +296,16 @@ static weft_call_t *call_take(weft_store_t *store, weft_func_t *func)
         return c;
     }
     c = store->call_cache[--store->ncall_cache];
-    call_setup(c, store, func, true, need); /* keeps the stacks */
+    uint64_t *stack = c->stack;
+    size_t stack_cap = c->stack_cap;
+    weft_frame_rec_t *frames = c->frames;
+    uint32_t frames_cap = c->frames_cap;
+    memset(c, 0, sizeof *c); /* whatever the context holds, only its stacks are kept */
+    c->stack = stack;
+    c->stack_cap = stack_cap;
+    c->frames = frames;
+    c->frames_cap = frames_cap;
+    call_setup(c, store, func, true, need);
     bool oom;
     if (need > c->stack_cap && !weft__call_grow_stack(c, need, &oom)) {
         weft_call_delete(c);
@@ -497,9 +505,11 @@ weft_error_t *weft_func_call(weft_store_t *store, weft_func_t *func, const weft_
 }
 
 /* The nested entry. A wasm function with a cached context is the common case (a component's
- * realloc, core function or post-return, called while its caller's context runs): the context
- * is taken as it is, since a cached one already belongs to this store and has its engine
- * limits, and only the fields of a new call are set (call_setup's, in one place). */
+ * realloc, core function or post-return, called while its caller's context runs). A cached
+ * context was set up by call_take for this store (store, alloc and max_depth, which depend
+ * only on the store and its engine, are already right) and ended DONE or FAILED, so only the
+ * fields a call changes are set again: those call_setup and call_start set. A field added
+ * to struct weft_call that a call changes must be reset here too. */
 weft_error_t *weft__func_call_slots(weft_store_t *store, weft_func_t *func, uint64_t *slots)
 {
     const weft_functype_t *t = func->type;

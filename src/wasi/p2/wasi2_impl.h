@@ -12,6 +12,8 @@
 #define WEFT_WASI2_IMPL_H
 
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,12 +33,19 @@ enum {
     W2_DIRSTREAM,   /* wasi:filesystem/types.directory-entry-stream */
     W2_TERM_IN,     /* wasi:cli/terminal-input.terminal-input */
     W2_TERM_OUT,    /* wasi:cli/terminal-output.terminal-output */
+    W2_NETWORK,     /* wasi:sockets/network.network */
+    W2_TCP,         /* wasi:sockets/tcp.tcp-socket */
+    W2_UDP,         /* wasi:sockets/udp.udp-socket */
+    W2_UDP_IN,      /* wasi:sockets/udp.incoming-datagram-stream */
+    W2_UDP_OUT,     /* wasi:sockets/udp.outgoing-datagram-stream */
+    W2_RESOLVE,     /* wasi:sockets/ip-name-lookup.resolve-address-stream */
 };
 
 /* Sources of input streams, sinks of output streams, kinds of pollables. */
-enum { W2_SRC_FD, W2_SRC_BUF, W2_SRC_FILE };
-enum { W2_SINK_FD, W2_SINK_BUF, W2_SINK_FILE, W2_SINK_APPEND };
-enum { W2_POLL_READY, W2_POLL_TIMER, W2_POLL_FD };
+enum { W2_SRC_FD, W2_SRC_BUF, W2_SRC_FILE, W2_SRC_SOCK };
+enum { W2_SINK_FD, W2_SINK_BUF, W2_SINK_FILE, W2_SINK_APPEND, W2_SINK_SOCK };
+/* W2_POLL_SOCK: readiness of the tcp-socket `link` in its current state (wasi2_tcp.c). */
+enum { W2_POLL_READY, W2_POLL_TIMER, W2_POLL_FD, W2_POLL_SOCK };
 
 /* descriptor-flags bits (wasi:filesystem/types, in declaration order). */
 enum {
@@ -87,7 +96,29 @@ typedef struct weft__wasi2_obj {
     uint64_t pos;      /* file offset or buffer position */
     uint64_t deadline; /* timer pollable: monotonic nanoseconds */
     DIR *dir;          /* directory-entry-stream */
+    /* Sockets. A socket's streams and pollables share its descriptor: they name it in `link`
+     * and count in its `refs`, and a socket dropped while they live stays open (`orphan`)
+     * until the last of them goes. */
+    uint32_t link;     /* the socket object this one depends on, 0 when none */
+    uint32_t refs;     /* socket: live objects linking to it */
+    bool orphan;       /* socket: dropped by the guest, kept for its streams */
+    uint8_t state;     /* socket: W2_TCP_* / W2_UDP_* state */
+    uint8_t family;    /* socket: ip-address-family (0 ipv4, 1 ipv6) */
+    uint8_t pend_code; /* tcp: the sockets error-code of a finished connect, 0xFF none */
+    uint8_t *mem;      /* tcp sink: bytes accepted but not yet sent; resolve: addresses */
+    size_t mem_len, mem_cap, mem_pos;
+    uint64_t permit;   /* output stream: bytes the last check-write allowed, not yet written */
 } weft__wasi2_obj_t;
+
+/* A --allow-tcp / --allow-udp rule (weft_wasi2_allow_tcp). */
+typedef struct weft__wasi2_rule {
+    uint8_t proto;     /* W2_NET_TCP or W2_NET_UDP */
+    uint8_t family;    /* 0 ipv4, 1 ipv6, 2 any address of both */
+    bool any_port;
+    uint16_t port;
+    uint8_t addr[16];  /* ipv4 in the first 4 bytes */
+} weft__wasi2_rule_t;
+enum { W2_NET_TCP = 1, W2_NET_UDP = 2 };
 
 typedef struct weft__wasi2_preopen {
     int fd;
@@ -116,6 +147,9 @@ struct weft_wasi2 {
     weft__wasi2_obj_t *objs;
     size_t nobjs, objs_cap;
     uint64_t seed[2];
+    weft__wasi2_rule_t *rules;  /* network policy: what sockets may bind and reach */
+    size_t nrules, rules_cap;
+    bool allow_lookup;          /* ip-name-lookup permitted */
 };
 
 /* --- objects (wasi2_ctx.c) ------------------------------------------------------------------ */
@@ -178,6 +212,45 @@ weft_error_t *weft__wasi2_pollable(weft_wasi2_t *w, uint8_t sub, int fd, short e
                                    uint64_t deadline, weft_cval_t *out);
 uint64_t weft__wasi2_now(void);
 
+/* --- sockets (wasi2_net.c, wasi2_tcp.c, wasi2_udp.c) -------------------------------------- */
+
+/* The events a tcp-socket pollable waits for now (POLLIN / POLLOUT), or 0 when it is ready. */
+short weft__wasi2_tcp_events(weft_wasi2_t *w, uint32_t sock_rep, int *fd);
+/* Releases one reference to socket `rep` (its stream or pollable went away). */
+void weft__wasi2_unlink(weft_wasi2_t *w, uint32_t rep);
+/* Links object `rep` to socket `sock` (counted in its refs). */
+void weft__wasi2_link_to(weft_wasi2_t *w, uint32_t rep, uint32_t sock);
+/* Sends what a socket sink holds back; with `block` waits until all of it went. 0 or errno. */
+int weft__wasi2_sock_flush(weft_wasi2_t *w, weft__wasi2_obj_t *o, bool block);
+/* sockets error-code of a host errno. */
+int weft__wasi2_net_code(int host_errno);
+/* An ip-socket-address value as a host address of the socket's family. Returns -1 on success,
+ * or the error-code: invalid-argument when the family differs or an ipv6 socket is given an
+ * IPv4-mapped address (sockets 0.2: IPv4 traffic on IPv6 sockets is not supported). */
+int weft__wasi2_addr_in(const weft_cval_t *v, uint8_t family, struct sockaddr_storage *ss,
+                        socklen_t *len);
+/* Sets *v to the ip-socket-address of a host address. False when allocation fails. */
+bool weft__wasi2_addr_out(weft_cval_arena_t *ar, weft_cval_t *v, const struct sockaddr *sa);
+/* True if the network policy lets sockets of `proto` bind or reach `sa`. */
+bool weft__wasi2_allowed(const weft_wasi2_t *w, uint8_t proto, const struct sockaddr *sa);
+/* True when the address is the unspecified one (0.0.0.0, ::). */
+bool weft__wasi2_addr_unspecified(const struct sockaddr *sa);
+/* The port of a host address. */
+uint16_t weft__wasi2_addr_port(const struct sockaddr *sa);
+/* A new host socket of `family` (0 ipv4, 1 ipv6) and `type`, non-blocking, close-on-exec,
+ * ipv6 sockets IPv6-only. -1 with errno on failure. */
+int weft__wasi2_socket(uint8_t family, int type);
+
+/* sockets error-code cases (wasi:sockets/network). */
+enum {
+    W2_N_UNKNOWN = 0, W2_N_ACCESS_DENIED, W2_N_NOT_SUPPORTED, W2_N_INVALID_ARGUMENT,
+    W2_N_OUT_OF_MEMORY, W2_N_TIMEOUT, W2_N_CONCURRENCY_CONFLICT, W2_N_NOT_IN_PROGRESS,
+    W2_N_WOULD_BLOCK, W2_N_INVALID_STATE, W2_N_NEW_SOCKET_LIMIT, W2_N_ADDRESS_NOT_BINDABLE,
+    W2_N_ADDRESS_IN_USE, W2_N_REMOTE_UNREACHABLE, W2_N_CONNECTION_REFUSED,
+    W2_N_CONNECTION_RESET, W2_N_CONNECTION_ABORTED, W2_N_DATAGRAM_TOO_LARGE,
+    W2_N_NAME_UNRESOLVABLE, W2_N_TEMPORARY_RESOLVER_FAILURE, W2_N_PERMANENT_RESOLVER_FAILURE,
+};
+
 /* --- interfaces (one table each; wasi2_link.c puts them in a linker) ------------------------ */
 
 typedef struct weft__wasi2_fn {
@@ -203,6 +276,12 @@ extern const weft__wasi2_iface_t weft__wasi2_clock_ifaces[];
 extern const size_t weft__wasi2_clock_nifaces;
 extern const weft__wasi2_iface_t weft__wasi2_fs_ifaces[];
 extern const size_t weft__wasi2_fs_nifaces;
+extern const weft__wasi2_iface_t weft__wasi2_net_ifaces[];
+extern const size_t weft__wasi2_net_nifaces;
+extern const weft__wasi2_iface_t weft__wasi2_tcp_ifaces[];
+extern const size_t weft__wasi2_tcp_nifaces;
+extern const weft__wasi2_iface_t weft__wasi2_udp_ifaces[];
+extern const size_t weft__wasi2_udp_nifaces;
 
 /* The signature of every host function. */
 #define W2_FN(name)                                                                           \

@@ -1,0 +1,325 @@
+/* asyncbench.c - times the async canonical ABI through Weft's public component API
+ * (bench/async/README.md): async component-to-component calls, task switches through
+ * futures, and many concurrently blocked tasks, all driven by loops in wasm (async.wat).
+ *
+ * usage: asyncbench ASYNC.wasm [LAST.txt]
+ * Prints one line per case: the figure, the target and the ratio against LAST.txt (the
+ * previous run, rewritten afterwards). Environment: BENCH_RUNS (repetitions, the minimum is
+ * kept; default 5), BENCH_CLOCK (cpu = process CPU time, default; wall = monotonic),
+ * BENCH_SCALE (iteration-count factor), BENCH_ONLY (one case by name; the previous-run file
+ * is then left alone), BENCH_TASKS (tasks of the many-tasks case; default 100000). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "weft.h"
+
+#define MAX_CASES 16
+#define NAME_MAX_LEN 32
+
+/* The engine's allocator hook, counting the bytes in use and their peak. */
+typedef struct counter {
+    size_t cur, peak;
+} counter_t;
+
+static void *count_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    counter_t *c = ud;
+    if (new_size == 0) {
+        free(ptr);
+        c->cur -= old_size;
+        return NULL;
+    }
+    void *p = realloc(ptr, new_size);
+    if (!p)
+        return NULL;
+    c->cur = c->cur - (ptr ? old_size : 0) + new_size;
+    if (c->cur > c->peak)
+        c->peak = c->cur;
+    return p;
+}
+
+typedef struct bench {
+    weft_engine_t *engine;
+    weft_component_t *comp;
+    weft_store_t *store;
+    weft_component_instance_t *inst;
+    weft_cval_arena_t *arena;
+    counter_t mem;
+    int runs;
+    clockid_t clock;
+} bench_t;
+
+typedef struct result {
+    char name[NAME_MAX_LEN];
+    double v;
+} result_t;
+
+static double now_ns(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die_err(const char *what, weft_error_t *err)
+{
+    fprintf(stderr, "asyncbench: %s: %s\n", what, err ? weft_error_message(err) : "failed");
+    if (err)
+        weft_error_delete(err);
+    exit(1);
+}
+
+/* A fresh store and instance (the many-tasks case measures from a clean store). */
+static void instantiate(bench_t *b)
+{
+    if (b->store)
+        weft_store_delete(b->store);
+    b->store = weft_store_new(b->engine);
+    if (!b->store)
+        die_err("store", NULL);
+    weft_error_t *err = weft_component_instance_new(b->store, b->comp, NULL, &b->inst);
+    if (err)
+        die_err("instantiate", err);
+}
+
+static uint32_t call1(bench_t *b, const char *name, uint32_t x)
+{
+    weft_component_func_t *f;
+    if (!weft_component_instance_func(b->inst, name, strlen(name), &f)) {
+        fprintf(stderr, "asyncbench: no export %s\n", name);
+        exit(1);
+    }
+    weft_cval_t arg, res;
+    memset(&arg, 0, sizeof arg);
+    memset(&res, 0, sizeof res);
+    arg.kind = WEFT_CVAL_U32;
+    arg.u.u = x;
+    weft_error_t *err = weft_component_func_call(b->store, f, &arg, 1, &res, 1, b->arena);
+    if (err)
+        die_err(name, err);
+    weft_cval_arena_reset(b->arena);
+    if (res.kind != WEFT_CVAL_U32) {
+        fprintf(stderr, "asyncbench: %s: result kind %d, expected u32\n", name, res.kind);
+        exit(1);
+    }
+    return (uint32_t)res.u.u;
+}
+
+/* Best time (ns) over b->runs calls of the wasm loop `name`(n), checking its result. */
+static double time_loop(bench_t *b, const char *name, uint32_t n, uint32_t expect)
+{
+    double best = 0;
+    (void)call1(b, name, n / 10 + 1); /* warm up (and grow the tables once) */
+    for (int r = 0; r < b->runs; r++) {
+        double t0 = now_ns(b->clock);
+        uint32_t got = call1(b, name, n);
+        double dt = now_ns(b->clock) - t0;
+        if (got != expect) {
+            fprintf(stderr, "asyncbench: %s: CHECKSUM MISMATCH: got %u, expected %u\n", name,
+                    got, expect);
+            exit(1);
+        }
+        if (r == 0 || dt < best)
+            best = dt;
+    }
+    return best;
+}
+
+static size_t read_last(const char *path, result_t *prev, size_t max)
+{
+    size_t k = 0;
+    FILE *fp = path ? fopen(path, "r") : NULL;
+    if (!fp)
+        return 0;
+    char line[256];
+    while (k < max && fgets(line, sizeof line, fp)) {
+        if (line[0] == '#')
+            continue;
+        char name[NAME_MAX_LEN];
+        double v;
+        if (sscanf(line, "%31s %lf", name, &v) == 2) {
+            memcpy(prev[k].name, name, sizeof name);
+            prev[k].v = v;
+            k++;
+        }
+    }
+    fclose(fp);
+    return k;
+}
+
+static double prev_of(const result_t *prev, size_t nprev, const char *name)
+{
+    for (size_t i = 0; i < nprev; i++)
+        if (strcmp(prev[i].name, name) == 0)
+            return prev[i].v;
+    return 0;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(stderr, "asyncbench: %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, fp);
+        if (n < cap)
+            break;
+        uint8_t *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    fclose(fp);
+    if (!buf) {
+        fprintf(stderr, "asyncbench: out of memory\n");
+        exit(1);
+    }
+    *len = n;
+    return buf;
+}
+
+static result_t now[MAX_CASES], prev[MAX_CASES];
+static size_t nnow, nprev;
+
+/* One output line; `target` 0 means none. */
+static void report(const char *name, double v, const char *unit, double target,
+                   const char *extra)
+{
+    char tbuf[24] = "-", vbuf[32] = "";
+    if (target > 0)
+        snprintf(tbuf, sizeof tbuf, "<=%.0f", target);
+    double p = prev_of(prev, nprev, name);
+    if (p > 0)
+        snprintf(vbuf, sizeof vbuf, "vs previous: %.2fx", v / p);
+    printf("%-24s %12.1f %-9s %9s   %s%s%s\n", name, v, unit, tbuf, vbuf,
+           target > 0 && v > target ? "  (over target)" : "", extra);
+    fflush(stdout);
+    if (nnow < MAX_CASES) {
+        snprintf(now[nnow].name, sizeof now[nnow].name, "%s", name);
+        now[nnow++].v = v;
+    }
+}
+
+static bool want(const char *name)
+{
+    const char *only = getenv("BENCH_ONLY");
+    return !(only && *only && strcmp(only, name) != 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: asyncbench ASYNC.wasm [LAST.txt]\n");
+        return 2;
+    }
+    bench_t b;
+    memset(&b, 0, sizeof b);
+    const char *runs = getenv("BENCH_RUNS");
+    b.runs = runs && atoi(runs) > 0 ? atoi(runs) : 5;
+    const char *clk = getenv("BENCH_CLOCK");
+    bool wall = clk && strcmp(clk, "wall") == 0;
+    b.clock = wall ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
+    double scale = 1;
+    const char *sc = getenv("BENCH_SCALE");
+    if (sc && atof(sc) > 0)
+        scale = atof(sc);
+    const char *nt = getenv("BENCH_TASKS");
+    uint32_t ntasks = nt && atol(nt) > 0 ? (uint32_t)atol(nt) : 100000;
+
+    size_t len;
+    uint8_t *bytes = read_file(argv[1], &len);
+    weft_config_t cfg;
+    weft_config_init(&cfg);
+    cfg.alloc = count_alloc;
+    cfg.alloc_ud = &b.mem;
+    b.engine = weft_engine_new(&cfg);
+    b.arena = b.engine ? weft_cval_arena_new(b.engine) : NULL;
+    if (!b.arena)
+        die_err("setup", NULL);
+    weft_error_t *err = weft_component_new(b.engine, bytes, len, &b.comp);
+    free(bytes);
+    if (err)
+        die_err(argv[1], err);
+    nprev = read_last(argc > 2 ? argv[2] : NULL, prev, MAX_CASES);
+
+    printf("best of %d, %s time (many-tasks: one run, wall time)\n", b.runs,
+           wall ? "wall" : "cpu");
+    printf("%-24s %12s %-9s %9s   %s\n", "case", "value", "unit", "target", "vs previous");
+
+    if (want("async-call-returns")) {
+        /* (a) run-call minus the same loop over a core call; sum of (i + 1) for i < n */
+        instantiate(&b);
+        uint32_t n = (uint32_t)(1000000 * scale) + 1;
+        uint32_t expect = (uint32_t)((uint64_t)n * (n + 1) / 2);
+        double t_run = time_loop(&b, "run-call", n, expect);
+        double t_base = time_loop(&b, "base", n, expect);
+        char extra[64];
+        snprintf(extra, sizeof extra, "  (raw %.1f, loop %.1f)", t_run / n, t_base / n);
+        report("async-call-returns", (t_run - t_base) / n, "ns/call", 200, extra);
+    }
+    if (want("task-switch-future")) {
+        /* (b) two tasks ping-ponging through futures: 2 switches a round */
+        instantiate(&b);
+        uint32_t n = (uint32_t)(200000 * scale) + 1;
+        double t = time_loop(&b, "run-switch", n, n);
+        report("task-switch-future", t / (2.0 * n), "ns/switch", 100, "");
+    }
+    if (want("many-tasks")) {
+        /* (c) ntasks tasks blocked at once, then all released: wall time, and the engine's
+         * allocated bytes at their peak above the idle instance */
+        instantiate(&b);
+        size_t base = b.mem.cur;
+        b.mem.peak = base;
+        double t0 = now_ns(CLOCK_MONOTONIC);
+        uint32_t got = call1(&b, "run-many", ntasks);
+        double dt = now_ns(CLOCK_MONOTONIC) - t0;
+        if (got != ntasks) {
+            fprintf(stderr, "asyncbench: run-many: %u tasks blocked, expected %u\n", got,
+                    ntasks);
+            exit(1);
+        }
+        size_t peak = b.mem.peak - base;
+        struct rusage ru;
+        memset(&ru, 0, sizeof ru);
+        getrusage(RUSAGE_SELF, &ru);
+        char extra[96];
+        snprintf(extra, sizeof extra, "  (%u tasks; process max RSS %.1f MiB)", ntasks,
+                 (double)ru.ru_maxrss / 1024.0);
+        report("many-tasks-time", dt / 1e6, "ms", 0, extra);
+        report("many-tasks-peak", (double)peak / (1024.0 * 1024.0), "MiB", 1024, "");
+        report("many-tasks-per-task", (double)peak / ntasks, "B/task", 0, "");
+    }
+
+    const char *only = getenv("BENCH_ONLY");
+    if (argc > 2 && !(only && *only)) {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
+        FILE *fp = fopen(tmp, "w");
+        if (fp) {
+            fprintf(fp, "# case value (best of %d, %s time)\n", b.runs, wall ? "wall" : "cpu");
+            for (size_t i = 0; i < nnow; i++)
+                fprintf(fp, "%s %.2f\n", now[i].name, now[i].v);
+            if (fclose(fp) != 0 || rename(tmp, argv[2]) != 0)
+                fprintf(stderr, "asyncbench: cannot write %s\n", argv[2]);
+        }
+    }
+    weft_cval_arena_delete(b.arena);
+    weft_store_delete(b.store);
+    weft_component_delete(b.comp);
+    weft_engine_delete(b.engine);
+    return 0;
+}
