@@ -73,6 +73,8 @@ typedef enum weft_trap_code {
     WEFT_TRAP_UNCAUGHT_EXCEPTION,   /* "uncaught exception" (Wasm 3.0 exception handling) */
     WEFT_TRAP_CAST_FAILURE,         /* "cast failure" (Wasm 3.0 GC) */
     WEFT_TRAP_OUT_OF_FUEL,          /* "all fuel consumed" (weft_store_set_fuel) */
+    WEFT_TRAP_TASK_LIMIT,           /* "too many tasks in flight" (weft_store_set_async_limits) */
+    WEFT_TRAP_HANDLE_LIMIT,         /* "too many async handles" (weft_store_set_async_limits) */
 } weft_trap_code_t;
 
 /* One frame of a trap backtrace, innermost first. `name` is from the name section or NULL;
@@ -599,6 +601,272 @@ weft_error_t *weft_component_func_call(weft_store_t *store, weft_component_func_
                                        weft_cval_t *results, size_t nresults,
                                        weft_cval_arena_t *arena);
 
+
+/* ---------------------------------------------------------------------------------------------
+ * Component Model async (CanonicalABI.md "Concurrency", Concurrency.md): host functions that
+ * complete later, tasks the host starts and waits for, streams and futures the host reads and
+ * writes, and the store's event loop.
+ *
+ * Handles. Every async object the host holds (a task it started, a pending call of one of its
+ * async functions, a stream or future end, a timer, an error context) is named by a
+ * weft_async_handle_t local to its store. 0 is never a valid handle. A handle becomes invalid
+ * when its object is deleted, completed or fired (as each function says); using it afterwards,
+ * or using a handle of another kind, fails with WEFT_ERROR_INVALID_ARG ("unknown async handle"
+ * / "async handle of the wrong kind") rather than touching freed memory, until its slot has
+ * been reused 4095 times. The stream/future/error-context values of weft_cval_t
+ * (`u.handle`) carry these handles: a value the guest returns (or passes to a host function)
+ * hands its readable end to the host, and a value the host passes into a call hands the end to
+ * the guest (the host's handle is then invalid). Everything is freed with the store.
+ *
+ * Threads. All of it runs on the thread using the store ("the loop thread"), like the rest of
+ * the store API; the one exception is weft_store_wake(), callable from any thread. Callbacks
+ * (timers, notifications) are only ever called from inside weft_store_run(),
+ * or weft_task_wait() on the loop thread, never from another thread and
+ * never from inside a call into wasm; they may use every function of this section.
+ *
+ * Errors specific to this section: WEFT_ERROR_TRAP with WEFT_TRAP_TASK_LIMIT or
+ * WEFT_TRAP_HANDLE_LIMIT when a limit of weft_store_set_async_limits() is reached (returned to
+ * the host by the function that would exceed it, or trapping the guest whose action would).
+ * ------------------------------------------------------------------------------------------- */
+
+typedef uint32_t weft_async_handle_t;
+struct weft_ty_val; /* a component value type: weft_cval_type_t (declared below) */
+
+/* Called on the loop thread when the object of `handle` has news for the host (see
+ * weft_async_set_notify). */
+typedef void (*weft_async_notify_fn)(void *data, weft_store_t *store, weft_async_handle_t handle);
+
+/* Registers `fn` (NULL: none) to be called with `data` when: a task resolves (returned,
+ * cancelled or failed); the guest requests cancellation of a pending host call; a stream or
+ * future copy of the host finishes or makes progress (weft_stream_poll then reports it). One
+ * callback per handle; a later call replaces it. The call happens from the next
+ * weft_store_run()/weft_task_wait() after the event, at most once per event. Errors:
+ * WEFT_ERROR_INVALID_ARG (unknown handle, or a timer or error context). */
+weft_error_t *weft_async_set_notify(weft_store_t *store, weft_async_handle_t handle,
+                                    weft_async_notify_fn fn, void *data);
+
+/* ---- async host functions ---------------------------------------------------------------- */
+
+/* An async host function: called when a component calls the import (with `async` or not).
+ * `args` (the import's parameter types) live until the call is completed, failed or
+ * cancelled. `call` is the completion token: the function (now, or later from the host's loop)
+ * calls exactly one of weft_host_call_complete(), weft_host_call_fail() or, after the guest
+ * asked for cancellation, weft_host_call_cancel(). Returning an error instead makes the
+ * calling component trap at once (the token is then invalid). A caller that used `canon lower
+ * ... async` goes on meanwhile; a synchronous caller blocks (its other threads and tasks run).
+ * Called directly by weft_component_func_call() the function must complete before it returns,
+ * else that call fails with WEFT_ERROR_INVALID_ARG. */
+typedef weft_error_t *(*weft_component_async_host_fn)(void *env, weft_store_t *store,
+                                                      const weft_cval_t *args, size_t nargs,
+                                                      weft_async_handle_t call);
+
+/* Defines an async host function, like weft_component_linker_define_func() (same naming,
+ * `env_free` and errors). */
+weft_error_t *weft_component_linker_define_async_func(weft_component_linker_t *linker,
+                                                      const char *instance, size_t instance_len,
+                                                      const char *name, size_t name_len,
+                                                      weft_component_async_host_fn fn,
+                                                      void *env, void (*env_free)(void *));
+
+/* Completes pending call `call` with its result (nresults is 1 when the import's type has a
+ * result, else 0; the value is checked against the type and copied, so `results` need not
+ * outlive this call). The result reaches the guest at the next weft_store_run() (or at once
+ * when called from inside the host function). `call` is invalid afterwards. Errors:
+ * WEFT_ERROR_INVALID_ARG (unknown handle, e.g. completed twice; wrong result count or type:
+ * the call stays pending), WEFT_ERROR_OOM. */
+weft_error_t *weft_host_call_complete(weft_store_t *store, weft_async_handle_t call,
+                                      const weft_cval_t *results, size_t nresults);
+/* Fails pending call `call`: the calling component traps with a WEFT_TRAP_HOST error carrying
+ * `message` (NUL-terminated, copied), which the next weft_store_run() returns; its instance
+ * is poisoned. `call` is invalid afterwards. Errors: WEFT_ERROR_INVALID_ARG (unknown handle). */
+weft_error_t *weft_host_call_fail(weft_store_t *store, weft_async_handle_t call,
+                                  const char *message);
+/* True once the caller asked to cancel `call` (`subtask.cancel`); false otherwise and for an
+ * invalid handle. The host then either completes the call anyway or calls
+ * weft_host_call_cancel(). */
+bool weft_host_call_cancel_requested(const weft_store_t *store, weft_async_handle_t call);
+/* Resolves `call` as cancelled before returning (the caller sees CANCELLED_BEFORE_RETURNED).
+ * Only after cancellation was requested. `call` is invalid afterwards. Errors:
+ * WEFT_ERROR_INVALID_ARG (unknown handle, or no cancellation requested). */
+weft_error_t *weft_host_call_cancel(weft_store_t *store, weft_async_handle_t call);
+
+/* ---- tasks started by the host ----------------------------------------------------------- */
+
+typedef enum weft_task_state {
+    WEFT_TASK_PENDING = 0,   /* started (or waiting to start: backpressure), not resolved */
+    WEFT_TASK_RETURNED = 1,  /* the result is available: weft_task_results() */
+    WEFT_TASK_CANCELLED = 2, /* resolved by cancellation (task.cancel) without a result */
+    WEFT_TASK_FAILED = 3,    /* trapped (its instance is poisoned): weft_task_error() */
+} weft_task_state_t;
+
+/* Starts a call of `func` (an export of a component instance in `store`) and returns at the
+ * first point where it blocks, or when it finished: *task receives its handle. Any number of
+ * tasks may be in flight; they progress in weft_store_run() / weft_task_wait(). `args` are
+ * checked (as weft_component_func_call) and copied. A synchronously-typed function runs to its
+ * end here. A trap while starting makes the task WEFT_TASK_FAILED (not an error here).
+ * Errors: WEFT_ERROR_INVALID_ARG (arguments), WEFT_ERROR_TRAP ("cannot enter component
+ * instance": the instance is poisoned or a synchronous call into it is in progress;
+ * WEFT_TRAP_TASK_LIMIT, WEFT_TRAP_HANDLE_LIMIT), WEFT_ERROR_OOM. */
+weft_error_t *weft_task_start(weft_store_t *store, weft_component_func_t *func,
+                              const weft_cval_t *args, size_t nargs, weft_async_handle_t *task);
+/* The state of `task`; WEFT_TASK_FAILED also for an invalid handle. Never blocks. */
+weft_task_state_t weft_task_state(const weft_store_t *store, weft_async_handle_t task);
+/* After WEFT_TASK_RETURNED: copies the result (nresults >= the function's result count) with
+ * its strings and aggregates allocated in `arena`. Errors: WEFT_ERROR_INVALID_ARG (unknown
+ * handle, task not returned, too few results), WEFT_ERROR_OOM. */
+weft_error_t *weft_task_results(const weft_store_t *store, weft_async_handle_t task,
+                                weft_cval_t *results, size_t nresults, weft_cval_arena_t *arena);
+/* After WEFT_TASK_FAILED: a copy of the failure (owned by the caller), else NULL. */
+weft_error_t *weft_task_error(const weft_store_t *store, weft_async_handle_t task);
+/* Requests cancellation of a pending task (Task.request_cancellation): the guest is told
+ * (TASK_CANCELLED event, or the cancel of its blocking built-in) and either returns a value
+ * or calls task.cancel. A no-op on a resolved task or a second request. Guest code may run
+ * here. Errors: WEFT_ERROR_INVALID_ARG (unknown handle), WEFT_ERROR_TRAP (a trap in the guest
+ * while it is told; the task then fails). */
+weft_error_t *weft_task_cancel(weft_store_t *store, weft_async_handle_t task);
+/* Runs the event loop (weft_store_run in WEFT_RUN_UNTIL_IDLE fashion: timers included) until
+ * `task` resolves. Errors: WEFT_ERROR_INVALID_ARG (unknown handle), WEFT_ERROR_TRAP with the
+ * spec's "deadlock detected: event loop cannot make further progress" when nothing can run,
+ * no timer is pending and the task is not resolved (the task stays pending: the host may
+ * complete its calls and wait again), or a trap of any guest code that ran. Returns NULL
+ * once the task is resolved, whatever its state. */
+weft_error_t *weft_task_wait(weft_store_t *store, weft_async_handle_t task);
+/* Releases `task`. A pending task is asked to cancel and goes on without an observer; its
+ * records are freed when it resolves. `task` is invalid afterwards. Errors:
+ * WEFT_ERROR_INVALID_ARG (unknown handle). */
+weft_error_t *weft_task_delete(weft_store_t *store, weft_async_handle_t task);
+
+/* ---- streams and futures held by the host ------------------------------------------------ */
+
+/* The state of the host's last copy on an end, as weft_stream_poll() reports it. */
+typedef enum weft_stream_state {
+    WEFT_STREAM_IDLE = 0,      /* no copy started (or its result was already polled) */
+    WEFT_STREAM_PENDING = 1,   /* started, waiting for the other end */
+    WEFT_STREAM_COMPLETED = 2, /* `count` elements copied (a stream copy may be partial) */
+    WEFT_STREAM_DROPPED = 3,   /* the other end was dropped (after `count` elements): no more */
+    WEFT_STREAM_CANCELLED = 4, /* cancelled by weft_stream_cancel (after `count` elements) */
+} weft_stream_state_t;
+
+typedef struct weft_stream_status {
+    weft_stream_state_t state;
+    uint32_t count;            /* elements copied by the copy */
+    const weft_cval_t *values; /* a read: the `count` elements read (NULL for a write or a
+                                  stream without element type); they live until the next read
+                                  on, or the drop of, this end */
+} weft_stream_status_t;
+
+/* Makes a stream (weft_stream_new) or future (weft_future_new) of `type` (a stream<T> or
+ * future<T> type, e.g. from weft_component_func_param_type) whose two ends the host holds:
+ * *readable and *writable. Pass the readable end to a component as a stream/future argument
+ * and write into the writable end (only readable ends move between the host and components).
+ * Element types holding resource handles are not supported here. Errors:
+ * WEFT_ERROR_INVALID_ARG (not a stream/future type, resource elements), WEFT_ERROR_TRAP
+ * (WEFT_TRAP_HANDLE_LIMIT), WEFT_ERROR_OOM. */
+weft_error_t *weft_stream_new(weft_store_t *store, const struct weft_ty_val *type,
+                              weft_async_handle_t *readable, weft_async_handle_t *writable);
+weft_error_t *weft_future_new(weft_store_t *store, const struct weft_ty_val *type,
+                              weft_async_handle_t *readable, weft_async_handle_t *writable);
+/* Starts writing n values (checked against the element type and copied) to writable stream
+ * end `end`. When a reader is waiting the copy happens now; weft_stream_poll() reports the
+ * outcome: COMPLETED with count <= n (a partial write: write the rest again), DROPPED (the
+ * reader went away). n == 0 waits for a reader to be ready without moving anything. Errors:
+ * WEFT_ERROR_INVALID_ARG (unknown handle or wrong kind, a copy already in progress or
+ * unpolled, the stream ended, a value of the wrong type), WEFT_ERROR_TRAP (a guest-side
+ * failure of the copy, e.g. its realloc trapped), WEFT_ERROR_OOM. */
+weft_error_t *weft_stream_write(weft_store_t *store, weft_async_handle_t end,
+                                const weft_cval_t *values, size_t n);
+/* Starts reading up to max values from readable stream end `end`; weft_stream_poll() gives
+ * them. Errors as weft_stream_write(). */
+weft_error_t *weft_stream_read(weft_store_t *store, weft_async_handle_t end, size_t max);
+/* weft_stream_write / weft_stream_read of exactly one value for a future's end (a future is
+ * written once and read once). */
+weft_error_t *weft_future_write(weft_store_t *store, weft_async_handle_t end,
+                                const weft_cval_t *value);
+weft_error_t *weft_future_read(weft_store_t *store, weft_async_handle_t end);
+/* Reports the host's copy on stream or future end `end` (see weft_stream_status_t). A finished
+ * copy is reported once: after that the end is IDLE again (ready for the next copy), or ended
+ * for good when the other end was dropped. Never blocks. Errors: WEFT_ERROR_INVALID_ARG
+ * (unknown handle or wrong kind). */
+weft_error_t *weft_stream_poll(weft_store_t *store, weft_async_handle_t end,
+                               weft_stream_status_t *out);
+/* Cancels the host's pending copy on `end`: weft_stream_poll() then reports CANCELLED (or
+ * COMPLETED when elements already moved). Errors: WEFT_ERROR_INVALID_ARG (unknown handle,
+ * no copy pending). */
+weft_error_t *weft_stream_cancel(weft_store_t *store, weft_async_handle_t end);
+/* Drops stream or future end `end` (the other side then sees DROPPED). `end` is invalid
+ * afterwards. Errors: WEFT_ERROR_INVALID_ARG (unknown handle, a copy pending, a future's
+ * writable end before its value was written). */
+weft_error_t *weft_stream_drop(weft_store_t *store, weft_async_handle_t end);
+
+/* Drops an error context the host received (error contexts stay valid for the host until
+ * dropped; passing one to a component does not give it away). Errors: WEFT_ERROR_INVALID_ARG
+ * (unknown handle). */
+weft_error_t *weft_error_context_drop(weft_store_t *store, weft_async_handle_t ctx);
+
+/* ---- the event loop ---------------------------------------------------------------------- */
+
+typedef enum weft_run_mode {
+    /* Runs until no guest thread is ready and no timer is pending, sleeping until the next
+     * timer in between; returns early when woken by weft_store_wake(). */
+    WEFT_RUN_UNTIL_IDLE = 0,
+    /* Runs what is ready; if nothing was, first sleeps until something is (a timer, a
+     * wake-up). May sleep forever when nothing can happen. */
+    WEFT_RUN_ONCE = 1,
+    /* Runs what is ready now (results of host calls, due timers, notifications, every guest
+     * thread that can go on) and returns; never sleeps. */
+    WEFT_RUN_NOWAIT = 2,
+} weft_run_mode_t;
+
+/* Runs the store's event loop in `mode`: delivers the results of completed host calls to
+ * their callers, fires due timers, calls notifications, and resumes every guest thread that
+ * can go on (in a deterministic FIFO order). Errors: a trap of guest code that ran (the
+ * trapping instance is poisoned; its tasks fail; the loop can be run again for the others),
+ * the failure of a host call (weft_host_call_fail), WEFT_ERROR_OOM. */
+weft_error_t *weft_store_run(weft_store_t *store, weft_run_mode_t mode);
+/* The weft_monotonic_ns() time by which weft_store_run() should be called again: 0 when it
+ * has work now, UINT64_MAX when it has none until something happens (a host action, a
+ * wake-up), else the earliest timer. */
+uint64_t weft_store_next_deadline_ns(weft_store_t *store);
+/* A file descriptor (an eventfd) that is readable whenever weft_store_run() has work that
+ * appeared outside it (a host call completed or a copy started from a callback of the host's
+ * own loop, weft_store_wake()): add it to an epoll/poll/libuv loop and call
+ * weft_store_run(store, WEFT_RUN_NOWAIT) when it is readable (weft_store_run drains it), with
+ * weft_store_next_deadline_ns() as the loop's timeout. Owned by the store (closed by
+ * weft_store_delete); -1 if it cannot be made (WEFT_ERROR_IO is not reported). */
+int weft_store_async_fd(weft_store_t *store);
+/* Wakes the loop: makes the descriptor readable and ends a sleeping weft_store_run() or
+ * weft_task_wait(). The only function of this section callable from any thread (and from a
+ * signal handler), once the loop thread has called weft_store_async_fd() or weft_store_run()
+ * and while the store lives. */
+void weft_store_wake(weft_store_t *store);
+
+/* A one-shot timer of the store's loop: `fn(data, store, timer)` runs inside the
+ * weft_store_run() / weft_task_wait() that finds weft_monotonic_ns() >= deadline_ns (the
+ * handle is invalid once it ran). Errors: WEFT_ERROR_INVALID_ARG (fn NULL), WEFT_ERROR_TRAP
+ * (WEFT_TRAP_HANDLE_LIMIT), WEFT_ERROR_OOM. */
+typedef void (*weft_timer_fn)(void *data, weft_store_t *store, weft_async_handle_t timer);
+weft_error_t *weft_timer_new(weft_store_t *store, uint64_t deadline_ns, weft_timer_fn fn,
+                             void *data, weft_async_handle_t *timer);
+/* Cancels a timer that has not run (`timer` is invalid afterwards). Errors:
+ * WEFT_ERROR_INVALID_ARG (unknown handle, e.g. the timer already ran). */
+weft_error_t *weft_timer_cancel(weft_store_t *store, weft_async_handle_t timer);
+
+/* Limits of the async objects of a store (0 leaves a limit unchanged): `max_tasks` bounds the
+ * tasks in flight that the host sees (tasks it started and has not deleted or seen resolve,
+ * plus pending calls of its async host functions; default 65536); `max_handles` bounds the
+ * host's handles of every kind (default and maximum 1048575). Reaching a limit traps with
+ * WEFT_TRAP_TASK_LIMIT or WEFT_TRAP_HANDLE_LIMIT. Errors: WEFT_ERROR_OOM. */
+weft_error_t *weft_store_set_async_limits(weft_store_t *store, uint32_t max_tasks,
+                                          uint32_t max_handles);
+
+/* Counts of the async objects of a store (for monitoring and leak checks). */
+typedef struct weft_async_stats {
+    uint32_t tasks;   /* tasks counted by max_tasks */
+    uint32_t calls;   /* pending async host calls (included in `tasks`) */
+    uint32_t handles; /* live host handles of every kind */
+    uint32_t timers;  /* pending timers */
+} weft_async_stats_t;
+void weft_store_async_stats(weft_store_t *store, weft_async_stats_t *out);
 
 /* ---------------------------------------------------------------------------------------------
  * WAVE: the WebAssembly Value Encoding (the text form of component values used by wasm-tools and

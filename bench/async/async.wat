@@ -9,6 +9,8 @@
 ;;   waits for both. The two tasks ping-pong through futures: each round, one side writes the
 ;;   future the other side is blocked reading (a synchronous future.read), then blocks
 ;;   reading a fresh future of its own, so every round is two task switches.
+;; - run-yield(n): starts two B.yielder(n) tasks that call thread.yield n times each: every
+;;   yield switches to the other task (a switch with one built-in call, for comparison).
 ;; - run-many(n): starts n tasks of B.block(f), each blocked in a synchronous future.read of
 ;;   its own future, then writes every future and waits until all n tasks returned.
 (component
@@ -23,6 +25,7 @@
     (core func $future.write (canon future.write $FT (memory (core memory $mem "mem"))))
     (core func $future.drop-readable (canon future.drop-readable $FT))
     (core func $future.drop-writable (canon future.drop-writable $FT))
+    (core func $thread.yield (canon thread.yield))
     (core module $M
       (import "" "task.return.u32" (func $task.return.u32 (param i32)))
       (import "" "task.return0" (func $task.return0))
@@ -31,6 +34,7 @@
       (import "" "future.write" (func $future.write (param i32 i32) (result i32)))
       (import "" "future.drop-readable" (func $future.drop-readable (param i32)))
       (import "" "future.drop-writable" (func $future.drop-writable (param i32)))
+      (import "" "thread.yield" (func $thread.yield (result i32)))
       ;; The writable ends each side writes next (set by the other side).
       (global $wa (mut i32) (i32.const 0))
       (global $wb (mut i32) (i32.const 0))
@@ -84,6 +88,13 @@
           (br_if $next (local.get $n)))
         (call $task.return0))
 
+      (func (export "yielder") (param $n i32)
+        (loop $next
+          (drop (call $thread.yield))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br_if $next (local.get $n)))
+        (call $task.return0))
+
       (func (export "block") (param $r i32)
         (call $sleep (local.get $r))
         (call $task.return0))
@@ -95,13 +106,16 @@
       (export "future.read" (func $future.read))
       (export "future.write" (func $future.write))
       (export "future.drop-readable" (func $future.drop-readable))
-      (export "future.drop-writable" (func $future.drop-writable))))))
+      (export "future.drop-writable" (func $future.drop-writable))
+      (export "thread.yield" (func $thread.yield))))))
     (func (export "f") async (param "x" u32) (result u32)
       (canon lift (core func $m "f") async (callback (core func $m "f_cb"))))
     (func (export "waiter") async (param "n" u32)
       (canon lift (core func $m "waiter") async))
     (func (export "writer") async (param "n" u32)
       (canon lift (core func $m "writer") async))
+    (func (export "yielder") async (param "n" u32)
+      (canon lift (core func $m "yielder") async))
     (func (export "block") async (param "f" (future))
       (canon lift (core func $m "block") async))
   )
@@ -111,6 +125,7 @@
     (import "waiter" (func $waiter async (param "n" u32)))
     (import "writer" (func $writer async (param "n" u32)))
     (import "block" (func $block async (param "f" (future))))
+    (import "yielder" (func $yielder async (param "n" u32)))
     (core module $Mem (memory (export "mem") 1))
     (core instance $mem (instantiate $Mem))
     (type $FT (future))
@@ -118,6 +133,7 @@
     (core func $waiter' (canon lower (func $waiter) async))
     (core func $writer' (canon lower (func $writer) async))
     (core func $block' (canon lower (func $block) async))
+    (core func $yielder' (canon lower (func $yielder) async))
     (core func $future.new (canon future.new $FT))
     (core func $future.write (canon future.write $FT (memory (core memory $mem "mem"))))
     (core func $future.drop-writable (canon future.drop-writable $FT))
@@ -131,6 +147,7 @@
       (import "" "waiter" (func $waiter (param i32) (result i32)))
       (import "" "writer" (func $writer (param i32) (result i32)))
       (import "" "block" (func $block (param i32) (result i32)))
+      (import "" "yielder" (func $yielder (param i32) (result i32)))
       (import "" "future.new" (func $future.new (result i64)))
       (import "" "future.write" (func $future.write (param i32 i32) (result i32)))
       (import "" "future.drop-writable" (func $future.drop-writable (param i32)))
@@ -194,6 +211,14 @@
         (call $drain (local.get $pending))
         (local.get $n))
 
+      (func (export "run-yield") (param $n i32) (result i32)
+        (local $pending i32)
+        (if (i32.eqz (global.get $ws)) (then (global.set $ws (call $waitable-set.new))))
+        (local.set $pending (call $track (call $yielder (local.get $n))))
+        (local.set $pending (i32.add (local.get $pending) (call $track (call $yielder (local.get $n)))))
+        (call $drain (local.get $pending))
+        (local.get $n))
+
       ;; The writable ends are kept from address 64 on.
       (func (export "run-many") (param $n i32) (result i32)
         (local $i i32) (local $p i64) (local $pending i32)
@@ -230,6 +255,7 @@
       (export "waiter" (func $waiter'))
       (export "writer" (func $writer'))
       (export "block" (func $block'))
+      (export "yielder" (func $yielder'))
       (export "future.new" (func $future.new))
       (export "future.write" (func $future.write))
       (export "future.drop-writable" (func $future.drop-writable))
@@ -242,6 +268,8 @@
       (canon lift (core func $main "run-call")))
     (func (export "run-switch") async (param "n" u32) (result u32)
       (canon lift (core func $main "run-switch")))
+    (func (export "run-yield") async (param "n" u32) (result u32)
+      (canon lift (core func $main "run-yield")))
     (func (export "run-many") async (param "n" u32) (result u32)
       (canon lift (core func $main "run-many")))
   )
@@ -251,9 +279,11 @@
     (with "f" (func $b "f"))
     (with "waiter" (func $b "waiter"))
     (with "writer" (func $b "writer"))
-    (with "block" (func $b "block"))))
+    (with "block" (func $b "block"))
+    (with "yielder" (func $b "yielder"))))
   (func (export "base") (alias export $a "base"))
   (func (export "run-call") (alias export $a "run-call"))
   (func (export "run-switch") (alias export $a "run-switch"))
+  (func (export "run-yield") (alias export $a "run-yield"))
   (func (export "run-many") (alias export $a "run-many"))
 )

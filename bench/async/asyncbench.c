@@ -75,6 +75,31 @@ static void die_err(const char *what, weft_error_t *err)
     exit(1);
 }
 
+/* The engine and component: with the counting allocator (`counted`, for the peak-bytes
+ * figure) or with the default one (timing: no hook in the way). */
+static void setup(bench_t *b, const uint8_t *bytes, size_t len, bool counted)
+{
+    if (b->store)
+        weft_store_delete(b->store);
+    b->store = NULL;
+    weft_cval_arena_delete(b->arena);
+    weft_component_delete(b->comp);
+    weft_engine_delete(b->engine);
+    weft_config_t cfg;
+    weft_config_init(&cfg);
+    if (counted) {
+        cfg.alloc = count_alloc;
+        cfg.alloc_ud = &b->mem;
+    }
+    b->engine = weft_engine_new(&cfg);
+    b->arena = b->engine ? weft_cval_arena_new(b->engine) : NULL;
+    if (!b->arena)
+        die_err("setup", NULL);
+    weft_error_t *err = weft_component_new(b->engine, bytes, len, &b->comp);
+    if (err)
+        die_err("component", err);
+}
+
 /* A fresh store and instance (the many-tasks case measures from a clean store). */
 static void instantiate(bench_t *b)
 {
@@ -242,18 +267,7 @@ int main(int argc, char **argv)
 
     size_t len;
     uint8_t *bytes = read_file(argv[1], &len);
-    weft_config_t cfg;
-    weft_config_init(&cfg);
-    cfg.alloc = count_alloc;
-    cfg.alloc_ud = &b.mem;
-    b.engine = weft_engine_new(&cfg);
-    b.arena = b.engine ? weft_cval_arena_new(b.engine) : NULL;
-    if (!b.arena)
-        die_err("setup", NULL);
-    weft_error_t *err = weft_component_new(b.engine, bytes, len, &b.comp);
-    free(bytes);
-    if (err)
-        die_err(argv[1], err);
+    setup(&b, bytes, len, false);
     nprev = read_last(argc > 2 ? argv[2] : NULL, prev, MAX_CASES);
 
     printf("best of %d, %s time (many-tasks: one run, wall time)\n", b.runs,
@@ -278,9 +292,17 @@ int main(int argc, char **argv)
         double t = time_loop(&b, "run-switch", n, n);
         report("task-switch-future", t / (2.0 * n), "ns/switch", 100, "");
     }
+    if (want("task-switch-yield")) {
+        /* for comparison: two tasks switching by thread.yield, one built-in a switch */
+        instantiate(&b);
+        uint32_t n = (uint32_t)(200000 * scale) + 1;
+        double t = time_loop(&b, "run-yield", n, n);
+        report("task-switch-yield", t / (2.0 * n), "ns/switch", 0, "");
+    }
     if (want("many-tasks")) {
         /* (c) ntasks tasks blocked at once, then all released: wall time, and the engine's
          * allocated bytes at their peak above the idle instance */
+        setup(&b, bytes, len, true);
         instantiate(&b);
         size_t base = b.mem.cur;
         b.mem.peak = base;
@@ -317,8 +339,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "asyncbench: cannot write %s\n", argv[2]);
         }
     }
-    weft_cval_arena_delete(b.arena);
+    free(bytes);
     weft_store_delete(b.store);
+    weft_cval_arena_delete(b.arena);
     weft_component_delete(b.comp);
     weft_engine_delete(b.engine);
     return 0;

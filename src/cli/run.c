@@ -31,6 +31,16 @@ void weft__cli_run_usage(void *stream)
           "                       INSTANCE#NAME, a function of an exported instance) with ARGS\n"
           "                       in WAVE, the WebAssembly Value Encoding (e.g. 'greet(\"you\",\n"
           "                       [1, 2], some(3))'), and print the result in WAVE\n"
+          "  --allow-tcp HOST:PORT  (components) let wasi:sockets TCP sockets bind and connect\n"
+          "                       to HOST:PORT: HOST an IPv4 address, [IPv6], localhost or *\n"
+          "                       (any, and 0.0.0.0 / [::] for a bind), PORT a number or *\n"
+          "                       (any, and port 0 for a bind). Repeatable; '*' alone allows\n"
+          "                       everything. Without it every bind and connect fails with\n"
+          "                       access-denied.\n"
+          "  --allow-udp HOST:PORT  (components) the same for UDP sockets: bind, and send to\n"
+          "                       or stream with HOST:PORT\n"
+          "  --allow-ip-name-lookup  (components) let wasi:sockets/ip-name-lookup resolve\n"
+          "                       names with the host's resolver\n"
           "  --                   end of options\n"
           "  -h, --help           show this help\n"
           "\n"
@@ -64,9 +74,11 @@ static int parse(int argc, char **argv, run_opts_t *o)
         }
         if (a[0] != '-' || a[1] == 0) break;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) return -1;
-        const char *opts[] = {"--dir", "--env", "--invoke"};
+        /* The network options are read by run_component.c (components only). */
+        if (!strcmp(a, "--allow-ip-name-lookup")) continue;
+        const char *opts[] = {"--dir", "--env", "--invoke", "--allow-tcp", "--allow-udp"};
         int which = -1;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 5; k++) {
             size_t n = strlen(opts[k]);
             if (!strncmp(a, opts[k], n) && (a[n] == 0 || a[n] == '=')) {
                 which = k;

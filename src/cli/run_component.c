@@ -1,8 +1,11 @@
 /* run_component.c - `weft run FILE` when FILE is a component: instantiate it with the WASI 0.2
  * host and call its wasi:cli/run export, with the same options as for core modules (--dir
- * HOST[::GUEST], --env KEY[=VALUE], ARGS after FILE). The exit status is 0 when run returns
+ * HOST[::GUEST], --env KEY[=VALUE], ARGS after FILE) plus the network policy of wasi:sockets
+ * (--allow-tcp HOST:PORT, --allow-udp HOST:PORT, --allow-ip-name-lookup; without them the
+ * guest has no network: weft_wasi2_allow_tcp in weft.h). The exit status is 0 when run returns
  * ok, 1 for err, or the guest's wasi:cli/exit status; the other statuses are those of `weft
  * run` on modules. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,10 @@ typedef struct copts {
     size_t ndirs;
     const char **envs;
     size_t nenvs;
+    const char **nets; /* --allow-tcp / --allow-udp patterns, in order */
+    bool *net_udp;     /* nets[i] is for UDP */
+    size_t nnets;
+    bool lookup;
     const char *file;
     char **args;
     int nargs;
@@ -33,14 +40,22 @@ static int parse(int argc, char **argv, copts_t *o)
             break;
         }
         if (a[0] != '-' || a[1] == 0) break;
-        const char *opts[] = {"--dir", "--env", "--invoke"};
-        for (int k = 0; k < 3; k++) {
+        if (!strcmp(a, "--allow-ip-name-lookup")) {
+            o->lookup = true;
+            continue;
+        }
+        const char *opts[] = {"--dir", "--env", "--invoke", "--allow-tcp", "--allow-udp"};
+        for (int k = 0; k < 5; k++) {
             size_t n = strlen(opts[k]);
             if (strncmp(a, opts[k], n) != 0 || (a[n] != 0 && a[n] != '=')) continue;
             const char *val = a[n] == '=' ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!val) return WEFT_CLI_USAGE;
             if (k == 0) o->dirs[o->ndirs++] = val;
             if (k == 1) o->envs[o->nenvs++] = val;
+            if (k == 3 || k == 4) {
+                o->nets[o->nnets] = val;
+                o->net_udp[o->nnets++] = k == 4;
+            }
             if (k == 2) {
                 fputs("weft: run: --invoke is for core modules; a component runs its "
                       "wasi:cli/run export\n", stderr);
@@ -117,6 +132,17 @@ static int configure(weft_wasi2_t *w, const copts_t *o, const weft_alloc_t *a)
         weft__free(a, key, kl + 1);
         if (err) return report(o->file, err);
     }
+    for (size_t i = 0; i < o->nnets; i++) {
+        err = o->net_udp[i] ? weft_wasi2_allow_udp(w, o->nets[i])
+                            : weft_wasi2_allow_tcp(w, o->nets[i]);
+        if (err) {
+            fprintf(stderr, "weft: --allow-%s: %s\n", o->net_udp[i] ? "udp" : "tcp",
+                    weft_error_message(err));
+            weft_error_delete(err);
+            return WEFT_CLI_USAGE;
+        }
+    }
+    weft_wasi2_allow_ip_name_lookup(w, o->lookup);
     for (size_t i = 0; i < o->ndirs; i++) {
         const char *spec = o->dirs[i], *sep = strstr(spec, "::");
         size_t hl = sep ? (size_t)(sep - spec) : strlen(spec);
@@ -179,7 +205,10 @@ int weft__cli_run_component(int argc, char **argv, const uint8_t *bytes, size_t 
     memset(&o, 0, sizeof o);
     o.dirs = weft__calloc(&a, cap, sizeof *o.dirs);
     o.envs = weft__calloc(&a, cap, sizeof *o.envs);
-    int status = (o.dirs && o.envs) ? parse(argc, argv, &o) : WEFT_CLI_FAILURE;
+    o.nets = weft__calloc(&a, cap, sizeof *o.nets);
+    o.net_udp = weft__calloc(&a, cap, sizeof *o.net_udp);
+    int status = (o.dirs && o.envs && o.nets && o.net_udp) ? parse(argc, argv, &o)
+                                                          : WEFT_CLI_FAILURE;
     if (!status) {
         weft_engine_t *engine = weft_engine_new(NULL);
         if (!engine) {
@@ -192,5 +221,7 @@ int weft__cli_run_component(int argc, char **argv, const uint8_t *bytes, size_t 
     }
     weft__free(&a, o.dirs, cap * sizeof *o.dirs);
     weft__free(&a, o.envs, cap * sizeof *o.envs);
+    weft__free(&a, o.nets, cap * sizeof *o.nets);
+    weft__free(&a, o.net_udp, cap * sizeof *o.net_udp);
     return status;
 }

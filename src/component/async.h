@@ -196,6 +196,10 @@ weft_error_t *weft__async_may_block(weft_athread_t *th);
  * rendezvous). Cheap; call it whenever in doubt. */
 void weft__async_wake(weft_store_t *store);
 
+/* The exclusive lock or the backpressure of inst changed (backpressure.dec, a lock
+ * released): the threads of inst that were found waiting for them are queued again. */
+void weft__async_wake_inst(weft_cstate_t *inst);
+
 /* Poisons inst after a trap inside it (every later entry traps "cannot enter component
  * instance"). */
 void weft__async_poison(weft_cstate_t *inst);

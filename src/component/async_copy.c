@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "component/async_stream.h"
+#include "component/host_async.h"
 #include "component/instance.h"
 #include "util/error.h"
 
@@ -49,6 +50,7 @@ weft_error_t *weft__abuf_init(weft_abuf_t *b, const weft_ty_val_t *t,
     b->ptr = ptr;
     b->progress = 0;
     b->length = length;
+    b->host = NULL;
     return NULL;
 }
 
@@ -220,6 +222,8 @@ static weft_error_t *copy_scalars(const weft_ty_val_t *t, const weft_abuf_t *src
 
 weft_error_t *weft__abuf_copy(weft_abuf_t *dst, weft_abuf_t *src, uint32_t n)
 {
+    /* A host end's buffer holds values, not memory (host_stream.c). */
+    if (dst->host || src->host) return weft__ahost_buf_copy(dst, src, n);
     const weft_ty_val_t *t = src->t;
     weft_error_t *err = NULL;
     if (t && n > 0) {

@@ -52,6 +52,9 @@ typedef struct weft_ainst {
     uint32_t num_waiting_to_enter;
     weft_athread_t *running;   /* the async thread running in the instance, else NULL */
     weft_athread_t *cstack;    /* the record of the C-stack call in progress, if made */
+    /* Waiting threads found not ready because of the exclusive lock or backpressure (linked
+     * by rnext, still `queued`): requeued when the lock is released. */
+    weft_athread_t *lock_blocked;
 } weft_ainst_t;
 
 struct weft_athread {
@@ -80,6 +83,7 @@ struct weft_athread {
     weft_athread_t *wprev, *wnext; /* the scheduler's waiting list */
     weft_athread_t *rnext;         /* the scheduler's ready queue (queued set) */
     bool queued;
+    bool lock_wait;                /* its condition depends on the exclusive lock */
     weft_wset_t *wait_set;         /* the set whose events wake it while waiting, or NULL */
     weft_athread_t *wsnext;        /* wait_set->waiters */
     weft_athread_t *tprev, *tnext; /* the task's threads */
@@ -95,6 +99,10 @@ typedef struct weft_ahost_call {
     weft_cval_arena_t *arena;
     bool done, cancelled;
     struct weft_atask *task; /* until the task is freed */
+    /* Called (may be NULL) once the task resolved (done set, task->host cleared), with the
+     * error of lifting its result if that failed: host tasks of the embedding API
+     * (host_async.c) learn of it here. */
+    void (*on_done)(struct weft_ahost_call *hc, const weft_error_t *err);
 } weft_ahost_call_t;
 
 struct weft_atask {
@@ -133,10 +141,12 @@ struct weft_asubtask {
     weft_athread_t *waiter; /* a synchronous lower's caller waiting for the resolution */
     weft_alower_t *le;
     weft_lends_t lends;
-    uint32_t nflat_args;
-    weft_val_t flat_args[WEFT_MAX_FLAT_PARAMS + 1];
     uint32_t nflat_results;
     weft_val_t flat_results[2];
+    void *host_call; /* the pending call of an async host function (host_async.c), or NULL */
+    uint32_t nflat_args;
+    weft_val_t flat_args[]; /* the caller's flat arguments (<= MAX_FLAT_PARAMS + 1), sized
+                             * when the subtask is made */
 };
 
 struct weft_wset {
@@ -163,6 +173,7 @@ struct weft_asched {
     struct weft_aobj *pool[WEFT_ASYNC_POOL_CLASSES];
     size_t pool_size[WEFT_ASYNC_POOL_CLASSES];
     uint32_t pool_n[WEFT_ASYNC_POOL_CLASSES];
+    void *loop; /* the embedding's event loop (loop.c weft_hloop_t), NULL until used */
 };
 
 /* ---- async_task.c ------------------------------------------------------------------------ */
@@ -237,6 +248,9 @@ weft_error_t *weft__alift_make_builtin(weft_cstate_t *st, const weft_canon_t *c,
 /* on_start / on_resolve of a subtask (definitions.py canon_lower). */
 weft_error_t *weft__asubtask_on_start(weft_asubtask_t *s, weft_atask_t *t, weft_val_t *flat,
                                       uint32_t *nflat);
+/* maybe_on_progress of a subtask (its event, and the wake-up of a synchronous caller), for a
+ * resolution made outside async_lower.c (a completed async host call, host_async.c). */
+void weft__asubtask_progress(weft_asubtask_t *s);
 weft_error_t *weft__asubtask_on_resolve(weft_asubtask_t *s, weft_atask_t *t,
                                         weft_canon_cx_t *src, uint32_t src_max,
                                         const weft_val_t *vals, uint32_t nvals, bool cancelled);

@@ -92,13 +92,14 @@ static weft_error_t *task_return(weft_atask_t *t, weft_canon_cx_t *src, uint32_t
                                          nvals, hc->results);
         hc->done = true;
         t->host = NULL;
+        if (hc->on_done) hc->on_done(hc, err);
     } else if (t->subtask && t->state != WEFT_TASK_RESOLVED) {
         err = weft__asubtask_on_resolve(t->subtask, t, src, src_max, vals, nvals, false);
     }
     t->state = WEFT_TASK_RESOLVED;
     /* A resolved holder of the exclusive lock that blocks no longer excludes others. */
     if (t->inst->async && t->inst->async->exclusive && t->inst->store->async_sched)
-        weft__async_wake(t->inst->store);
+        weft__async_wake_inst(t->inst);
     return err;
 }
 
@@ -112,9 +113,11 @@ weft_error_t *weft__atask_cancel(weft_atask_t *t)
         return weft__async_trap(t->inst, "borrow handles still remain at the end of the call");
     weft_error_t *err = NULL;
     if (t->host) {
-        t->host->done = true;
-        t->host->cancelled = true;
+        weft_ahost_call_t *hc = t->host;
+        hc->done = true;
+        hc->cancelled = true;
         t->host = NULL;
+        if (hc->on_done) hc->on_done(hc, NULL);
     } else if (t->subtask) {
         err = weft__asubtask_on_resolve(t->subtask, t, NULL, 0, NULL, 0, true);
     }
@@ -154,6 +157,7 @@ weft_error_t *weft__alift_start(weft_athread_t *th, bool cancelled)
             ai->num_waiting_to_enter++;
             th->phase = WEFT_PHASE_ENTER;
             th->cancellable = true;
+            th->lock_wait = true;
             weft__athread_wait(th, enter_ready, t);
             th->running = false;
             return NULL;
@@ -299,8 +303,9 @@ static weft_error_t *callback_loop(weft_athread_t *th, uint32_t packed)
     if (weft__atask_deliver_pending_cancel(t, true)) return weft__alift_cb_resume(th, true);
     th->cancellable = true;
     /* The lock was released: threads waiting for it may go on. */
-    weft__async_wake(st->store);
+    weft__async_wake_inst(st);
     if (code == 2) weft__athread_wait_set(th, th->cb_wset);
+    th->lock_wait = true;
     weft__athread_wait(th, code == 2 ? cb_wait_ready : cb_yield_ready, th);
     th->running = false;
     return NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "component/async_internal.h"
+#include "component/host_async.h"
 #include "util/error.h"
 
 static weft_asubtask_t *container(weft_waitable_t *w)
@@ -41,10 +42,17 @@ static void progress(weft_asubtask_t *s)
     if (s->waiter) weft__athread_hint(s->waiter);
 }
 
+void weft__asubtask_progress(weft_asubtask_t *s)
+{
+    progress(s);
+}
+
 static void subtask_dtor(void *p)
 {
     weft_asubtask_t *s = p;
     if (s->callee && s->callee->subtask == s) s->callee->subtask = NULL;
+    if (s->host_call) weft__ahost_detach(s->host_call);
+    s->host_call = NULL;
     s->callee = NULL;
     weft__waitable_join(&s->w, NULL);
 }
@@ -192,18 +200,20 @@ static weft_error_t *lower_fn(void *env, weft_caller_t *caller, const weft_val_t
     if (!le->info->opts.is_async && le->target->kind == WEFT_CFUNC_LIFTED &&
         (err = weft__async_may_block(th)))
         return err;
-    weft_asubtask_t *s = weft__async_obj_new(S->store, sizeof *s, subtask_dtor);
+    size_t nflat = nargs > WEFT_MAX_FLAT_PARAMS + 1 ? WEFT_MAX_FLAT_PARAMS + 1 : nargs;
+    weft_asubtask_t *s =
+        weft__async_obj_new(S->store, sizeof *s + nflat * sizeof *args, subtask_dtor);
     if (!s) return weft__error_oom();
     weft__waitable_init(&s->w, S);
     s->le = le;
     s->is_async = le->info->opts.is_async;
     s->state = WEFT_SUBTASK_STARTING;
     weft__lends_init(&s->lends);
-    s->nflat_args = nargs > WEFT_MAX_FLAT_PARAMS + 1 ? WEFT_MAX_FLAT_PARAMS + 1 : (uint32_t)nargs;
+    s->nflat_args = (uint32_t)nflat;
     memcpy(s->flat_args, args, s->nflat_args * sizeof *args);
     weft_component_func_t *f = le->target;
     if (f->kind == WEFT_CFUNC_HOST) {
-        err = call_host(le, s);
+        err = weft__ahost_is_async(f) ? weft__ahost_start(le, s) : call_host(le, s);
     } else {
         weft_cstate_t *T = f->inst;
         err = weft__call_enter_check(S, T);
@@ -244,7 +254,8 @@ weft_error_t *weft__async_make_lower(weft_cstate_t *st, const weft_ccanon_info_t
                                      weft_component_func_t *target, weft_func_t **out)
 {
     *out = NULL;
-    bool lifted_async = target->kind == WEFT_CFUNC_LIFTED && target->type->is_async;
+    bool lifted_async = (target->kind == WEFT_CFUNC_LIFTED && target->type->is_async) ||
+                        weft__ahost_is_async(target);
     if (!info->opts.is_async && !lifted_async) return NULL;
     weft_alower_t *le = weft__croot_alloc(st->root, sizeof *le);
     if (!le) return weft__error_oom();
@@ -318,6 +329,9 @@ static weft_error_t *subtask_fn(void *env, weft_caller_t *caller, const weft_val
         s->cancellation_requested = true;
         if (s->callee) {
             err = weft__atask_request_cancellation(s->callee, st);
+            if (err) return err;
+        } else if (s->host_call) {
+            err = weft__ahost_cancel_requested(s->host_call);
             if (err) return err;
         }
         if (!resolved(s)) {

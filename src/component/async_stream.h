@@ -46,6 +46,7 @@ typedef struct weft_abuf {
     weft_func_t *realloc;            /* NULL when the options have none */
     uint8_t string_encoding;
     uint32_t ptr, progress, length;
+    void *host; /* a host end's buffer of values (host_stream.c), NULL for a guest buffer */
 } weft_abuf_t;
 
 /* The options of one built-in: what a buffer made by it copies with. */

@@ -138,6 +138,20 @@ void weft__async_poison(weft_cstate_t *inst)
     if (inst) inst->poisoned = true;
 }
 
+void weft__async_wake_inst(weft_cstate_t *inst)
+{
+    weft_ainst_t *ai = inst->async;
+    weft_asched_t *s = inst->store->async_sched;
+    if (!ai || !s || !ai->lock_blocked) return;
+    /* The list joins the end of the ready queue as it is (its threads are still queued). */
+    weft_athread_t *last = ai->lock_blocked;
+    while (last->rnext) last = last->rnext;
+    if (s->rqtail) s->rqtail->rnext = ai->lock_blocked;
+    else s->rqhead = ai->lock_blocked;
+    s->rqtail = last;
+    ai->lock_blocked = NULL;
+}
+
 void weft__async_wake(weft_store_t *store)
 {
     /* The scheduler re-checks every waiting thread once before its next choice. */
@@ -215,18 +229,24 @@ weft_error_t *weft__athread_exit(weft_athread_t *th)
     weft_cstate_t *st = th->inst;
     weft__athread_unwait(th);
     if (th->queued) {
-        /* Leaves the ready queue before being freed. */
+        /* Leaves the ready queue (or its instance's lock list) before being freed. */
         weft_asched_t *s = st->store->async_sched;
         weft_athread_t **pp = &s->rqhead, *prev = NULL;
         while (*pp && *pp != th) prev = *pp, pp = &(*pp)->rnext;
-        if (*pp) *pp = th->rnext;
-        if (s->rqtail == th) s->rqtail = prev;
+        if (*pp) {
+            *pp = th->rnext;
+            if (s->rqtail == th) s->rqtail = prev;
+        } else if (st->async) {
+            pp = &st->async->lock_blocked;
+            while (*pp && *pp != th) pp = &(*pp)->rnext;
+            if (*pp) *pp = th->rnext;
+        }
         th->queued = false;
     }
     if (th->index && st->async) weft__handles_remove(&st->async->threads, th->index, NULL);
     if (st->async && st->async->exclusive == th) {
         st->async->exclusive = NULL;
-        weft__async_wake(st->store);
+        weft__async_wake_inst(st);
     }
     if (st->async && st->async->running == th) st->async->running = NULL;
     if (th->tprev) th->tprev->tnext = th->tnext;
@@ -304,6 +324,7 @@ void weft__athread_unwait(weft_athread_t *th)
     else s->wtail = th->wprev;
     th->wprev = th->wnext = NULL;
     th->waiting = false;
+    th->lock_wait = false;
     th->ready = NULL;
 }
 
@@ -514,6 +535,14 @@ weft_athread_t *weft__asched_next(weft_asched_t *s)
         s->rqhead = th->rnext;
         if (!s->rqhead) s->rqtail = NULL;
         th->rnext = NULL;
+        if (th->waiting && th->lock_wait && th->inst->async && !th->inst->poisoned &&
+            !weft__athread_ready(th)) {
+            /* Waits for the lock (its event, if any, is still pending): parked until the
+             * lock is released rather than re-checked at every wake-up. */
+            th->rnext = th->inst->async->lock_blocked;
+            th->inst->async->lock_blocked = th;
+            continue;
+        }
         th->queued = false;
         if (!th->inst->poisoned && weft__athread_ready(th)) return th;
     }

@@ -35,7 +35,7 @@ static weft_error_t *builtin_fn(void *env, weft_caller_t *caller, const weft_val
             return weft__canon_trap(a, "wasm trap: backpressure counter underflow");
         st->backpressure--;
         /* Tasks waiting to enter may go on (definitions.py Task.enter_implicit_thread). */
-        weft__async_wake(st->store);
+        weft__async_wake_inst(st);
         return NULL;
     }
 }

@@ -3,6 +3,7 @@
  * load_flags, lift_own, lift_borrow, lift_flat, lift_flat_variant, lift_flat_values). */
 #include "component/async_stream.h"
 #include "component/canon.h"
+#include "component/host_async.h"
 #include "component/transcode.h"
 #include "util/error.h"
 
@@ -84,8 +85,8 @@ static weft_error_t *lift_handle(weft_canon_cx_t *cx, const weft_ty_val_t *t, ui
 }
 
 /* lift_stream / lift_future / lift_error_context into a host value. The end leaves the table
- * (with every check of lift_async_value); the host has no use for it yet, so it keeps it
- * unused (handle 0) and the other end never sees it dropped, as if the host held it. */
+ * (with every check of lift_async_value) and the host holds it under a handle of its store
+ * (host_stream.c), to read, pass on or drop. */
 static weft_error_t *lift_async(weft_canon_cx_t *cx, const weft_ty_val_t *t, uint32_t i,
                                 weft_cval_t *out)
 {
@@ -93,9 +94,7 @@ static weft_error_t *lift_async(weft_canon_cx_t *cx, const weft_ty_val_t *t, uin
     weft_error_t *err = t->kind == WEFT_TY_ERROR_CONTEXT ? weft__error_context_lift(cx, i, &obj)
                                                          : weft__async_lift_end(cx, t, i, &obj);
     if (err) return err;
-    weft__avalue_unref(obj);
-    out->u.handle = 0;
-    return NULL;
+    return weft__ahost_adopt(cx, t, obj, &out->u.handle);
 }
 
 /* load(cx, ptr, t) */

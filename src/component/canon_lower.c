@@ -3,6 +3,7 @@
  * store_flags, lower_own, lower_borrow, lower_flat, lower_flat_variant, lower_flat_values).
  * NaNs are lowered canonically (the deterministic profile of maybe_scramble_nan32/64). */
 #include "component/canon.h"
+#include "component/host_async.h"
 #include "component/transcode.h"
 #include "util/error.h"
 
@@ -124,6 +125,13 @@ weft_error_t *weft__canon_store(weft_canon_cx_t *cx, const weft_ty_val_t *t,
         weft__le_store(weft__canon_mem(cx) + ptr, i, 4);
         return NULL;
     }
+    case WEFT_TY_STREAM: case WEFT_TY_FUTURE: case WEFT_TY_ERROR_CONTEXT: {
+        /* lower_stream / lower_future / lower_error_context of a host-held value */
+        uint32_t i;
+        if ((err = weft__ahost_lower_handle(cx, t, v->u.handle, &i))) return err;
+        weft__le_store(weft__canon_mem(cx) + ptr, i, 4);
+        return NULL;
+    }
     default: return unsupported(cx, t);
     }
 }
@@ -216,6 +224,12 @@ weft_error_t *weft__canon_lower_flat(weft_canon_cx_t *cx, const weft_ty_val_t *t
     case WEFT_TY_OWN: case WEFT_TY_BORROW: {
         uint32_t i;
         if ((err = lower_handle(cx, t, v->u.rep, &i))) return err;
+        put(out, pos, WEFT_T_I32, i);
+        return NULL;
+    }
+    case WEFT_TY_STREAM: case WEFT_TY_FUTURE: case WEFT_TY_ERROR_CONTEXT: {
+        uint32_t i;
+        if ((err = weft__ahost_lower_handle(cx, t, v->u.handle, &i))) return err;
         put(out, pos, WEFT_T_I32, i);
         return NULL;
     }

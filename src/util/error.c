@@ -70,6 +70,8 @@ const char *weft_trap_code_message(weft_trap_code_t code)
     case WEFT_TRAP_UNCAUGHT_EXCEPTION: return "uncaught exception";
     case WEFT_TRAP_CAST_FAILURE: return "cast failure";
     case WEFT_TRAP_OUT_OF_FUEL: return "all fuel consumed";
+    case WEFT_TRAP_TASK_LIMIT: return "too many tasks in flight";
+    case WEFT_TRAP_HANDLE_LIMIT: return "too many async handles";
     }
     return "unknown trap";
 }

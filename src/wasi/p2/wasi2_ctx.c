@@ -47,6 +47,7 @@ void weft_wasi2_delete(weft_wasi2_t *w)
         weft__free(&w->alloc, w->pre[i].guest, w->pre[i].guest_len + 1);
     }
     weft__free(&w->alloc, w->pre, w->pre_cap * sizeof *w->pre);
+    weft__free(&w->alloc, w->rules, w->rules_cap * sizeof *w->rules);
     for (int i = 0; i < 3; i++) weft__free(&w->alloc, w->buf[i], w->buf_cap[i]);
     weft_alloc_t a = w->alloc;
     weft__free(&a, w, sizeof *w);
@@ -191,9 +192,32 @@ void weft__wasi2_obj_drop(void *env, uint32_t rep)
     weft_wasi2_t *w = env;
     if (!w || rep == 0 || rep > w->nobjs) return;
     weft__wasi2_obj_t *o = &w->objs[rep - 1];
+    if (o->kind == W2_FREE) return;
+    if ((o->kind == W2_TCP || o->kind == W2_UDP) && o->refs > 0) {
+        /* Its streams and pollables still use the descriptor (sockets: see wasi2_impl.h). */
+        o->orphan = true;
+        return;
+    }
+    uint32_t link = o->link;
     if (o->dir) closedir(o->dir);
     if (o->owned && o->fd >= 0) close(o->fd);
+    if (o->mem) weft__free(&w->alloc, o->mem, o->mem_cap);
     memset(o, 0, sizeof *o);
     o->kind = W2_FREE;
     o->fd = -1;
+    if (link) weft__wasi2_unlink(w, link);
+}
+
+void weft__wasi2_link_to(weft_wasi2_t *w, uint32_t rep, uint32_t sock)
+{
+    w->objs[rep - 1].link = sock;
+    w->objs[sock - 1].refs++;
+}
+
+void weft__wasi2_unlink(weft_wasi2_t *w, uint32_t rep)
+{
+    if (rep == 0 || rep > w->nobjs) return;
+    weft__wasi2_obj_t *o = &w->objs[rep - 1];
+    if (o->refs) o->refs--;
+    if (o->refs == 0 && o->orphan) weft__wasi2_obj_drop(w, rep);
 }

@@ -107,6 +107,7 @@ typedef struct weft__wasi2_obj {
     uint8_t pend_code; /* tcp: the sockets error-code of a finished connect, 0xFF none */
     uint8_t *mem;      /* tcp sink: bytes accepted but not yet sent; resolve: addresses */
     size_t mem_len, mem_cap, mem_pos;
+    uint32_t backlog;  /* tcp: listen backlog */
     uint64_t permit;   /* output stream: bytes the last check-write allowed, not yet written */
 } weft__wasi2_obj_t;
 
@@ -220,6 +221,9 @@ short weft__wasi2_tcp_events(weft_wasi2_t *w, uint32_t sock_rep, int *fd);
 void weft__wasi2_unlink(weft_wasi2_t *w, uint32_t rep);
 /* Links object `rep` to socket `sock` (counted in its refs). */
 void weft__wasi2_link_to(weft_wasi2_t *w, uint32_t rep, uint32_t sock);
+/* A new input (W2_INPUT) or output (W2_OUTPUT) stream over the connected socket `sock`. */
+weft_error_t *weft__wasi2_sock_stream(weft_wasi2_t *w, uint8_t kind, uint32_t sock, int fd,
+                                      uint32_t *rep);
 /* Sends what a socket sink holds back; with `block` waits until all of it went. 0 or errno. */
 int weft__wasi2_sock_flush(weft_wasi2_t *w, weft__wasi2_obj_t *o, bool block);
 /* sockets error-code of a host errno. */

@@ -23,6 +23,9 @@ static const iface_set_t SETS[] = {
     {weft__wasi2_stream_ifaces, &weft__wasi2_stream_nifaces},
     {weft__wasi2_clock_ifaces, &weft__wasi2_clock_nifaces},
     {weft__wasi2_fs_ifaces, &weft__wasi2_fs_nifaces},
+    {weft__wasi2_net_ifaces, &weft__wasi2_net_nifaces},
+    {weft__wasi2_tcp_ifaces, &weft__wasi2_tcp_nifaces},
+    {weft__wasi2_udp_ifaces, &weft__wasi2_udp_nifaces},
 };
 
 /* True if v[0..n) is "0.2.N" with N decimal, optionally followed by "+build" metadata. */

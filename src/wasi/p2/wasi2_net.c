@@ -373,7 +373,10 @@ W2_FN(resolve_addresses)
     int rc = getaddrinfo(name, NULL, &hints, &ai);
     uint8_t code = 0xFF;
     size_t count = 0;
-    if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY) code = W2_N_NAME_UNRESOLVABLE;
+    if (rc == EAI_NONAME) code = W2_N_NAME_UNRESOLVABLE;
+#ifdef EAI_NODATA
+    else if (rc == EAI_NODATA) code = W2_N_NAME_UNRESOLVABLE;
+#endif
     else if (rc == EAI_AGAIN) code = W2_N_TEMPORARY_RESOLVER_FAILURE;
     else if (rc == EAI_MEMORY) code = W2_N_OUT_OF_MEMORY;
     else if (rc != 0) code = W2_N_PERMANENT_RESOLVER_FAILURE;

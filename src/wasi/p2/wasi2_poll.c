@@ -2,7 +2,9 @@
  *
  * A pollable is ready at once (regular files, memory buffers: they never block), at a
  * monotonic-clock instant (timers), or when a host descriptor is readable / writable. Waiting
- * is one poll(2) on the descriptors with the nearest timer as its timeout, so nothing spins. */
+ * is one poll(2) on the descriptors with the nearest timer as its timeout, so nothing spins.
+ * A TCP socket's pollable waits for what the socket's state awaits at the time of the wait
+ * (wasi2_tcp.c). */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -55,7 +57,12 @@ static weft_error_t *wait_any(weft_wasi2_t *w, const uint32_t *reps, size_t n, b
                               bool block)
 {
     struct pollfd *pfd = weft__calloc(&w->alloc, n + 1, sizeof *pfd);
-    if (!pfd) return W2_OOM;
+    size_t *slot = weft__calloc(&w->alloc, n + 1, sizeof *slot); /* pollable -> pfd index + 1 */
+    if (!pfd || !slot) {
+        if (pfd) weft__free(&w->alloc, pfd, (n + 1) * sizeof *pfd);
+        if (slot) weft__free(&w->alloc, slot, (n + 1) * sizeof *slot);
+        return W2_OOM;
+    }
     weft_error_t *err = NULL;
     for (;;) {
         uint64_t now = weft__wasi2_now();
@@ -69,16 +76,21 @@ static weft_error_t *wait_any(weft_wasi2_t *w, const uint32_t *reps, size_t n, b
                 goto out;
             }
             ready[i] = false;
-            if (o->sub == W2_POLL_READY || (o->sub == W2_POLL_FD && o->fd < 0)) {
+            slot[i] = 0;
+            int fd = o->fd;
+            short events = o->events;
+            if (o->sub == W2_POLL_SOCK) events = weft__wasi2_tcp_events(w, o->link, &fd);
+            if (o->sub == W2_POLL_READY || (o->sub == W2_POLL_FD && fd < 0) ||
+                (o->sub == W2_POLL_SOCK && events == 0)) {
                 ready[i] = any = true;
             } else if (o->sub == W2_POLL_TIMER) {
                 if (now >= o->deadline) ready[i] = any = true;
                 else if (o->deadline < nearest) nearest = o->deadline;
             } else {
-                pfd[nf].fd = o->fd;
-                pfd[nf].events = o->events;
+                pfd[nf].fd = fd;
+                pfd[nf].events = events;
                 pfd[nf].revents = 0;
-                nf++;
+                slot[i] = ++nf;
             }
         }
         int timeout = -1;
@@ -95,13 +107,8 @@ static weft_error_t *wait_any(weft_wasi2_t *w, const uint32_t *reps, size_t n, b
                 goto out;
             }
             if (r > 0) {
-                nfds_t k = 0;
-                for (size_t i = 0; i < n; i++) {
-                    weft__wasi2_obj_t *o = &w->objs[reps[i] - 1];
-                    if (o->sub != W2_POLL_FD || o->fd < 0) continue;
-                    if (pfd[k].revents) ready[i] = any = true;
-                    k++;
-                }
+                for (size_t i = 0; i < n; i++)
+                    if (slot[i] && pfd[slot[i] - 1].revents) ready[i] = any = true;
             }
             if (!any && nearest != UINT64_MAX) {
                 now = weft__wasi2_now();
@@ -115,6 +122,7 @@ static weft_error_t *wait_any(weft_wasi2_t *w, const uint32_t *reps, size_t n, b
     }
 out:
     weft__free(&w->alloc, pfd, (n + 1) * sizeof *pfd);
+    weft__free(&w->alloc, slot, (n + 1) * sizeof *slot);
     return err;
 }
 

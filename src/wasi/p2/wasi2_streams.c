@@ -4,7 +4,13 @@
  *
  * Non-blocking operations never wait: `read` on a descriptor that poll(2) reports not readable
  * returns no bytes, `check-write` reports 0 when it is not writable. Files and buffers are
- * always ready. A stream that reached its end (or whose reader went away: EPIPE) reports
+ * always ready. The streams of a connected TCP socket (wasi2_tcp.c) never block the host: a
+ * write sends what the socket takes and holds the rest back, and check-write permits nothing
+ * more until that went out.
+ *
+ * streams.wit makes two misuses traps: `write` (and `write-zeroes`) of more than the last
+ * check-write permitted, and `blocking-write-and-flush` (and its zeroes twin) of more than
+ * 4096 bytes. A stream that reached its end (or whose reader went away: EPIPE) reports
  * stream-error::closed; other failures report last-operation-failed with an error resource. */
 #include <errno.h>
 #include <poll.h>
@@ -16,8 +22,11 @@
 
 /* The most bytes one read returns (the interface allows fewer than asked). */
 #define STREAM_READ_MAX (64u * 1024u)
-/* What check-write permits at once. */
+/* What check-write permits at once (sockets: about one send buffer). */
 #define WRITE_BUDGET (1024u * 1024u)
+#define SOCK_BUDGET (64u * 1024u)
+/* streams.wit blocking-write-and-flush: "contents.len() <= 4096". */
+#define BLOCKING_MAX 4096u
 
 weft_error_t *weft__wasi2_stream_err(weft_wasi2_t *w, weft_cval_arena_t *ar, weft_cval_t *v,
                                      int e)
@@ -84,6 +93,11 @@ static ssize_t in_read(weft_wasi2_t *w, weft__wasi2_obj_t *o, uint8_t *buf, size
         break;
     default:
         if (!block && !fd_ready(o->fd, POLLIN)) return -2;
+        if (block && o->sub == W2_SRC_SOCK) {
+            /* A socket is non-blocking: wait for data (or the end) first. */
+            struct pollfd p = {o->fd, POLLIN, 0};
+            while (poll(&p, 1, -1) < 0 && errno == EINTR) continue;
+        }
         do n = read(o->fd, buf, len); while (n < 0 && errno == EINTR);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -2;
         break;
@@ -131,17 +145,85 @@ W2_FN(in_subscribe)
     W2_UNUSED;
     weft__wasi2_obj_t *o = weft__wasi2_obj_get(W2, args[0].u.rep, W2_INPUT);
     if (!o) return weft__wasi2_trap(W2, "input-stream: unknown handle");
-    if (o->sub == W2_SRC_FD && !o->closed)
-        return weft__wasi2_pollable(W2, W2_POLL_FD, o->fd, POLLIN, 0, res);
+    if ((o->sub == W2_SRC_FD || o->sub == W2_SRC_SOCK) && !o->closed) {
+        uint32_t sock = o->link;
+        weft_error_t *err = weft__wasi2_pollable(W2, W2_POLL_FD, o->fd, POLLIN, 0, res);
+        if (!err && sock) weft__wasi2_link_to(W2, res->u.rep, sock);
+        return err;
+    }
     return weft__wasi2_pollable(W2, W2_POLL_READY, -1, 0, 0, res);
 }
 
 /* ---- output streams -------------------------------------------------------------------- */
 
+weft_error_t *weft__wasi2_sock_stream(weft_wasi2_t *w, uint8_t kind, uint32_t sock, int fd,
+                                      uint32_t *rep)
+{
+    weft__wasi2_obj_t *o = weft__wasi2_obj_new(w, kind, rep);
+    if (!o) return W2_OOM;
+    o->sub = kind == W2_INPUT ? W2_SRC_SOCK : W2_SINK_SOCK;
+    o->fd = fd;
+    weft__wasi2_link_to(w, *rep, sock);
+    return NULL;
+}
+
+int weft__wasi2_sock_flush(weft_wasi2_t *w, weft__wasi2_obj_t *o, bool block)
+{
+    (void)w;
+    while (o->mem_pos < o->mem_len) {
+        ssize_t k = send(o->fd, o->mem + o->mem_pos, o->mem_len - o->mem_pos,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (!block) return 0;
+                struct pollfd pf = {o->fd, POLLOUT, 0};
+                (void)poll(&pf, 1, -1);
+                continue;
+            }
+            int e = errno;
+            o->closed = true;
+            o->mem_pos = o->mem_len = 0;
+            return e;
+        }
+        o->mem_pos += (size_t)k;
+    }
+    o->mem_pos = o->mem_len = 0;
+    return 0;
+}
+
+/* A socket sink: sends what the socket takes now and keeps the rest for later flushes. */
+static int sock_write(weft_wasi2_t *w, weft__wasi2_obj_t *o, const uint8_t *p, size_t n)
+{
+    int e = weft__wasi2_sock_flush(w, o, false);
+    if (e) return e;
+    size_t done = 0;
+    while (o->mem_len == 0 && done < n) {
+        ssize_t k = send(o->fd, p + done, n - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            o->closed = true;
+            return errno;
+        }
+        done += (size_t)k;
+    }
+    if (done < n) {
+        void *b = o->mem;
+        if (weft__grow(&w->alloc, &b, &o->mem_cap, o->mem_len + (n - done), 1) != 0)
+            return ENOMEM;
+        o->mem = b;
+        memcpy(o->mem + o->mem_len, p + done, n - done);
+        o->mem_len += n - done;
+    }
+    return 0;
+}
+
 /* Writes all n bytes; returns 0 or an errno. */
 static int out_write(weft_wasi2_t *w, weft__wasi2_obj_t *o, const uint8_t *p, size_t n)
 {
     if (o->closed) return EPIPE;
+    if (o->sub == W2_SINK_SOCK) return sock_write(w, o, p, n);
     if (o->sub == W2_SINK_BUF) {
         int k = o->which;
         void *b = w->buf[k];
@@ -203,70 +285,113 @@ W2_FN(out_check_write)
     if (!o) return weft__wasi2_trap(W2, "output-stream: unknown handle");
     if (o->closed) return weft__wasi2_stream_err(W2, ar, res, 0);
     uint64_t n = WRITE_BUDGET;
-    if (o->sub == W2_SINK_FD && !fd_ready(o->fd, POLLOUT)) n = 0;
+    if (o->sub == W2_SINK_SOCK) {
+        int e = weft__wasi2_sock_flush(W2, o, false);
+        if (e) return weft__wasi2_stream_err(W2, ar, res, e);
+        n = o->mem_len == 0 && fd_ready(o->fd, POLLOUT) ? SOCK_BUDGET : 0;
+    } else if (o->sub == W2_SINK_FD && !fd_ready(o->fd, POLLOUT)) {
+        n = 0;
+    }
+    o->permit = n;
     weft_cval_t *ok = weft__wasi2_case(ar, res, WEFT_CVAL_RESULT, 0, true);
     if (!ok) return W2_OOM;
     weft__wasi2_u64(ok, n);
     return NULL;
 }
 
+/* The precondition of a write of n bytes: within what check-write permitted, or for the
+ * blocking variants at most 4096 bytes (streams.wit: otherwise the call traps). */
+static weft_error_t *permitted(weft_wasi2_t *w, weft__wasi2_obj_t *o, uint64_t n, bool block)
+{
+    if (block) {
+        if (n > BLOCKING_MAX)
+            return weft__wasi2_trap(w, "output-stream: blocking write of more than 4096 bytes");
+        return NULL;
+    }
+    if (o->closed) return NULL; /* the call reports the closed stream */
+    if (n > o->permit)
+        return weft__wasi2_trap(w, "output-stream: write exceeds what check-write permitted");
+    o->permit -= n;
+    return NULL;
+}
+
 static weft_error_t *write_list(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,
-                                weft_cval_arena_t *ar)
+                                weft_cval_arena_t *ar, bool block)
 {
     weft__wasi2_obj_t *o = out_get(w, args);
     if (!o) return weft__wasi2_trap(w, "output-stream: unknown handle");
+    weft_error_t *err = permitted(w, o, args[1].u.agg.len, block);
+    if (err) return err;
     uint8_t *p;
     size_t n;
-    weft_error_t *err = weft__wasi2_list_bytes(w, &args[1], &p, &n);
+    err = weft__wasi2_list_bytes(w, &args[1], &p, &n);
     if (err) return err;
     int e = out_write(w, o, p, n);
+    if (!e && block && o->sub == W2_SINK_SOCK) e = weft__wasi2_sock_flush(w, o, true);
     weft__free(&w->alloc, p, n + 1);
     return out_result(w, ar, res, e);
 }
 
-W2_FN(out_write_fn) { W2_UNUSED; return write_list(W2, args, res, ar); }
-W2_FN(out_blocking_write_and_flush) { W2_UNUSED; return write_list(W2, args, res, ar); }
+W2_FN(out_write_fn) { W2_UNUSED; return write_list(W2, args, res, ar, false); }
+W2_FN(out_blocking_write_and_flush) { W2_UNUSED; return write_list(W2, args, res, ar, true); }
 
 static weft_error_t *flush(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,
-                           weft_cval_arena_t *ar)
+                           weft_cval_arena_t *ar, bool block)
 {
     weft__wasi2_obj_t *o = out_get(w, args);
     if (!o) return weft__wasi2_trap(w, "output-stream: unknown handle");
-    /* Writes go straight to the host descriptor or buffer: nothing is held back. */
+    /* Writes go straight to the host descriptor or buffer, except what a socket could not
+     * take yet: a flush sends that (and a blocking one waits until it went). */
+    o->permit = 0;
+    if (o->sub == W2_SINK_SOCK && !o->closed) {
+        int e = weft__wasi2_sock_flush(w, o, block);
+        if (e) return out_result(w, ar, res, e);
+    }
     return out_result(w, ar, res, o->closed ? EPIPE : 0);
 }
 
-W2_FN(out_flush) { W2_UNUSED; return flush(W2, args, res, ar); }
-W2_FN(out_blocking_flush) { W2_UNUSED; return flush(W2, args, res, ar); }
+W2_FN(out_flush) { W2_UNUSED; return flush(W2, args, res, ar, false); }
+W2_FN(out_blocking_flush) { W2_UNUSED; return flush(W2, args, res, ar, true); }
 
 W2_FN(out_subscribe)
 {
     W2_UNUSED;
     weft__wasi2_obj_t *o = out_get(W2, args);
     if (!o) return weft__wasi2_trap(W2, "output-stream: unknown handle");
-    if (o->sub == W2_SINK_FD && !o->closed)
-        return weft__wasi2_pollable(W2, W2_POLL_FD, o->fd, POLLOUT, 0, res);
+    if ((o->sub == W2_SINK_FD || o->sub == W2_SINK_SOCK) && !o->closed) {
+        uint32_t sock = o->link;
+        weft_error_t *err = weft__wasi2_pollable(W2, W2_POLL_FD, o->fd, POLLOUT, 0, res);
+        if (!err && sock) weft__wasi2_link_to(W2, res->u.rep, sock);
+        return err;
+    }
     return weft__wasi2_pollable(W2, W2_POLL_READY, -1, 0, 0, res);
 }
 
 static weft_error_t *zeroes(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,
-                            weft_cval_arena_t *ar)
+                            weft_cval_arena_t *ar, bool block)
 {
     weft__wasi2_obj_t *o = out_get(w, args);
     if (!o) return weft__wasi2_trap(w, "output-stream: unknown handle");
     static const uint8_t zero[4096];
     uint64_t left = args[1].u.u;
+    weft_error_t *err = permitted(w, o, left, block);
+    if (err) return err;
     int e = 0;
     while (left && !e) {
         size_t k = left > sizeof zero ? sizeof zero : (size_t)left;
         e = out_write(w, o, zero, k);
         left -= k;
     }
+    if (!e && block && o->sub == W2_SINK_SOCK) e = weft__wasi2_sock_flush(w, o, true);
     return out_result(w, ar, res, e);
 }
 
-W2_FN(out_write_zeroes) { W2_UNUSED; return zeroes(W2, args, res, ar); }
-W2_FN(out_blocking_write_zeroes_and_flush) { W2_UNUSED; return zeroes(W2, args, res, ar); }
+W2_FN(out_write_zeroes) { W2_UNUSED; return zeroes(W2, args, res, ar, false); }
+W2_FN(out_blocking_write_zeroes_and_flush)
+{
+    W2_UNUSED;
+    return zeroes(W2, args, res, ar, true);
+}
 
 /* splice: reads up to len bytes from src and writes them (streams.wit `splice`). */
 static weft_error_t *splice(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,

@@ -1,0 +1,1015 @@
+/* test_capi_async.c - the async part of the public component API (weft.h "Component Model
+ * async"): async host functions completed at once, later from the host's loop, failed and
+ * cancelled from the guest; several tasks started by the host in flight, with their states,
+ * results, errors, cancellation, waiting and deletion; streams and futures written and read by
+ * the host with partial progress, notifications and cancellation; the event loop (run modes,
+ * next deadline, descriptor, cross-thread wake-up, timers), limits and their traps, and
+ * misuse (unknown handles, wrong kinds, double completion, use after delete) as errors, never
+ * crashes: under ASan+UBSan (make SAN=1 unit) none of it touches freed memory.
+ *
+ * The component was made from the text at the end of this file with the pinned wasm-tools
+ * parser (node bench/component/wat2wasm.mjs IN.wat OUT.wasm). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "weft.h"
+
+static int failures, checks;
+#define CHECK(c)                                                                               \
+    do {                                                                                       \
+        checks++;                                                                              \
+        if (!(c)) {                                                                            \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);              \
+            failures++;                                                                        \
+        }                                                                                      \
+    } while (0)
+
+/* Checks that err is an error of `kind` (and trap code, when kind is a trap and code is
+ * not WEFT_TRAP_NONE) whose message contains `text`, and frees it. */
+static void expect_err(weft_error_t *err, weft_error_kind_t kind, weft_trap_code_t code,
+                       const char *text, int line)
+{
+    checks++;
+    if (!err) {
+        fprintf(stderr, "%s:%d: expected an error (%s)\n", __FILE__, line, text);
+        failures++;
+        return;
+    }
+    bool ok = weft_error_kind(err) == kind && (!text || strstr(weft_error_message(err), text)) &&
+              (code == WEFT_TRAP_NONE || weft_error_trap_code(err) == code);
+    if (!ok) {
+        fprintf(stderr, "%s:%d: unexpected error %d/%d: %s (wanted %s)\n", __FILE__, line,
+                (int)weft_error_kind(err), (int)weft_error_trap_code(err),
+                weft_error_message(err), text);
+        failures++;
+    }
+    weft_error_delete(err);
+}
+#define EXPECT_ERR(e, kind, code, text) expect_err((e), (kind), (code), (text), __LINE__)
+#define MISUSE(e, text) EXPECT_ERR((e), WEFT_ERROR_INVALID_ARG, WEFT_TRAP_NONE, (text))
+
+static void expect_ok(weft_error_t *err, int line)
+{
+    checks++;
+    if (err) {
+        fprintf(stderr, "%s:%d: unexpected error: %s\n", __FILE__, line, weft_error_message(err));
+        failures++;
+        weft_error_delete(err);
+    }
+}
+#define OK(e) expect_ok((e), __LINE__)
+
+static const uint8_t component_bytes[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x07, 0x08, 0x01, 0x43, 0x01, 0x01, 0x78, 0x79,
+    0x00, 0x79, 0x0a, 0x06, 0x01, 0x00, 0x01, 0x68, 0x01, 0x00, 0x07, 0x07, 0x02, 0x66, 0x01, 0x79,
+    0x65, 0x01, 0x79, 0x01, 0x24, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01,
+    0x00, 0x01, 0x07, 0x07, 0x01, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00, 0x00, 0x0c, 0x04, 0x6e, 0x61,
+    0x6d, 0x65, 0x00, 0x05, 0x04, 0x4c, 0x69, 0x62, 0x63, 0x02, 0x04, 0x01, 0x00, 0x00, 0x00, 0x06,
+    0x09, 0x01, 0x00, 0x02, 0x01, 0x00, 0x03, 0x6d, 0x65, 0x6d, 0x08, 0x0d, 0x03, 0x01, 0x00, 0x00,
+    0x02, 0x06, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1f, 0x06, 0x09, 0x01, 0x00, 0x02, 0x01, 0x00,
+    0x03, 0x6d, 0x65, 0x6d, 0x08, 0x17, 0x09, 0x20, 0x00, 0x01, 0x22, 0x23, 0x0d, 0x06, 0x01, 0x09,
+    0x00, 0x79, 0x00, 0x09, 0x00, 0x77, 0x00, 0x09, 0x00, 0x01, 0x00, 0x0e, 0x01, 0x06, 0x09, 0x01,
+    0x00, 0x02, 0x01, 0x00, 0x03, 0x6d, 0x65, 0x6d, 0x08, 0x07, 0x01, 0x0f, 0x01, 0x02, 0x06, 0x03,
+    0x02, 0x06, 0x09, 0x01, 0x00, 0x02, 0x01, 0x00, 0x03, 0x6d, 0x65, 0x6d, 0x08, 0x0b, 0x03, 0x10,
+    0x01, 0x02, 0x06, 0x03, 0x03, 0x13, 0x01, 0x14, 0x01, 0x06, 0x09, 0x01, 0x00, 0x02, 0x01, 0x00,
+    0x03, 0x6d, 0x65, 0x6d, 0x08, 0x09, 0x02, 0x16, 0x02, 0x02, 0x06, 0x03, 0x04, 0x1a, 0x02, 0x01,
+    0xee, 0x0a, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x2b, 0x09, 0x60, 0x02, 0x7f,
+    0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x00,
+    0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x01, 0x7e, 0x00, 0x60, 0x00, 0x01, 0x7e, 0x60, 0x03, 0x7f,
+    0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x00, 0x02, 0xcc, 0x02, 0x13, 0x04, 0x6c, 0x69, 0x62, 0x63,
+    0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00, 0x01, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x07, 0x68, 0x2e, 0x61,
+    0x73, 0x79, 0x6e, 0x63, 0x00, 0x00, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x06, 0x68, 0x2e, 0x73, 0x79,
+    0x6e, 0x63, 0x00, 0x01, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x06, 0x77, 0x73, 0x2e, 0x6e, 0x65, 0x77,
+    0x00, 0x02, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x07, 0x77, 0x73, 0x2e, 0x77, 0x61, 0x69, 0x74, 0x00,
+    0x00, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x07, 0x77, 0x73, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x00, 0x03,
+    0x04, 0x68, 0x6f, 0x73, 0x74, 0x04, 0x6a, 0x6f, 0x69, 0x6e, 0x00, 0x04, 0x04, 0x68, 0x6f, 0x73,
+    0x74, 0x0c, 0x73, 0x75, 0x62, 0x74, 0x61, 0x73, 0x6b, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x00, 0x03,
+    0x04, 0x68, 0x6f, 0x73, 0x74, 0x0e, 0x73, 0x75, 0x62, 0x74, 0x61, 0x73, 0x6b, 0x2e, 0x63, 0x61,
+    0x6e, 0x63, 0x65, 0x6c, 0x00, 0x01, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x0a, 0x72, 0x65, 0x74, 0x75,
+    0x72, 0x6e, 0x2e, 0x75, 0x33, 0x32, 0x00, 0x03, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x0a, 0x72, 0x65,
+    0x74, 0x75, 0x72, 0x6e, 0x2e, 0x75, 0x36, 0x34, 0x00, 0x05, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x09,
+    0x72, 0x65, 0x74, 0x75, 0x72, 0x6e, 0x2e, 0x73, 0x74, 0x00, 0x03, 0x04, 0x68, 0x6f, 0x73, 0x74,
+    0x0a, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x6e, 0x65, 0x77, 0x00, 0x06, 0x04, 0x68, 0x6f,
+    0x73, 0x74, 0x0b, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x72, 0x65, 0x61, 0x64, 0x00, 0x07,
+    0x04, 0x68, 0x6f, 0x73, 0x74, 0x0c, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x77, 0x72, 0x69,
+    0x74, 0x65, 0x00, 0x07, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x0d, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d,
+    0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x72, 0x00, 0x03, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x0d, 0x73,
+    0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x77, 0x00, 0x03, 0x04, 0x68,
+    0x6f, 0x73, 0x74, 0x0b, 0x66, 0x75, 0x74, 0x75, 0x72, 0x65, 0x2e, 0x72, 0x65, 0x61, 0x64, 0x00,
+    0x00, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x0d, 0x66, 0x75, 0x74, 0x75, 0x72, 0x65, 0x2e, 0x64, 0x72,
+    0x6f, 0x70, 0x2d, 0x72, 0x00, 0x03, 0x03, 0x0b, 0x0a, 0x00, 0x01, 0x03, 0x03, 0x03, 0x03, 0x03,
+    0x03, 0x08, 0x08, 0x07, 0x43, 0x08, 0x06, 0x63, 0x61, 0x6c, 0x6c, 0x2d, 0x68, 0x00, 0x14, 0x06,
+    0x73, 0x79, 0x6e, 0x63, 0x2d, 0x68, 0x00, 0x15, 0x08, 0x63, 0x61, 0x6e, 0x63, 0x65, 0x6c, 0x2d,
+    0x68, 0x00, 0x16, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x00, 0x17, 0x03, 0x73, 0x75, 0x6d, 0x00,
+    0x18, 0x03, 0x66, 0x75, 0x74, 0x00, 0x19, 0x04, 0x62, 0x6f, 0x6f, 0x6d, 0x00, 0x1a, 0x07, 0x66,
+    0x6f, 0x72, 0x65, 0x76, 0x65, 0x72, 0x00, 0x1b, 0x0a, 0x88, 0x04, 0x0a, 0x24, 0x01, 0x01, 0x7f,
+    0x10, 0x02, 0x21, 0x02, 0x20, 0x00, 0x20, 0x02, 0x10, 0x05, 0x20, 0x02, 0x20, 0x01, 0x10, 0x03,
+    0x1a, 0x20, 0x00, 0x41, 0x00, 0x10, 0x05, 0x20, 0x02, 0x10, 0x04, 0x20, 0x01, 0x28, 0x02, 0x04,
+    0x0b, 0x0e, 0x00, 0x41, 0xc0, 0x00, 0x20, 0x00, 0x41, 0x0f, 0x71, 0x41, 0x05, 0x74, 0x6a, 0x0b,
+    0x41, 0x01, 0x02, 0x7f, 0x20, 0x00, 0x10, 0x13, 0x21, 0x01, 0x20, 0x00, 0x20, 0x01, 0x10, 0x00,
+    0x21, 0x02, 0x20, 0x02, 0x41, 0x0f, 0x71, 0x41, 0x02, 0x47, 0x04, 0x40, 0x20, 0x02, 0x41, 0x04,
+    0x76, 0x20, 0x01, 0x41, 0x08, 0x6a, 0x10, 0x12, 0x41, 0x02, 0x47, 0x04, 0x40, 0x00, 0x0b, 0x20,
+    0x02, 0x41, 0x04, 0x76, 0x10, 0x06, 0x0b, 0x20, 0x01, 0x28, 0x02, 0x00, 0x41, 0x01, 0x6a, 0x10,
+    0x08, 0x0b, 0x0b, 0x00, 0x20, 0x00, 0x10, 0x01, 0x41, 0x01, 0x6a, 0x10, 0x08, 0x0b, 0x55, 0x01,
+    0x03, 0x7f, 0x20, 0x00, 0x10, 0x13, 0x21, 0x01, 0x20, 0x00, 0x20, 0x01, 0x10, 0x00, 0x21, 0x02,
+    0x20, 0x02, 0x41, 0x0f, 0x71, 0x41, 0x01, 0x47, 0x04, 0x40, 0x00, 0x0b, 0x20, 0x02, 0x41, 0x04,
+    0x76, 0x21, 0x03, 0x20, 0x03, 0x10, 0x07, 0x21, 0x02, 0x20, 0x02, 0x41, 0x7f, 0x46, 0x04, 0x40,
+    0x20, 0x03, 0x20, 0x01, 0x41, 0x08, 0x6a, 0x10, 0x12, 0x21, 0x02, 0x0b, 0x20, 0x03, 0x10, 0x06,
+    0x20, 0x02, 0x41, 0x02, 0x46, 0x04, 0x40, 0x20, 0x01, 0x28, 0x02, 0x00, 0x21, 0x02, 0x0b, 0x20,
+    0x02, 0x10, 0x08, 0x0b, 0x83, 0x01, 0x02, 0x01, 0x7e, 0x03, 0x7f, 0x10, 0x0b, 0x21, 0x01, 0x20,
+    0x01, 0x42, 0x20, 0x88, 0xa7, 0x21, 0x02, 0x20, 0x01, 0xa7, 0x10, 0x0a, 0x02, 0x40, 0x03, 0x40,
+    0x20, 0x03, 0x20, 0x00, 0x4f, 0x0d, 0x01, 0x20, 0x03, 0x41, 0x02, 0x74, 0x20, 0x03, 0x36, 0x02,
+    0x80, 0x20, 0x20, 0x03, 0x41, 0x01, 0x6a, 0x21, 0x03, 0x0c, 0x00, 0x0b, 0x0b, 0x41, 0x00, 0x21,
+    0x03, 0x02, 0x40, 0x03, 0x40, 0x20, 0x03, 0x20, 0x00, 0x4f, 0x0d, 0x01, 0x20, 0x02, 0x41, 0x80,
+    0x20, 0x20, 0x03, 0x41, 0x02, 0x74, 0x6a, 0x20, 0x00, 0x20, 0x03, 0x6b, 0x10, 0x0d, 0x21, 0x04,
+    0x20, 0x04, 0x41, 0x7f, 0x46, 0x04, 0x40, 0x20, 0x02, 0x41, 0x20, 0x10, 0x12, 0x21, 0x04, 0x0b,
+    0x20, 0x03, 0x20, 0x04, 0x41, 0x04, 0x76, 0x6a, 0x21, 0x03, 0x20, 0x04, 0x41, 0x0f, 0x71, 0x45,
+    0x0d, 0x00, 0x0b, 0x0b, 0x20, 0x02, 0x10, 0x0f, 0x0b, 0x65, 0x02, 0x03, 0x7f, 0x01, 0x7e, 0x03,
+    0x40, 0x20, 0x00, 0x41, 0x80, 0xc0, 0x00, 0x41, 0x10, 0x10, 0x0c, 0x21, 0x01, 0x20, 0x01, 0x41,
+    0x7f, 0x46, 0x04, 0x40, 0x20, 0x00, 0x41, 0x30, 0x10, 0x12, 0x21, 0x01, 0x0b, 0x20, 0x01, 0x41,
+    0x04, 0x76, 0x21, 0x02, 0x41, 0x00, 0x21, 0x03, 0x02, 0x40, 0x03, 0x40, 0x20, 0x03, 0x20, 0x02,
+    0x4f, 0x0d, 0x01, 0x20, 0x04, 0x20, 0x03, 0x41, 0x02, 0x74, 0x28, 0x02, 0x80, 0x40, 0xad, 0x7c,
+    0x21, 0x04, 0x20, 0x03, 0x41, 0x01, 0x6a, 0x21, 0x03, 0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x01, 0x41,
+    0x0f, 0x71, 0x45, 0x0d, 0x00, 0x0b, 0x20, 0x00, 0x10, 0x0e, 0x20, 0x04, 0x10, 0x09, 0x0b, 0x34,
+    0x01, 0x01, 0x7f, 0x20, 0x00, 0x41, 0x80, 0xe0, 0x00, 0x10, 0x10, 0x21, 0x01, 0x20, 0x01, 0x41,
+    0x7f, 0x46, 0x04, 0x40, 0x20, 0x00, 0x41, 0x10, 0x10, 0x12, 0x21, 0x01, 0x0b, 0x20, 0x01, 0x41,
+    0x00, 0x47, 0x04, 0x40, 0x00, 0x0b, 0x20, 0x00, 0x10, 0x11, 0x41, 0x80, 0xe0, 0x00, 0x28, 0x02,
+    0x00, 0x10, 0x08, 0x0b, 0x03, 0x00, 0x00, 0x0b, 0x0a, 0x00, 0x10, 0x02, 0x41, 0x10, 0x10, 0x03,
+    0x1a, 0x00, 0x0b, 0x00, 0x8a, 0x03, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x00, 0x05, 0x04, 0x4d, 0x61,
+    0x69, 0x6e, 0x01, 0xe4, 0x01, 0x14, 0x00, 0x07, 0x68, 0x2e, 0x61, 0x73, 0x79, 0x6e, 0x63, 0x01,
+    0x06, 0x68, 0x2e, 0x73, 0x79, 0x6e, 0x63, 0x02, 0x06, 0x77, 0x73, 0x2e, 0x6e, 0x65, 0x77, 0x03,
+    0x07, 0x77, 0x73, 0x2e, 0x77, 0x61, 0x69, 0x74, 0x04, 0x07, 0x77, 0x73, 0x2e, 0x64, 0x72, 0x6f,
+    0x70, 0x05, 0x04, 0x6a, 0x6f, 0x69, 0x6e, 0x06, 0x0c, 0x73, 0x75, 0x62, 0x74, 0x61, 0x73, 0x6b,
+    0x2e, 0x64, 0x72, 0x6f, 0x70, 0x07, 0x0e, 0x73, 0x75, 0x62, 0x74, 0x61, 0x73, 0x6b, 0x2e, 0x63,
+    0x61, 0x6e, 0x63, 0x65, 0x6c, 0x08, 0x0a, 0x72, 0x65, 0x74, 0x75, 0x72, 0x6e, 0x2e, 0x75, 0x33,
+    0x32, 0x09, 0x0a, 0x72, 0x65, 0x74, 0x75, 0x72, 0x6e, 0x2e, 0x75, 0x36, 0x34, 0x0a, 0x09, 0x72,
+    0x65, 0x74, 0x75, 0x72, 0x6e, 0x2e, 0x73, 0x74, 0x0b, 0x0a, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d,
+    0x2e, 0x6e, 0x65, 0x77, 0x0c, 0x0b, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x72, 0x65, 0x61,
+    0x64, 0x0d, 0x0c, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x77, 0x72, 0x69, 0x74, 0x65, 0x0e,
+    0x0d, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x72, 0x0f, 0x0d,
+    0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x77, 0x10, 0x0b, 0x66,
+    0x75, 0x74, 0x75, 0x72, 0x65, 0x2e, 0x72, 0x65, 0x61, 0x64, 0x11, 0x0d, 0x66, 0x75, 0x74, 0x75,
+    0x72, 0x65, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x72, 0x12, 0x08, 0x77, 0x61, 0x69, 0x74, 0x5f,
+    0x66, 0x6f, 0x72, 0x13, 0x04, 0x73, 0x6c, 0x6f, 0x74, 0x02, 0x68, 0x08, 0x12, 0x03, 0x00, 0x01,
+    0x77, 0x01, 0x03, 0x65, 0x76, 0x70, 0x02, 0x02, 0x77, 0x73, 0x13, 0x01, 0x00, 0x01, 0x78, 0x14,
+    0x03, 0x00, 0x01, 0x78, 0x01, 0x04, 0x72, 0x65, 0x74, 0x70, 0x02, 0x01, 0x72, 0x15, 0x01, 0x00,
+    0x01, 0x78, 0x16, 0x04, 0x00, 0x01, 0x78, 0x01, 0x04, 0x72, 0x65, 0x74, 0x70, 0x02, 0x01, 0x72,
+    0x03, 0x03, 0x73, 0x75, 0x62, 0x17, 0x05, 0x00, 0x01, 0x6e, 0x01, 0x01, 0x73, 0x02, 0x01, 0x77,
+    0x03, 0x01, 0x69, 0x04, 0x01, 0x72, 0x18, 0x05, 0x00, 0x01, 0x73, 0x01, 0x01, 0x72, 0x02, 0x01,
+    0x6e, 0x03, 0x01, 0x69, 0x04, 0x05, 0x74, 0x6f, 0x74, 0x61, 0x6c, 0x19, 0x02, 0x00, 0x01, 0x66,
+    0x01, 0x01, 0x72, 0x03, 0x2b, 0x02, 0x17, 0x04, 0x00, 0x04, 0x66, 0x69, 0x6c, 0x6c, 0x01, 0x01,
+    0x6c, 0x02, 0x04, 0x64, 0x6f, 0x6e, 0x65, 0x03, 0x04, 0x6d, 0x6f, 0x72, 0x65, 0x18, 0x03, 0x00,
+    0x04, 0x6d, 0x6f, 0x72, 0x65, 0x02, 0x04, 0x64, 0x6f, 0x6e, 0x65, 0x03, 0x03, 0x61, 0x64, 0x64,
+    0x02, 0xf9, 0x01, 0x02, 0x01, 0x12, 0x07, 0x68, 0x2e, 0x61, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x00,
+    0x06, 0x68, 0x2e, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x01, 0x06, 0x77, 0x73, 0x2e, 0x6e, 0x65, 0x77,
+    0x00, 0x02, 0x07, 0x77, 0x73, 0x2e, 0x77, 0x61, 0x69, 0x74, 0x00, 0x03, 0x07, 0x77, 0x73, 0x2e,
+    0x64, 0x72, 0x6f, 0x70, 0x00, 0x04, 0x04, 0x6a, 0x6f, 0x69, 0x6e, 0x00, 0x05, 0x0c, 0x73, 0x75,
+    0x62, 0x74, 0x61, 0x73, 0x6b, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x00, 0x06, 0x0e, 0x73, 0x75, 0x62,
+    0x74, 0x61, 0x73, 0x6b, 0x2e, 0x63, 0x61, 0x6e, 0x63, 0x65, 0x6c, 0x00, 0x07, 0x0a, 0x72, 0x65,
+    0x74, 0x75, 0x72, 0x6e, 0x2e, 0x75, 0x33, 0x32, 0x00, 0x08, 0x0a, 0x72, 0x65, 0x74, 0x75, 0x72,
+    0x6e, 0x2e, 0x75, 0x36, 0x34, 0x00, 0x09, 0x09, 0x72, 0x65, 0x74, 0x75, 0x72, 0x6e, 0x2e, 0x73,
+    0x74, 0x00, 0x0a, 0x0a, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x6e, 0x65, 0x77, 0x00, 0x0b,
+    0x0b, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x72, 0x65, 0x61, 0x64, 0x00, 0x0c, 0x0c, 0x73,
+    0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x77, 0x72, 0x69, 0x74, 0x65, 0x00, 0x0d, 0x0d, 0x73, 0x74,
+    0x72, 0x65, 0x61, 0x6d, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x72, 0x00, 0x0e, 0x0d, 0x73, 0x74,
+    0x72, 0x65, 0x61, 0x6d, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x77, 0x00, 0x0f, 0x0b, 0x66, 0x75,
+    0x74, 0x75, 0x72, 0x65, 0x2e, 0x72, 0x65, 0x61, 0x64, 0x00, 0x10, 0x0d, 0x66, 0x75, 0x74, 0x75,
+    0x72, 0x65, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x72, 0x00, 0x11, 0x00, 0x01, 0x02, 0x04, 0x6c,
+    0x69, 0x62, 0x63, 0x12, 0x00, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x12, 0x01, 0x07, 0x08, 0x01, 0x43,
+    0x01, 0x01, 0x78, 0x79, 0x00, 0x79, 0x06, 0x0c, 0x01, 0x00, 0x00, 0x01, 0x02, 0x06, 0x63, 0x61,
+    0x6c, 0x6c, 0x2d, 0x68, 0x08, 0x07, 0x01, 0x00, 0x00, 0x12, 0x01, 0x06, 0x03, 0x07, 0x08, 0x01,
+    0x43, 0x01, 0x01, 0x78, 0x79, 0x00, 0x79, 0x06, 0x0c, 0x01, 0x00, 0x00, 0x01, 0x02, 0x06, 0x73,
+    0x79, 0x6e, 0x63, 0x2d, 0x68, 0x08, 0x07, 0x01, 0x00, 0x00, 0x13, 0x01, 0x06, 0x04, 0x07, 0x08,
+    0x01, 0x43, 0x01, 0x01, 0x78, 0x79, 0x00, 0x79, 0x06, 0x0e, 0x01, 0x00, 0x00, 0x01, 0x02, 0x08,
+    0x63, 0x61, 0x6e, 0x63, 0x65, 0x6c, 0x2d, 0x68, 0x08, 0x07, 0x01, 0x00, 0x00, 0x14, 0x01, 0x06,
+    0x05, 0x07, 0x08, 0x01, 0x43, 0x01, 0x01, 0x6e, 0x79, 0x00, 0x01, 0x06, 0x0b, 0x01, 0x00, 0x00,
+    0x01, 0x02, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x08, 0x07, 0x01, 0x00, 0x00, 0x15, 0x01, 0x06,
+    0x06, 0x07, 0x08, 0x01, 0x43, 0x01, 0x01, 0x73, 0x01, 0x00, 0x77, 0x06, 0x09, 0x01, 0x00, 0x00,
+    0x01, 0x02, 0x03, 0x73, 0x75, 0x6d, 0x08, 0x07, 0x01, 0x00, 0x00, 0x16, 0x01, 0x06, 0x07, 0x07,
+    0x08, 0x01, 0x43, 0x01, 0x01, 0x66, 0x02, 0x00, 0x79, 0x06, 0x09, 0x01, 0x00, 0x00, 0x01, 0x02,
+    0x03, 0x66, 0x75, 0x74, 0x08, 0x07, 0x01, 0x00, 0x00, 0x17, 0x01, 0x06, 0x08, 0x07, 0x05, 0x01,
+    0x43, 0x00, 0x01, 0x00, 0x06, 0x0a, 0x01, 0x00, 0x00, 0x01, 0x02, 0x04, 0x62, 0x6f, 0x6f, 0x6d,
+    0x08, 0x07, 0x01, 0x00, 0x00, 0x18, 0x01, 0x06, 0x09, 0x07, 0x05, 0x01, 0x43, 0x00, 0x01, 0x00,
+    0x06, 0x0d, 0x01, 0x00, 0x00, 0x01, 0x02, 0x07, 0x66, 0x6f, 0x72, 0x65, 0x76, 0x65, 0x72, 0x08,
+    0x07, 0x01, 0x00, 0x00, 0x19, 0x01, 0x06, 0x0a, 0x0b, 0x53, 0x08, 0x00, 0x06, 0x63, 0x61, 0x6c,
+    0x6c, 0x2d, 0x68, 0x01, 0x01, 0x00, 0x00, 0x06, 0x73, 0x79, 0x6e, 0x63, 0x2d, 0x68, 0x01, 0x02,
+    0x00, 0x00, 0x08, 0x63, 0x61, 0x6e, 0x63, 0x65, 0x6c, 0x2d, 0x68, 0x01, 0x03, 0x00, 0x00, 0x05,
+    0x63, 0x6f, 0x75, 0x6e, 0x74, 0x01, 0x04, 0x00, 0x00, 0x03, 0x73, 0x75, 0x6d, 0x01, 0x05, 0x00,
+    0x00, 0x03, 0x66, 0x75, 0x74, 0x01, 0x06, 0x00, 0x00, 0x04, 0x62, 0x6f, 0x6f, 0x6d, 0x01, 0x07,
+    0x00, 0x00, 0x07, 0x66, 0x6f, 0x72, 0x65, 0x76, 0x65, 0x72, 0x01, 0x08, 0x00, 0x00, 0x9d, 0x02,
+    0x0e, 0x63, 0x6f, 0x6d, 0x70, 0x6f, 0x6e, 0x65, 0x6e, 0x74, 0x2d, 0x6e, 0x61, 0x6d, 0x65, 0x01,
+    0xd6, 0x01, 0x00, 0x00, 0x12, 0x00, 0x07, 0x68, 0x2e, 0x61, 0x73, 0x79, 0x6e, 0x63, 0x01, 0x06,
+    0x68, 0x2e, 0x73, 0x79, 0x6e, 0x63, 0x02, 0x06, 0x77, 0x73, 0x2e, 0x6e, 0x65, 0x77, 0x03, 0x07,
+    0x77, 0x73, 0x2e, 0x77, 0x61, 0x69, 0x74, 0x04, 0x07, 0x77, 0x73, 0x2e, 0x64, 0x72, 0x6f, 0x70,
+    0x05, 0x04, 0x6a, 0x6f, 0x69, 0x6e, 0x06, 0x0c, 0x73, 0x75, 0x62, 0x74, 0x61, 0x73, 0x6b, 0x2e,
+    0x64, 0x72, 0x6f, 0x70, 0x07, 0x0e, 0x73, 0x75, 0x62, 0x74, 0x61, 0x73, 0x6b, 0x2e, 0x63, 0x61,
+    0x6e, 0x63, 0x65, 0x6c, 0x08, 0x0a, 0x72, 0x65, 0x74, 0x75, 0x72, 0x6e, 0x2e, 0x75, 0x33, 0x32,
+    0x09, 0x0a, 0x72, 0x65, 0x74, 0x75, 0x72, 0x6e, 0x2e, 0x75, 0x36, 0x34, 0x0a, 0x09, 0x72, 0x65,
+    0x74, 0x75, 0x72, 0x6e, 0x2e, 0x73, 0x74, 0x0b, 0x0a, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e,
+    0x6e, 0x65, 0x77, 0x0c, 0x0b, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x72, 0x65, 0x61, 0x64,
+    0x0d, 0x0c, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x77, 0x72, 0x69, 0x74, 0x65, 0x0e, 0x0d,
+    0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x72, 0x0f, 0x0d, 0x73,
+    0x74, 0x72, 0x65, 0x61, 0x6d, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x77, 0x10, 0x0b, 0x66, 0x75,
+    0x74, 0x75, 0x72, 0x65, 0x2e, 0x72, 0x65, 0x61, 0x64, 0x11, 0x0d, 0x66, 0x75, 0x74, 0x75, 0x72,
+    0x65, 0x2e, 0x64, 0x72, 0x6f, 0x70, 0x2d, 0x72, 0x01, 0x0f, 0x00, 0x11, 0x02, 0x00, 0x04, 0x4c,
+    0x69, 0x62, 0x63, 0x01, 0x04, 0x4d, 0x61, 0x69, 0x6e, 0x01, 0x0f, 0x00, 0x12, 0x02, 0x00, 0x04,
+    0x6c, 0x69, 0x62, 0x63, 0x02, 0x04, 0x6d, 0x61, 0x69, 0x6e, 0x01, 0x05, 0x01, 0x01, 0x00, 0x01,
+    0x68, 0x01, 0x0a, 0x03, 0x02, 0x01, 0x02, 0x53, 0x54, 0x02, 0x02, 0x46, 0x54,
+};
+
+/* ---- the host function `h: async func(x: u32) -> u32` ----------------------------------- */
+
+enum { H_NOW, H_LATER, H_FAIL_NOW, H_ERROR };
+
+typedef struct host {
+    int mode;
+    weft_async_handle_t calls[16];
+    uint32_t args[16];
+    int ncalls;
+    int cancel_notes;
+} host_t;
+
+static void cancel_note(void *data, weft_store_t *store, weft_async_handle_t call)
+{
+    host_t *h = data;
+    h->cancel_notes++;
+    CHECK(weft_host_call_cancel_requested(store, call));
+}
+
+static weft_error_t *h_fn(void *env, weft_store_t *store, const weft_cval_t *args, size_t nargs,
+                          weft_async_handle_t call)
+{
+    host_t *h = env;
+    CHECK(nargs == 1 && args[0].kind == WEFT_CVAL_U32 && call != 0);
+    uint32_t x = (uint32_t)args[0].u.u;
+    switch (h->mode) {
+    case H_NOW: {
+        weft_cval_t r;
+        r.kind = WEFT_CVAL_U32;
+        r.u.u = x + 100;
+        return weft_host_call_complete(store, call, &r, 1);
+    }
+    case H_FAIL_NOW:
+        return weft_host_call_fail(store, call, "h failed at once");
+    case H_ERROR:
+        return weft_trap_new(store, "h refused");
+    default:
+        if (h->ncalls < 16) {
+            h->calls[h->ncalls] = call;
+            h->args[h->ncalls++] = x;
+        }
+        /* told (from the loop) when the caller asks to cancel */
+        return weft_async_set_notify(store, call, cancel_note, h);
+    }
+}
+
+static weft_error_t *complete_u32(weft_store_t *store, weft_async_handle_t call, uint32_t v)
+{
+    weft_cval_t r;
+    r.kind = WEFT_CVAL_U32;
+    r.u.u = v;
+    return weft_host_call_complete(store, call, &r, 1);
+}
+
+
+typedef struct fixture {
+    weft_engine_t *engine;
+    weft_store_t *store;
+    weft_component_t *component;
+    weft_component_linker_t *linker;
+    weft_component_instance_t *inst;
+    weft_cval_arena_t *arena;
+    host_t host;
+} fixture_t;
+
+static void setup(fixture_t *fx)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->engine = weft_engine_new(NULL);
+    fx->store = weft_store_new(fx->engine);
+    fx->arena = weft_cval_arena_new(fx->engine);
+    OK(weft_component_new(fx->engine, component_bytes, sizeof component_bytes, &fx->component));
+    fx->linker = weft_component_linker_new(fx->engine);
+    OK(weft_component_linker_define_async_func(fx->linker, NULL, 0, "h", 1, h_fn, &fx->host,
+                                               NULL));
+    OK(weft_component_instance_new(fx->store, fx->component, fx->linker, &fx->inst));
+}
+
+static void teardown(fixture_t *fx)
+{
+    weft_cval_arena_delete(fx->arena);
+    weft_store_delete(fx->store);
+    weft_component_linker_delete(fx->linker);
+    weft_component_delete(fx->component);
+    weft_engine_delete(fx->engine);
+}
+
+static weft_component_func_t *func(fixture_t *fx, const char *name)
+{
+    weft_component_func_t *f = NULL;
+    CHECK(weft_component_instance_func(fx->inst, name, strlen(name), &f));
+    return f;
+}
+
+static weft_async_handle_t start_u32(fixture_t *fx, const char *name, uint32_t x)
+{
+    weft_cval_t a;
+    a.kind = WEFT_CVAL_U32;
+    a.u.u = x;
+    weft_async_handle_t t = 0;
+    OK(weft_task_start(fx->store, func(fx, name), &a, 1, &t));
+    return t;
+}
+
+static uint64_t result_of(fixture_t *fx, weft_async_handle_t t)
+{
+    weft_cval_t r;
+    memset(&r, 0, sizeof r);
+    OK(weft_task_results(fx->store, t, &r, 1, fx->arena));
+    return r.u.u;
+}
+
+/* ---- async host functions ------------------------------------------------------------- */
+
+static void test_host_now(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    fx.host.mode = H_NOW;
+    /* completed inside the host function: the guest sees RETURNED at once */
+    weft_async_handle_t t = start_u32(&fx, "call-h", 7);
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_RETURNED);
+    CHECK(result_of(&fx, t) == 108);
+    OK(weft_task_delete(fx.store, t));
+    /* the synchronous lower of the same function */
+    t = start_u32(&fx, "sync-h", 8);
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_RETURNED);
+    CHECK(result_of(&fx, t) == 109);
+    OK(weft_task_delete(fx.store, t));
+    weft_async_stats_t st;
+    weft_store_async_stats(fx.store, &st);
+    CHECK(st.tasks == 0 && st.calls == 0 && st.handles == 0);
+    teardown(&fx);
+}
+
+static void test_host_later(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    fx.host.mode = H_LATER;
+    weft_async_handle_t t[3];
+    for (int i = 0; i < 3; i++) t[i] = start_u32(&fx, "call-h", (uint32_t)i + 1);
+    weft_async_handle_t ts = start_u32(&fx, "sync-h", 9);
+    CHECK(fx.host.ncalls == 4);
+    for (int i = 0; i < 3; i++) CHECK(weft_task_state(fx.store, t[i]) == WEFT_TASK_PENDING);
+    weft_async_stats_t st;
+    weft_store_async_stats(fx.store, &st);
+    CHECK(st.tasks == 8 && st.calls == 4 && st.handles == 8);
+    /* nothing can run: the loop returns at once */
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+    OK(weft_store_run(fx.store, WEFT_RUN_UNTIL_IDLE));
+    CHECK(weft_store_next_deadline_ns(fx.store) == UINT64_MAX);
+    /* completions in reverse order */
+    for (int i = 3; i >= 0; i--)
+        OK(complete_u32(fx.store, fx.host.calls[i], fx.host.args[i] * 10));
+    CHECK(weft_store_next_deadline_ns(fx.store) == 0);
+    CHECK(weft_task_state(fx.store, t[0]) == WEFT_TASK_PENDING);
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+    for (int i = 0; i < 3; i++) {
+        CHECK(weft_task_state(fx.store, t[i]) == WEFT_TASK_RETURNED);
+        CHECK(result_of(&fx, t[i]) == (uint64_t)(i + 1) * 10 + 1);
+    }
+    CHECK(weft_task_state(fx.store, ts) == WEFT_TASK_RETURNED);
+    CHECK(result_of(&fx, ts) == 91);
+    /* double completion and use of a spent token */
+    MISUSE(complete_u32(fx.store, fx.host.calls[0], 1), "unknown async handle");
+    MISUSE(weft_host_call_fail(fx.store, fx.host.calls[1], "x"), "unknown async handle");
+    MISUSE(weft_host_call_cancel(fx.store, fx.host.calls[2]), "unknown async handle");
+    CHECK(!weft_host_call_cancel_requested(fx.store, fx.host.calls[3]));
+    for (int i = 0; i < 3; i++) OK(weft_task_delete(fx.store, t[i]));
+    OK(weft_task_delete(fx.store, ts));
+    weft_store_async_stats(fx.store, &st);
+    CHECK(st.tasks == 0 && st.calls == 0 && st.handles == 0);
+
+    /* a result of the wrong type or count leaves the call pending */
+    fx.host.ncalls = 0;
+    weft_async_handle_t t2 = start_u32(&fx, "call-h", 5);
+    weft_cval_t bad;
+    bad.kind = WEFT_CVAL_STRING;
+    bad.u.str.bytes = NULL;
+    bad.u.str.tagged_code_units = 0;
+    bad.u.str.encoding = 0;
+    MISUSE(weft_host_call_complete(fx.store, fx.host.calls[0], &bad, 1), "does not match");
+    MISUSE(weft_host_call_complete(fx.store, fx.host.calls[0], NULL, 0), "expected 1 result");
+    MISUSE(weft_host_call_cancel(fx.store, fx.host.calls[0]), "did not request cancellation");
+    MISUSE(weft_task_results(fx.store, t2, &bad, 1, fx.arena), "has not returned");
+    /* a task handle is not a call handle and the reverse */
+    MISUSE(complete_u32(fx.store, t2, 1), "wrong kind");
+    MISUSE(weft_task_cancel(fx.store, fx.host.calls[0]), "wrong kind");
+    OK(complete_u32(fx.store, fx.host.calls[0], 50));
+    OK(weft_task_wait(fx.store, t2));
+    CHECK(result_of(&fx, t2) == 51);
+    OK(weft_task_delete(fx.store, t2));
+    /* use after delete */
+    CHECK(weft_task_state(fx.store, t2) == WEFT_TASK_FAILED);
+    MISUSE(weft_task_results(fx.store, t2, &bad, 1, fx.arena), "unknown async handle");
+    MISUSE(weft_task_delete(fx.store, t2), "unknown async handle");
+    MISUSE(weft_task_wait(fx.store, t2), "unknown async handle");
+    CHECK(weft_task_error(fx.store, t2) == NULL);
+    MISUSE(weft_task_delete(fx.store, 0), "unknown async handle");
+    MISUSE(weft_task_delete(fx.store, 0xfffff), "unknown async handle");
+
+    /* a task deleted while pending is freed when it resolves */
+    fx.host.ncalls = 0;
+    weft_async_handle_t t3 = start_u32(&fx, "call-h", 6);
+    OK(weft_task_delete(fx.store, t3));
+    weft_store_async_stats(fx.store, &st);
+    CHECK(st.tasks == 2 && st.calls == 1);
+    OK(complete_u32(fx.store, fx.host.calls[0], 1));
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+    weft_store_async_stats(fx.store, &st);
+    CHECK(st.tasks == 0 && st.handles == 0);
+    teardown(&fx);
+}
+
+static void test_host_fail(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    /* failed inside the host function: the guest traps at once */
+    fx.host.mode = H_FAIL_NOW;
+    weft_async_handle_t t = start_u32(&fx, "call-h", 1);
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_FAILED);
+    weft_error_t *e = weft_task_error(fx.store, t);
+    EXPECT_ERR(e, WEFT_ERROR_TRAP, WEFT_TRAP_HOST, "h failed at once");
+    OK(weft_task_delete(fx.store, t));
+    /* the instance is poisoned now */
+    EXPECT_ERR(weft_task_start(fx.store, func(&fx, "call-h"), NULL, 0, &t),
+               WEFT_ERROR_INVALID_ARG, WEFT_TRAP_NONE, "expected 1 arguments");
+    weft_cval_t a;
+    a.kind = WEFT_CVAL_U32;
+    a.u.u = 1;
+    EXPECT_ERR(weft_task_start(fx.store, func(&fx, "call-h"), &a, 1, &t), WEFT_ERROR_TRAP,
+               WEFT_TRAP_NONE, "cannot enter component instance");
+    teardown(&fx);
+
+    /* failed later from the loop */
+    setup(&fx);
+    fx.host.mode = H_LATER;
+    t = start_u32(&fx, "call-h", 2);
+    OK(weft_host_call_fail(fx.store, fx.host.calls[0], "disk on fire"));
+    MISUSE(complete_u32(fx.store, fx.host.calls[0], 1), "unknown async handle");
+    EXPECT_ERR(weft_store_run(fx.store, WEFT_RUN_NOWAIT), WEFT_ERROR_TRAP, WEFT_TRAP_HOST,
+               "disk on fire");
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_FAILED);
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+    teardown(&fx);
+
+    /* the host function returns an error */
+    setup(&fx);
+    fx.host.mode = H_ERROR;
+    t = start_u32(&fx, "sync-h", 2);
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_FAILED);
+    e = weft_task_error(fx.store, t);
+    EXPECT_ERR(e, WEFT_ERROR_TRAP, WEFT_TRAP_NONE, "h refused");
+    weft_async_stats_t st;
+    weft_store_async_stats(fx.store, &st);
+    CHECK(st.calls == 0);
+    teardown(&fx);
+}
+
+static void test_host_cancel(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    fx.host.mode = H_LATER;
+    /* the guest cancels: the host is told and acknowledges */
+    weft_async_handle_t t = start_u32(&fx, "cancel-h", 3);
+    CHECK(fx.host.ncalls == 1);
+    weft_async_handle_t call = fx.host.calls[0];
+    CHECK(weft_host_call_cancel_requested(fx.store, call));
+    CHECK(fx.host.cancel_notes == 0); /* notifications come from the loop */
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+    CHECK(fx.host.cancel_notes == 1);
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_PENDING);
+    OK(weft_host_call_cancel(fx.store, call));
+    MISUSE(weft_host_call_cancel(fx.store, call), "unknown async handle");
+    OK(weft_task_wait(fx.store, t));
+    CHECK(result_of(&fx, t) == 4); /* CANCELLED_BEFORE_RETURNED */
+    OK(weft_task_delete(fx.store, t));
+
+    /* the host completes anyway */
+    fx.host.ncalls = 0;
+    t = start_u32(&fx, "cancel-h", 4);
+    CHECK(weft_host_call_cancel_requested(fx.store, fx.host.calls[0]));
+    OK(complete_u32(fx.store, fx.host.calls[0], 77));
+    OK(weft_task_wait(fx.store, t));
+    CHECK(result_of(&fx, t) == 77);
+    OK(weft_task_delete(fx.store, t));
+    teardown(&fx);
+}
+
+/* ---- tasks ------------------------------------------------------------------------------ */
+
+static void test_tasks(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    /* a trap */
+    weft_async_handle_t t = 0;
+    OK(weft_task_start(fx.store, func(&fx, "boom"), NULL, 0, &t));
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_FAILED);
+    weft_error_t *e = weft_task_error(fx.store, t);
+    EXPECT_ERR(e, WEFT_ERROR_TRAP, WEFT_TRAP_NONE, "unreachable");
+    OK(weft_task_wait(fx.store, t)); /* resolved (failed): returns at once */
+    OK(weft_task_delete(fx.store, t));
+    teardown(&fx);
+
+    setup(&fx);
+    /* a deadlock: the task waits on an empty set, nothing else can happen */
+    OK(weft_task_start(fx.store, func(&fx, "forever"), NULL, 0, &t));
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_PENDING);
+    EXPECT_ERR(weft_task_wait(fx.store, t), WEFT_ERROR_TRAP, WEFT_TRAP_NONE,
+               "deadlock detected: event loop cannot make further progress");
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_PENDING);
+    /* cancelling a task blocked in a non-cancellable wait leaves it pending; twice is a no-op */
+    OK(weft_task_cancel(fx.store, t));
+    OK(weft_task_cancel(fx.store, t));
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_PENDING);
+    CHECK(weft_task_error(fx.store, t) == NULL);
+    /* arguments are checked */
+    weft_cval_t a;
+    a.kind = WEFT_CVAL_STRING;
+    a.u.str.bytes = (const uint8_t *)"x";
+    a.u.str.tagged_code_units = 1;
+    a.u.str.encoding = 0;
+    weft_async_handle_t t2;
+    MISUSE(weft_task_start(fx.store, func(&fx, "call-h"), &a, 1, &t2), "does not match");
+    MISUSE(weft_task_start(fx.store, NULL, &a, 1, &t2), "invalid argument");
+    OK(weft_task_delete(fx.store, t));
+    teardown(&fx);
+}
+
+static void test_limits(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    fx.host.mode = H_LATER;
+    OK(weft_store_set_async_limits(fx.store, 3, 0));
+    weft_async_handle_t t1 = start_u32(&fx, "call-h", 1); /* a task and a call */
+    weft_async_handle_t t2 = 0;
+    weft_cval_t a;
+    a.kind = WEFT_CVAL_U32;
+    a.u.u = 2;
+    /* the third counts: the task starts, but its call of h exceeds the limit: it traps */
+    OK(weft_task_start(fx.store, func(&fx, "call-h"), &a, 1, &t2));
+    CHECK(weft_task_state(fx.store, t2) == WEFT_TASK_FAILED);
+    EXPECT_ERR(weft_task_error(fx.store, t2), WEFT_ERROR_TRAP, WEFT_TRAP_TASK_LIMIT,
+               "too many tasks in flight");
+    teardown(&fx);
+
+    setup(&fx);
+    fx.host.mode = H_LATER;
+    OK(weft_store_set_async_limits(fx.store, 2, 0));
+    t1 = start_u32(&fx, "call-h", 1);
+    EXPECT_ERR(weft_task_start(fx.store, func(&fx, "call-h"), &a, 1, &t2), WEFT_ERROR_TRAP,
+               WEFT_TRAP_TASK_LIMIT, "too many tasks in flight");
+    OK(complete_u32(fx.store, fx.host.calls[0], 1));
+    OK(weft_task_wait(fx.store, t1));
+    OK(weft_task_start(fx.store, func(&fx, "call-h"), &a, 1, &t2)); /* room again */
+    /* handles: a task, its call, and no room for a timer */
+    OK(weft_store_set_async_limits(fx.store, 0, 3));
+    weft_async_handle_t tm;
+    EXPECT_ERR(weft_timer_new(fx.store, 1, (weft_timer_fn)NULL, NULL, &tm),
+               WEFT_ERROR_INVALID_ARG, WEFT_TRAP_NONE, "invalid argument");
+    teardown(&fx);
+}
+
+/* ---- streams and futures ------------------------------------------------------------- */
+
+typedef struct notes {
+    int count;
+    weft_async_handle_t last;
+} notes_t;
+
+static void note(void *data, weft_store_t *store, weft_async_handle_t h)
+{
+    (void)store;
+    notes_t *n = data;
+    n->count++;
+    n->last = h;
+}
+
+static void test_stream_from_guest(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    /* count(10) returns a stream, then writes 0..9 in one write the host takes 3 at a time */
+    weft_async_handle_t t = start_u32(&fx, "count", 10);
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_RETURNED);
+    weft_cval_t r;
+    OK(weft_task_results(fx.store, t, &r, 1, fx.arena));
+    CHECK(r.kind == WEFT_CVAL_STREAM && r.u.handle != 0);
+    weft_async_handle_t s = r.u.handle;
+    notes_t n = {0, 0};
+    OK(weft_async_set_notify(fx.store, s, note, &n));
+    weft_stream_status_t st;
+    OK(weft_stream_poll(fx.store, s, &st));
+    CHECK(st.state == WEFT_STREAM_IDLE);
+    MISUSE(weft_stream_write(fx.store, s, NULL, 0), "wrong kind");
+    MISUSE(weft_stream_cancel(fx.store, s), "no copy in progress");
+    uint32_t got = 0, sum = 0;
+    bool ended = false;
+    for (int round = 0; round < 20 && !ended; round++) {
+        OK(weft_stream_read(fx.store, s, 3));
+        MISUSE(weft_stream_read(fx.store, s, 3), "a copy is in progress");
+        MISUSE(weft_stream_drop(fx.store, s), "a copy is in progress");
+        OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+        OK(weft_stream_poll(fx.store, s, &st));
+        CHECK(st.state == WEFT_STREAM_COMPLETED || st.state == WEFT_STREAM_DROPPED);
+        CHECK(st.count <= 3);
+        for (uint32_t i = 0; i < st.count; i++) {
+            CHECK(st.values[i].kind == WEFT_CVAL_U32 && st.values[i].u.u == got + i);
+            sum += (uint32_t)st.values[i].u.u;
+        }
+        got += st.count;
+        ended = st.state == WEFT_STREAM_DROPPED;
+    }
+    CHECK(ended && got == 10 && sum == 45);
+    CHECK(n.count > 0 && n.last == s);
+    OK(weft_stream_poll(fx.store, s, &st));
+    CHECK(st.state == WEFT_STREAM_DROPPED && st.count == 0);
+    MISUSE(weft_stream_read(fx.store, s, 3), "ended");
+    OK(weft_stream_drop(fx.store, s));
+    MISUSE(weft_stream_poll(fx.store, s, &st), "unknown async handle");
+    OK(weft_task_delete(fx.store, t));
+    weft_async_stats_t stats;
+    weft_store_async_stats(fx.store, &stats);
+    CHECK(stats.handles == 0);
+
+    /* the host cancels a pending read: CANCELLED with nothing read */
+    t = start_u32(&fx, "count", 0);
+    OK(weft_task_results(fx.store, t, &r, 1, fx.arena));
+    s = r.u.handle;
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT)); /* count(0) drops its end */
+    OK(weft_stream_read(fx.store, s, 4));
+    OK(weft_stream_poll(fx.store, s, &st));
+    CHECK(st.state == WEFT_STREAM_DROPPED && st.count == 0);
+    OK(weft_stream_drop(fx.store, s));
+    OK(weft_task_delete(fx.store, t));
+    teardown(&fx);
+}
+
+static void test_stream_to_guest(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    weft_component_func_t *sum = func(&fx, "sum");
+    weft_async_handle_t r, w;
+    OK(weft_stream_new(fx.store, weft_component_func_param_type(sum, 0), &r, &w));
+    MISUSE(weft_stream_new(fx.store, weft_component_func_result_type(sum), &r, &w),
+           "not a stream type");
+    weft_cval_t vals[40];
+    for (int i = 0; i < 40; i++) {
+        vals[i].kind = WEFT_CVAL_U32;
+        vals[i].u.u = (uint64_t)i + 1;
+    }
+    /* a writable end cannot be passed; a readable one can, once */
+    weft_cval_t arg;
+    arg.kind = WEFT_CVAL_STREAM;
+    arg.u.handle = w;
+    weft_async_handle_t t;
+    MISUSE(weft_task_start(fx.store, sum, &arg, 1, &t), "wrong kind");
+    arg.u.handle = r;
+    OK(weft_task_start(fx.store, sum, &arg, 1, &t));
+    MISUSE(weft_task_start(fx.store, sum, &arg, 1, &t), "unknown async handle");
+    /* the guest's read of 16 is pending: the write of 40 is partial */
+    weft_stream_status_t st;
+    OK(weft_stream_write(fx.store, w, vals, 40));
+    OK(weft_stream_poll(fx.store, w, &st));
+    CHECK(st.state == WEFT_STREAM_COMPLETED && st.count == 16 && st.values == NULL);
+    uint32_t done = st.count;
+    int rounds = 0;
+    for (; rounds < 10 && done < 40; rounds++) {
+        OK(weft_stream_write(fx.store, w, &vals[done], 40 - done));
+        OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+        OK(weft_stream_poll(fx.store, w, &st));
+        CHECK(st.state == WEFT_STREAM_COMPLETED && st.count > 0);
+        done += st.count;
+    }
+    CHECK(done == 40 && rounds >= 1);
+    /* a value of the wrong type */
+    weft_cval_t bad;
+    bad.kind = WEFT_CVAL_S8;
+    bad.u.s = 1;
+    MISUSE(weft_stream_write(fx.store, w, &bad, 1), "does not match");
+    /* a write cancelled by the host */
+    OK(weft_stream_write(fx.store, w, vals, 0));
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+    OK(weft_stream_poll(fx.store, w, &st));
+    if (st.state == WEFT_STREAM_PENDING) {
+        OK(weft_stream_cancel(fx.store, w));
+        OK(weft_stream_poll(fx.store, w, &st));
+        CHECK(st.state == WEFT_STREAM_CANCELLED && st.count == 0);
+    } else {
+        CHECK(st.state == WEFT_STREAM_COMPLETED && st.count == 0);
+    }
+    OK(weft_stream_drop(fx.store, w));
+    OK(weft_task_wait(fx.store, t));
+    weft_cval_t res;
+    OK(weft_task_results(fx.store, t, &res, 1, fx.arena));
+    CHECK(res.kind == WEFT_CVAL_U64 && res.u.u == 820);
+    OK(weft_task_delete(fx.store, t));
+
+    /* futures */
+    weft_component_func_t *fut = func(&fx, "fut");
+    OK(weft_future_new(fx.store, weft_component_func_param_type(fut, 0), &r, &w));
+    MISUSE(weft_stream_drop(fx.store, w), "before its value was written");
+    MISUSE(weft_future_read(fx.store, w), "wrong kind");
+    arg.kind = WEFT_CVAL_FUTURE;
+    arg.u.handle = r;
+    OK(weft_task_start(fx.store, fut, &arg, 1, &t));
+    CHECK(weft_task_state(fx.store, t) == WEFT_TASK_PENDING);
+    weft_cval_t v;
+    v.kind = WEFT_CVAL_U32;
+    v.u.u = 4242;
+    OK(weft_future_write(fx.store, w, &v));
+    MISUSE(weft_future_write(fx.store, w, &v), "a copy is in progress or its result was not polled");
+    OK(weft_stream_poll(fx.store, w, &st));
+    CHECK(st.state == WEFT_STREAM_COMPLETED && st.count == 1);
+    MISUSE(weft_future_write(fx.store, w, &v), "ended");
+    OK(weft_stream_drop(fx.store, w));
+    OK(weft_task_wait(fx.store, t));
+    OK(weft_task_results(fx.store, t, &res, 1, fx.arena));
+    CHECK(res.u.u == 4242);
+    OK(weft_task_delete(fx.store, t));
+
+    /* a host-made pair read and written by the host itself */
+    OK(weft_stream_new(fx.store, weft_component_func_param_type(sum, 0), &r, &w));
+    OK(weft_stream_read(fx.store, r, 5));
+    OK(weft_stream_write(fx.store, w, vals, 8));
+    OK(weft_stream_poll(fx.store, r, &st));
+    CHECK(st.state == WEFT_STREAM_COMPLETED && st.count == 5 && st.values[4].u.u == 5);
+    OK(weft_stream_poll(fx.store, w, &st));
+    CHECK(st.state == WEFT_STREAM_COMPLETED && st.count == 5); /* the reader took 5 */
+    OK(weft_stream_drop(fx.store, w));
+    OK(weft_stream_read(fx.store, r, 5));
+    OK(weft_stream_poll(fx.store, r, &st));
+    CHECK(st.state == WEFT_STREAM_DROPPED);
+    OK(weft_stream_drop(fx.store, r));
+    weft_async_stats_t stats;
+    weft_store_async_stats(fx.store, &stats);
+    CHECK(stats.handles == 0 && stats.tasks == 0);
+    teardown(&fx);
+}
+
+/* ---- the loop ------------------------------------------------------------------------- */
+
+static void on_timer(void *data, weft_store_t *store, weft_async_handle_t timer)
+{
+    (void)store, (void)timer;
+    int *fired = data;
+    (*fired)++;
+}
+
+typedef struct waker {
+    weft_store_t *store;
+} waker_t;
+
+static void *wake_later(void *p)
+{
+    waker_t *w = p;
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    weft_store_wake(w->store);
+    return NULL;
+}
+
+static void test_loop(void)
+{
+    fixture_t fx;
+    setup(&fx);
+    CHECK(weft_store_async_fd(fx.store) >= 0);
+    CHECK(weft_store_next_deadline_ns(fx.store) == UINT64_MAX);
+    int fired = 0;
+    weft_async_handle_t t1, t2, t3;
+    uint64_t now = weft_monotonic_ns();
+    OK(weft_timer_new(fx.store, now + 5000000u, on_timer, &fired, &t1));
+    OK(weft_timer_new(fx.store, now + 1000000u, on_timer, &fired, &t2));
+    OK(weft_timer_new(fx.store, now + 3000000u, on_timer, &fired, &t3));
+    CHECK(weft_store_next_deadline_ns(fx.store) == now + 1000000u);
+    OK(weft_timer_cancel(fx.store, t3));
+    MISUSE(weft_timer_cancel(fx.store, t3), "unknown async handle");
+    MISUSE(weft_async_set_notify(fx.store, t1, note, NULL), "wrong kind");
+    OK(weft_store_run(fx.store, WEFT_RUN_NOWAIT));
+    CHECK(fired == 0);
+    OK(weft_store_run(fx.store, WEFT_RUN_ONCE)); /* sleeps until the first timer */
+    CHECK(fired >= 1);
+    OK(weft_store_run(fx.store, WEFT_RUN_UNTIL_IDLE)); /* sleeps through the rest */
+    CHECK(fired == 2);
+    MISUSE(weft_timer_cancel(fx.store, t1), "unknown async handle");
+    CHECK(weft_store_next_deadline_ns(fx.store) == UINT64_MAX);
+
+    /* another thread wakes a loop sleeping in RUN_ONCE */
+    waker_t w = {fx.store};
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, wake_later, &w) == 0);
+    uint64_t t0 = weft_monotonic_ns();
+    OK(weft_store_run(fx.store, WEFT_RUN_ONCE));
+    CHECK(weft_monotonic_ns() - t0 >= 10000000u);
+    pthread_join(th, NULL);
+
+    /* a pending host call completed from a timer callback, while waiting for the task */
+    fx.host.mode = H_LATER;
+    weft_async_handle_t t = start_u32(&fx, "call-h", 3);
+    CHECK(fx.host.ncalls == 1);
+    OK(weft_timer_new(fx.store, weft_monotonic_ns() + 2000000u, on_timer, &fired, &t1));
+    EXPECT_ERR(weft_task_wait(fx.store, t), WEFT_ERROR_TRAP, WEFT_TRAP_NONE, "deadlock detected");
+    OK(complete_u32(fx.store, fx.host.calls[0], 9));
+    OK(weft_task_wait(fx.store, t));
+    CHECK(result_of(&fx, t) == 10);
+    teardown(&fx);
+}
+
+int main(void)
+{
+    test_host_now();
+    test_host_later();
+    test_host_fail();
+    test_host_cancel();
+    test_tasks();
+    test_limits();
+    test_stream_from_guest();
+    test_stream_to_guest();
+    test_loop();
+    printf("test_capi_async: %d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+}
+
+/* The component:
+
+(component
+  (import "h" (func $h async (param "x" u32) (result u32)))
+  (type $ST (stream u32))
+  (type $FT (future u32))
+  (core module $Libc (memory (export "mem") 1))
+  (core instance $libc (instantiate $Libc))
+  (core func $h.async (canon lower (func $h) async (memory (core memory $libc "mem"))))
+  (core func $h.sync (canon lower (func $h)))
+  (core func $ws.new (canon waitable-set.new))
+  (core func $ws.wait (canon waitable-set.wait (memory (core memory $libc "mem"))))
+  (core func $ws.drop (canon waitable-set.drop))
+  (core func $join (canon waitable.join))
+  (core func $subtask.drop (canon subtask.drop))
+  (core func $subtask.cancel (canon subtask.cancel async))
+  (core func $return.u32 (canon task.return (result u32)))
+  (core func $return.u64 (canon task.return (result u64)))
+  (core func $return.st (canon task.return (result $ST)))
+  (core func $stream.new (canon stream.new $ST))
+  (core func $stream.read (canon stream.read $ST async (memory (core memory $libc "mem"))))
+  (core func $stream.write (canon stream.write $ST async (memory (core memory $libc "mem"))))
+  (core func $stream.drop-r (canon stream.drop-readable $ST))
+  (core func $stream.drop-w (canon stream.drop-writable $ST))
+  (core func $future.read (canon future.read $FT async (memory (core memory $libc "mem"))))
+  (core func $future.drop-r (canon future.drop-readable $FT))
+  (core module $Main
+    (import "libc" "mem" (memory 1))
+    (import "host" "h.async" (func $h.async (param i32 i32) (result i32)))
+    (import "host" "h.sync" (func $h.sync (param i32) (result i32)))
+    (import "host" "ws.new" (func $ws.new (result i32)))
+    (import "host" "ws.wait" (func $ws.wait (param i32 i32) (result i32)))
+    (import "host" "ws.drop" (func $ws.drop (param i32)))
+    (import "host" "join" (func $join (param i32 i32)))
+    (import "host" "subtask.drop" (func $subtask.drop (param i32)))
+    (import "host" "subtask.cancel" (func $subtask.cancel (param i32) (result i32)))
+    (import "host" "return.u32" (func $return.u32 (param i32)))
+    (import "host" "return.u64" (func $return.u64 (param i64)))
+    (import "host" "return.st" (func $return.st (param i32)))
+    (import "host" "stream.new" (func $stream.new (result i64)))
+    (import "host" "stream.read" (func $stream.read (param i32 i32 i32) (result i32)))
+    (import "host" "stream.write" (func $stream.write (param i32 i32 i32) (result i32)))
+    (import "host" "stream.drop-r" (func $stream.drop-r (param i32)))
+    (import "host" "stream.drop-w" (func $stream.drop-w (param i32)))
+    (import "host" "future.read" (func $future.read (param i32 i32) (result i32)))
+    (import "host" "future.drop-r" (func $future.drop-r (param i32)))
+    (func $wait_for (param $w i32) (param $evp i32) (result i32)
+      (local $ws i32)
+      (local.set $ws (call $ws.new))
+      (call $join (local.get $w) (local.get $ws))
+      (drop (call $ws.wait (local.get $ws) (local.get $evp)))
+      (call $join (local.get $w) (i32.const 0))
+      (call $ws.drop (local.get $ws))
+      (i32.load offset=4 (local.get $evp)))
+    (func $slot (param $x i32) (result i32)
+      (i32.add (i32.const 64) (i32.shl (i32.and (local.get $x) (i32.const 15)) (i32.const 5))))
+    ;; call-h(x) = h(x) + 1, through an async lower
+    (func (export "call-h") (param $x i32)
+      (local $retp i32) (local $r i32)
+      (local.set $retp (call $slot (local.get $x)))
+      (local.set $r (call $h.async (local.get $x) (local.get $retp)))
+      (if (i32.ne (i32.and (local.get $r) (i32.const 0xf)) (i32.const 2))
+        (then
+          (if (i32.ne (call $wait_for (i32.shr_u (local.get $r) (i32.const 4))
+                                      (i32.add (local.get $retp) (i32.const 8)))
+                      (i32.const 2))
+            (then unreachable))
+          (call $subtask.drop (i32.shr_u (local.get $r) (i32.const 4)))))
+      (call $return.u32 (i32.add (i32.load (local.get $retp)) (i32.const 1))))
+    ;; sync-h(x) = h(x) + 1, through a synchronous lower (the task blocks)
+    (func (export "sync-h") (param $x i32)
+      (call $return.u32 (i32.add (call $h.sync (local.get $x)) (i32.const 1))))
+    ;; cancel-h(x): starts h(x), cancels it: returns the subtask state (4) or h's result
+    (func (export "cancel-h") (param $x i32)
+      (local $retp i32) (local $r i32) (local $sub i32)
+      (local.set $retp (call $slot (local.get $x)))
+      (local.set $r (call $h.async (local.get $x) (local.get $retp)))
+      (if (i32.ne (i32.and (local.get $r) (i32.const 0xf)) (i32.const 1)) (then unreachable))
+      (local.set $sub (i32.shr_u (local.get $r) (i32.const 4)))
+      (local.set $r (call $subtask.cancel (local.get $sub)))
+      (if (i32.eq (local.get $r) (i32.const -1))
+        (then (local.set $r (call $wait_for (local.get $sub)
+                                            (i32.add (local.get $retp) (i32.const 8))))))
+      (call $subtask.drop (local.get $sub))
+      (if (i32.eq (local.get $r) (i32.const 2))
+        (then (local.set $r (i32.load (local.get $retp)))))
+      (call $return.u32 (local.get $r)))
+    ;; count(n): returns a stream, then writes 0..n-1 into it and drops it
+    (func (export "count") (param $n i32)
+      (local $s i64) (local $w i32) (local $i i32) (local $r i32)
+      (local.set $s (call $stream.new))
+      (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $s) (i64.const 32))))
+      (call $return.st (i32.wrap_i64 (local.get $s)))
+      (block $fill (loop $l
+        (br_if $fill (i32.ge_u (local.get $i) (local.get $n)))
+        (i32.store offset=4096 (i32.shl (local.get $i) (i32.const 2)) (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+      (local.set $i (i32.const 0))
+      (block $done (loop $more
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $r (call $stream.write (local.get $w)
+                         (i32.add (i32.const 4096) (i32.shl (local.get $i) (i32.const 2)))
+                         (i32.sub (local.get $n) (local.get $i))))
+        (if (i32.eq (local.get $r) (i32.const -1))
+          (then (local.set $r (call $wait_for (local.get $w) (i32.const 32)))))
+        (local.set $i (i32.add (local.get $i) (i32.shr_u (local.get $r) (i32.const 4))))
+        (br_if $more (i32.eqz (i32.and (local.get $r) (i32.const 0xf))))))
+      (call $stream.drop-w (local.get $w)))
+    ;; sum(s): the sum of the numbers of stream s, read 16 at a time
+    (func (export "sum") (param $s i32)
+      (local $r i32) (local $n i32) (local $i i32) (local $total i64)
+      (loop $more
+        (local.set $r (call $stream.read (local.get $s) (i32.const 8192) (i32.const 16)))
+        (if (i32.eq (local.get $r) (i32.const -1))
+          (then (local.set $r (call $wait_for (local.get $s) (i32.const 48)))))
+        (local.set $n (i32.shr_u (local.get $r) (i32.const 4)))
+        (local.set $i (i32.const 0))
+        (block $done (loop $add
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $total (i64.add (local.get $total)
+            (i64.extend_i32_u (i32.load offset=8192 (i32.shl (local.get $i) (i32.const 2))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $add)))
+        (br_if $more (i32.eqz (i32.and (local.get $r) (i32.const 0xf)))))
+      (call $stream.drop-r (local.get $s))
+      (call $return.u64 (local.get $total)))
+    ;; fut(f): the value of future f
+    (func (export "fut") (param $f i32)
+      (local $r i32)
+      (local.set $r (call $future.read (local.get $f) (i32.const 12288)))
+      (if (i32.eq (local.get $r) (i32.const -1))
+        (then (local.set $r (call $wait_for (local.get $f) (i32.const 16)))))
+      (if (i32.ne (local.get $r) (i32.const 0)) (then unreachable))
+      (call $future.drop-r (local.get $f))
+      (call $return.u32 (i32.load (i32.const 12288))))
+    (func (export "boom") unreachable)
+    ;; forever(): waits on an empty waitable set
+    (func (export "forever")
+      (drop (call $ws.wait (call $ws.new) (i32.const 16)))
+      unreachable))
+  (core instance $main (instantiate $Main
+    (with "libc" (instance $libc))
+    (with "host" (instance
+      (export "h.async" (func $h.async)) (export "h.sync" (func $h.sync))
+      (export "ws.new" (func $ws.new)) (export "ws.wait" (func $ws.wait))
+      (export "ws.drop" (func $ws.drop)) (export "join" (func $join))
+      (export "subtask.drop" (func $subtask.drop)) (export "subtask.cancel" (func $subtask.cancel))
+      (export "return.u32" (func $return.u32)) (export "return.u64" (func $return.u64))
+      (export "return.st" (func $return.st)) (export "stream.new" (func $stream.new))
+      (export "stream.read" (func $stream.read)) (export "stream.write" (func $stream.write))
+      (export "stream.drop-r" (func $stream.drop-r)) (export "stream.drop-w" (func $stream.drop-w))
+      (export "future.read" (func $future.read)) (export "future.drop-r" (func $future.drop-r))))))
+  (func (export "call-h") async (param "x" u32) (result u32) (canon lift (core func $main "call-h") async))
+  (func (export "sync-h") async (param "x" u32) (result u32) (canon lift (core func $main "sync-h") async))
+  (func (export "cancel-h") async (param "x" u32) (result u32) (canon lift (core func $main "cancel-h") async))
+  (func (export "count") async (param "n" u32) (result $ST) (canon lift (core func $main "count") async))
+  (func (export "sum") async (param "s" $ST) (result u64) (canon lift (core func $main "sum") async))
+  (func (export "fut") async (param "f" $FT) (result u32) (canon lift (core func $main "fut") async))
+  (func (export "boom") async (canon lift (core func $main "boom") async))
+  (func (export "forever") async (canon lift (core func $main "forever") async))
+)
+*/
