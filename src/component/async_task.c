@@ -98,17 +98,21 @@ void weft__async_obj_free(weft_store_t *store, void *obj)
     else s->objs = o->next;
     if (o->next) o->next->prev = o->prev;
     if (o->dtor) o->dtor(o->data);
-    /* Kept for the next object of its size (a class is claimed by the first size freed). */
-    for (int k = 0; k < WEFT_ASYNC_POOL_CLASSES; k++) {
-        if (s->pool_size[k] == 0) s->pool_size[k] = o->size;
-        if (s->pool_size[k] != o->size) continue;
-        if (s->pool_n[k] >= WEFT_ASYNC_POOL_MAX) break;
-        o->next = s->pool[k];
-        s->pool[k] = o;
-        s->pool_n[k]++;
+    /* Kept for the next object of its size: in the class of that size, else in an empty
+     * class (which then takes that size), else freed. */
+    int cls = -1;
+    for (int k = 0; k < WEFT_ASYNC_POOL_CLASSES && cls < 0; k++)
+        if (s->pool_size[k] == o->size) cls = k;
+    for (int k = 0; k < WEFT_ASYNC_POOL_CLASSES && cls < 0; k++)
+        if (s->pool_n[k] == 0) cls = k;
+    if (cls < 0 || s->pool_n[cls] >= WEFT_ASYNC_POOL_MAX) {
+        weft__free(&s->alloc, o, sizeof *o + o->size);
         return;
     }
-    weft__free(&s->alloc, o, sizeof *o + o->size);
+    s->pool_size[cls] = o->size;
+    o->next = s->pool[cls];
+    s->pool[cls] = o;
+    s->pool_n[cls]++;
 }
 
 /* ---- instances ----------------------------------------------------------------------- */
