@@ -37,8 +37,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CONF_SRC := $(sort $(wildcard tests/conformance/*.c))
 CONF_OBJ := $(CONF_SRC:%.c=$(BUILD)/obj/%.o)
 CWAST_SRC := $(sort $(wildcard tests/component/*.c))
-CWAST_OBJ := $(CWAST_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/conformance/json.o \
-             $(BUILD)/obj/tests/conformance/expect_list.o
+CWAST_OBJ := $(CWAST_SRC:%.c=$(BUILD)/obj/%.o)
+# The test programs weft-wast and weft-cwast are thin mains over the runners of `weft wast`.
+CLI_LIB_OBJ := $(filter-out $(BUILD)/obj/src/cli/main.o,$(CLI_OBJ))
 
 .PHONY: all test unit conformance bench demo clean fuzz
 all: $(BUILD)/libweft.a $(BUILD)/libweft.so $(BUILD)/weft $(BUILD)/weft-wast $(BUILD)/weft-cwast
@@ -57,11 +58,11 @@ $(BUILD)/libweft.so: $(LIB_OBJ)
 $(BUILD)/weft: $(CLI_OBJ) $(BUILD)/libweft.a
 	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libweft.a $(LDFLAGS_ALL)
 
-$(BUILD)/weft-wast: $(CONF_OBJ) $(BUILD)/libweft.a
-	$(CC) -o $@ $(CONF_OBJ) $(BUILD)/libweft.a $(LDFLAGS_ALL)
+$(BUILD)/weft-wast: $(CONF_OBJ) $(CLI_LIB_OBJ) $(BUILD)/libweft.a
+	$(CC) -o $@ $(CONF_OBJ) $(CLI_LIB_OBJ) $(BUILD)/libweft.a $(LDFLAGS_ALL)
 
-$(BUILD)/weft-cwast: $(CWAST_OBJ) $(BUILD)/libweft.a
-	$(CC) -o $@ $(CWAST_OBJ) $(BUILD)/libweft.a $(LDFLAGS_ALL)
+$(BUILD)/weft-cwast: $(CWAST_OBJ) $(CLI_LIB_OBJ) $(BUILD)/libweft.a
+	$(CC) -o $@ $(CWAST_OBJ) $(CLI_LIB_OBJ) $(BUILD)/libweft.a $(LDFLAGS_ALL)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libweft.a
 	@mkdir -p $(dir $@)

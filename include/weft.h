@@ -930,8 +930,8 @@ weft_error_t *weft_wave_print_type(weft_cval_arena_t *arena, const weft_cval_typ
                                    const char **text, size_t *len);
 
 /* ---------------------------------------------------------------------------------------------
- * WASI 0.2 (WebAssembly/WASI 0.2.x: wasi:cli, wasi:io, wasi:clocks, wasi:random and
- * wasi:filesystem for components)
+ * WASI 0.2 (WebAssembly/WASI 0.2.x: wasi:cli, wasi:io, wasi:clocks, wasi:random,
+ * wasi:filesystem and wasi:sockets for components)
  *
  * A weft_wasi2_t is the configuration of the host (arguments, environment, preopened
  * directories, stdio) and the state of the objects a component holds handles to (streams,

@@ -1,6 +1,8 @@
-/* common.c - file reading and error printing shared by the `weft` subcommands. */
+/* common.c - file reading, error printing and the resource limits (--fuel, --timeout,
+ * --max-*) shared by the `weft` subcommands. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -72,7 +74,10 @@ void weft__cli_print_module_error(const char *path, const weft_error_t *err)
 
 void weft__cli_print_trap(const weft_error_t *err)
 {
-    fprintf(stderr, "weft: trap: %s\n", weft_error_message(err));
+    /* Component traps read "wasm trap: REASON" (the reference tests' wording): said once. */
+    const char *msg = weft_error_message(err);
+    if (strncmp(msg, "wasm trap: ", 11) == 0) msg += 11;
+    fprintf(stderr, "weft: trap: %s\n", msg);
     size_t n = weft_error_frame_count(err);
     for (size_t i = 0; i < n; i++) {
         const weft_frame_t *fr = weft_error_frame(err, i);
@@ -112,6 +117,191 @@ int weft__cli_report(const char *file, weft_error_t *err)
         status = WEFT_CLI_FAILURE;
         break;
     }
+    status = weft__cli_limit_status(file, err, status);
     weft_error_delete(err);
     return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resource limits */
+
+void weft__cli_limits_usage(void *stream)
+{
+    fputs("Limits (for modules and components; each limit hit prints what was hit on stderr\n"
+          "and exits with its own status, see `weft --help`):\n"
+          "  --fuel N             run at most N units of work (a unit: a call or a taken\n"
+          "                       branch), then stop: \"out of fuel\", status 120\n"
+          "  --timeout DURATION   stop the guest once DURATION has passed since it was loaded\n"
+          "                       (N, Ns, Nms, Nm or Nh; fractions allowed): status 124\n"
+          "  --max-memory BYTES   bound every linear memory (suffixes K, M, G: KiB, MiB, GiB);\n"
+          "                       memory.grow fails past it; a memory that starts larger is\n"
+          "                       refused and a run that fails at the limit reports it: 122\n"
+          "  --max-table-elements N  bound every table of a core module: table.grow fails\n"
+          "                       past N; a table that starts larger is refused: status 119\n"
+          "  --max-call-depth N   at most N nested wasm calls (default 10000): past it \"call\n"
+          "                       stack exhausted\", status 121\n"
+          "  --max-stack BYTES    value stack of a call (default 64M): past it status 121\n"
+          "  --max-tasks N, --max-handles N  (components) bound the async tasks in flight and\n"
+          "                       the host's async handles: status 123\n",
+          (FILE *)stream);
+}
+
+/* Parses an unsigned number with an optional binary size suffix (K, M, G, with or without
+ * "iB"/"B") when `sizes`. */
+static bool parse_count(const char *s, bool sizes, uint64_t *out)
+{
+    if (*s < '0' || *s > '9') return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno) return false;
+    uint64_t mul = 1;
+    if (sizes && *end) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1ull << 10; break;
+        case 'm': case 'M': mul = 1ull << 20; break;
+        case 'g': case 'G': mul = 1ull << 30; break;
+        default: return false;
+        }
+        end++;
+        if (!strcmp(end, "iB") || !strcmp(end, "B")) end += strlen(end);
+    }
+    if (*end || (mul > 1 && v > UINT64_MAX / mul)) return false;
+    *out = (uint64_t)v * mul;
+    return true;
+}
+
+/* A duration: a number (fractions allowed) with the unit ms, s (default), m or h. */
+static bool parse_duration(const char *s, uint64_t *ns)
+{
+    if ((*s < '0' || *s > '9') && *s != '.') return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || !(v >= 0)) return false;
+    double unit = 1e9;
+    if (!strcmp(end, "ms")) unit = 1e6;
+    else if (!strcmp(end, "m")) unit = 60e9;
+    else if (!strcmp(end, "h")) unit = 3600e9;
+    else if (*end && strcmp(end, "s") != 0) return false;
+    double t = v * unit;
+    if (t >= 1.8e19) return false;
+    *ns = t < 1 ? 1 : (uint64_t)t;
+    return true;
+}
+
+int weft__cli_limits_option(weft_cli_limits_t *l, int argc, char **argv, int *i)
+{
+    static const char *const names[] = {"--fuel", "--timeout", "--max-memory",
+                                        "--max-table-elements", "--max-call-depth",
+                                        "--max-stack", "--max-tasks", "--max-handles"};
+    const char *a = argv[*i];
+    int k = -1;
+    size_t n = 0;
+    for (int j = 0; j < 8 && k < 0; j++) {
+        n = strlen(names[j]);
+        if (!strncmp(a, names[j], n) && (a[n] == 0 || a[n] == '=')) k = j;
+    }
+    if (k < 0) return 0;
+    const char *val = a[n] == '=' ? a + n + 1 : NULL;
+    if (!val) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "weft: option '%s' needs a value\n", a);
+            return -1;
+        }
+        val = argv[++*i];
+    }
+    uint64_t v = 0;
+    bool ok;
+    switch (k) {
+    case 1: ok = parse_duration(val, &v); break;
+    case 2: case 5: ok = parse_count(val, true, &v); break;
+    default: ok = parse_count(val, false, &v); break;
+    }
+    /* Counts stored in 32 bits, and the limits where 0 would mean "the default", must fit. */
+    if (ok && (k == 4 || k == 6 || k == 7) && (v == 0 || v > UINT32_MAX)) ok = false;
+    if (ok && (k == 2 || k == 5) && v == 0) ok = false;
+    if (!ok) {
+        fprintf(stderr, "weft: %s: bad value '%s'\n", names[k], val);
+        return -1;
+    }
+    switch (k) {
+    case 0: l->fuel = v; l->has_fuel = true; break;
+    case 1: l->timeout_ns = v; break;
+    case 2: l->max_memory = v; break;
+    case 3: l->max_table_elements = v; l->has_max_table = true; break;
+    case 4: l->max_call_depth = (uint32_t)v; break;
+    case 5: l->max_stack = v; break;
+    case 6: l->max_tasks = (uint32_t)v; break;
+    default: l->max_handles = (uint32_t)v; break;
+    }
+    return 1;
+}
+
+weft_engine_t *weft__cli_limits_engine(const weft_cli_limits_t *l)
+{
+    weft_config_t cfg;
+    weft_config_init(&cfg);
+    if (l->max_memory) cfg.max_memory_bytes = l->max_memory;
+    if (l->max_call_depth) cfg.max_call_depth = l->max_call_depth;
+    if (l->max_stack) cfg.max_stack_bytes = l->max_stack;
+    return weft_engine_new(&cfg);
+}
+
+int weft__cli_limits_apply(weft_store_t *store, const weft_cli_limits_t *l)
+{
+    if (l->has_fuel) weft_store_set_fuel(store, l->fuel);
+    if (l->timeout_ns) {
+        uint64_t now = weft_monotonic_ns();
+        weft_store_set_deadline_ns(store, now > UINT64_MAX - l->timeout_ns ? UINT64_MAX
+                                                                          : now + l->timeout_ns);
+    }
+    if (l->max_tasks || l->max_handles) {
+        weft_error_t *err = weft_store_set_async_limits(store, l->max_tasks, l->max_handles);
+        if (err) {
+            fprintf(stderr, "weft: %s\n", weft_error_message(err));
+            weft_error_delete(err);
+            return WEFT_CLI_FAILURE;
+        }
+    }
+    return 0;
+}
+
+int weft__cli_limit_status(const char *file, const weft_error_t *err, int status)
+{
+    const char *what = NULL;
+    int code = status;
+    if (weft_error_kind(err) == WEFT_ERROR_TRAP) {
+        switch (weft_error_trap_code(err)) {
+        case WEFT_TRAP_OUT_OF_FUEL:
+            what = "out of fuel: the --fuel budget is spent";
+            code = WEFT_CLI_OUT_OF_FUEL;
+            break;
+        case WEFT_TRAP_INTERRUPTED:
+            what = "time limit reached: the --timeout deadline passed";
+            code = WEFT_CLI_TIMEOUT;
+            break;
+        case WEFT_TRAP_STACK_EXHAUSTED:
+            what = "call stack limit reached (--max-call-depth frames or --max-stack bytes)";
+            code = WEFT_CLI_STACK_LIMIT;
+            break;
+        case WEFT_TRAP_TASK_LIMIT:
+            what = "async task limit reached (--max-tasks)";
+            code = WEFT_CLI_ASYNC_LIMIT;
+            break;
+        case WEFT_TRAP_HANDLE_LIMIT:
+            what = "async handle limit reached (--max-handles)";
+            code = WEFT_CLI_ASYNC_LIMIT;
+            break;
+        default:
+            break;
+        }
+    } else if (weft_error_kind(err) == WEFT_ERROR_OOM &&
+               strstr(weft_error_message(err), "exceeds the limit")) {
+        /* A memory whose initial size is above the engine's max_memory_bytes (memory.c). */
+        what = "memory limit reached: a memory starts above --max-memory";
+        code = WEFT_CLI_MEMORY_LIMIT;
+    }
+    if (what) fprintf(stderr, "weft: %s: %s\n", file, what);
+    return code;
 }

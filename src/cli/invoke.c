@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "component/instance.h"
+#include "component/types.h"
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -66,6 +68,274 @@ static bool find_func(weft_component_instance_t *inst, const char *name, size_t 
     return weft_component_instance_func(inst, name, len, out);
 }
 
+/* Prints `v` (of type `t`) in WAVE on one line of stdout, after `prefix` (may be NULL), and
+ * flushes it: each line is visible as soon as its value arrived. */
+static int print_value(weft_cval_arena_t *arena, const char *file, const weft_cval_type_t *t,
+                       const weft_cval_t *v, const char *prefix)
+{
+    const char *text = "()";
+    size_t len = 2;
+    if (t) {
+        weft_error_t *err = weft_wave_print(arena, t, v, &text, &len);
+        if (err) {
+            fprintf(stderr, "weft: %s: cannot print the result: %s\n", file,
+                    weft_error_message(err));
+            weft_error_delete(err);
+            return WEFT_CLI_FAILURE;
+        }
+    }
+    if (prefix) fputs(prefix, stdout);
+    fwrite(text, 1, len, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+    return WEFT_CLI_OK;
+}
+
+/* ---- async exports (weft.h "Component Model async") -------------------------------------
+ * An async-typed export, or one whose result holds streams or futures, is started as a task
+ * (weft_task_start) and the store's event loop runs until it returns. The stream and future
+ * readable ends in its result then belong to the host, which reads them all at once: every
+ * stream element and future value is printed on a line of its own as it arrives, until each
+ * writer has dropped its end. The result itself is printed last, its streams and futures
+ * shown as `stream(K)` / `future(K)`, K counting them from 1 in the order of the value (the
+ * prefix `stream(K): ` of a line says which one it came from when there are several). */
+
+/* One stream or future end of the result. */
+typedef struct rend {
+    weft_cval_t *val;          /* its node in the result (renumbered before printing) */
+    const weft_cval_type_t *elem; /* element type; NULL for stream / future without one */
+    weft_async_handle_t h;
+    bool future, done;
+    char prefix[40];
+} rend_t;
+
+typedef struct rends {
+    const weft_alloc_t *a;
+    rend_t *v;
+    size_t n, cap;
+} rends_t;
+
+/* Whether --invoke must run the store's loop for `f`: an async-typed function, or a result
+ * holding a stream or future (which the host then reads). */
+static bool needs_loop(const weft_component_func_t *f)
+{
+    const weft_ty_val_t *r = weft_component_func_result_type(f);
+    return (f->type && f->type->is_async) || (r && (r->bits & WEFT_TYB_ASYNC));
+}
+
+static bool rends_push(rends_t *e, weft_cval_t *v, const weft_ty_val_t *t)
+{
+    if (e->n == e->cap) {
+        size_t nc = e->cap ? e->cap * 2 : 4;
+        rend_t *nv = weft__realloc(e->a, e->v, e->cap * sizeof *nv, nc * sizeof *nv);
+        if (!nv) return false;
+        e->v = nv;
+        e->cap = nc;
+    }
+    rend_t *r = &e->v[e->n++];
+    memset(r, 0, sizeof *r);
+    r->val = v;
+    r->elem = t->elem;
+    r->h = v->u.handle;
+    r->future = t->kind == WEFT_TY_FUTURE;
+    return true;
+}
+
+/* Collects the stream and future ends of value `v` of type `t`, in the order of the value
+ * (the types say where they can be: WEFT_TYB_ASYNC marks the subtrees holding some). */
+static bool collect_ends(rends_t *e, weft_cval_t *v, const weft_ty_val_t *t)
+{
+    if (!t || !(t->bits & WEFT_TYB_ASYNC)) return true;
+    switch (t->kind) {
+    case WEFT_TY_STREAM:
+    case WEFT_TY_FUTURE:
+        return v->kind == (t->kind == WEFT_TY_STREAM ? WEFT_CVAL_STREAM : WEFT_CVAL_FUTURE) &&
+               rends_push(e, v, t);
+    case WEFT_TY_LIST:
+    case WEFT_TY_FIXED_LIST:
+    case WEFT_TY_MAP:
+        for (uint32_t i = 0; i < v->u.agg.len; i++)
+            if (!collect_ends(e, &v->u.agg.items[i], t->elem)) return false;
+        return true;
+    case WEFT_TY_RECORD:
+    case WEFT_TY_TUPLE:
+        for (uint32_t i = 0; i < v->u.agg.len && i < t->count; i++)
+            if (!collect_ends(e, &v->u.agg.items[i], t->fields[i].type)) return false;
+        return true;
+    case WEFT_TY_VARIANT:
+    case WEFT_TY_OPTION:
+    case WEFT_TY_RESULT:
+        if (v->u.var.index < t->count && v->u.var.payload)
+            return collect_ends(e, v->u.var.payload, t->fields[v->u.var.index].type);
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Starts the next read of end `r` (up to 64 elements of a stream, the value of a future). */
+static weft_error_t *start_read(weft_store_t *store, rend_t *r)
+{
+    return r->future ? weft_future_read(store, r->h) : weft_stream_read(store, r->h, 64);
+}
+
+/* Polls end `r`: prints what arrived, then starts the next read (unless `last`) or drops the
+ * end once done. *progress is set when something arrived or ended. */
+static int poll_end(weft_store_t *store, weft_cval_arena_t *arena, const char *file, rend_t *r,
+                    bool prefixed, bool last, bool *progress)
+{
+    weft_stream_status_t st;
+    weft_error_t *err = weft_stream_poll(store, r->h, &st);
+    if (err) return weft__cli_report(file, err);
+    if (st.state == WEFT_STREAM_PENDING || st.state == WEFT_STREAM_IDLE) return WEFT_CLI_OK;
+    *progress = true;
+    for (uint32_t i = 0; i < st.count; i++) {
+        int status = print_value(arena, file, r->elem, st.values ? &st.values[i] : NULL,
+                                 prefixed ? r->prefix : NULL);
+        if (status) return status;
+    }
+    weft_cval_arena_reset(arena);
+    if (st.state == WEFT_STREAM_COMPLETED && !r->future) {
+        err = last ? NULL : start_read(store, r);
+    } else {
+        /* The writer dropped its end (a stream's end of data), or the future's value came. */
+        r->done = true;
+        err = weft_stream_drop(store, r->h);
+    }
+    return err ? weft__cli_report(file, err) : WEFT_CLI_OK;
+}
+
+/* Polls every end not done yet; *left receives how many are still not done. */
+static int poll_ends(weft_store_t *store, weft_cval_arena_t *arena, const char *file,
+                     rends_t *e, bool last, bool *progress, size_t *left)
+{
+    int status = WEFT_CLI_OK;
+    *left = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        if (!status && !e->v[i].done)
+            status = poll_end(store, arena, file, &e->v[i], e->n > 1, last, progress);
+        *left += !e->v[i].done;
+    }
+    return status;
+}
+
+/* Reads every end of `e` until each is done, printing as values arrive. */
+static int drain_ends(weft_store_t *store, weft_engine_t *engine,
+                      const weft_component_func_t *f, const char *file, rends_t *e)
+{
+    weft_cval_arena_t *arena = weft_cval_arena_new(engine);
+    if (!arena) {
+        fputs("weft: out of memory\n", stderr);
+        return WEFT_CLI_FAILURE;
+    }
+    int status = WEFT_CLI_OK;
+    for (size_t i = 0; i < e->n && !status; i++) {
+        weft_error_t *err = start_read(store, &e->v[i]);
+        if (err) status = weft__cli_report(file, err);
+    }
+    size_t left = e->n;
+    while (!status && left) {
+        bool progress = false;
+        status = poll_ends(store, arena, file, e, false, &progress, &left);
+        if (status || !left || progress) continue;
+        /* Nothing arrived: let the guest run until it is idle, then look again. */
+        weft_error_t *err = weft_store_run(store, WEFT_RUN_UNTIL_IDLE);
+        if (err) {
+            /* What the guest wrote before it trapped is shown before the trap. */
+            poll_ends(store, arena, file, e, true, &progress, &left);
+            status = weft__cli_report(file, err);
+            break;
+        }
+        status = poll_ends(store, arena, file, e, false, &progress, &left);
+        if (status || !left || progress) continue;
+        /* Every guest thread is blocked and no writer will come. A trap of the task right
+         * after it returned (before it first blocked) leaves its instance poisoned without
+         * an error to show: say so rather than "deadlock". Otherwise it is the same trap as
+         * a task that cannot finish (weft_task_wait). */
+        if (f->kind == WEFT_CFUNC_LIFTED && f->inst && f->inst->poisoned)
+            fputs("weft: trap: the component instance trapped after the task returned\n",
+                  stderr);
+        else
+            fputs("weft: trap: deadlock detected: event loop cannot make further progress\n",
+                  stderr);
+        for (size_t i = 0; i < e->n; i++)
+            if (!e->v[i].done)
+                fprintf(stderr, "  the host was reading %s(%zu) of the result\n",
+                        e->v[i].future ? "future" : "stream", i + 1);
+        status = WEFT_CLI_TRAP;
+    }
+    weft_cval_arena_delete(arena);
+    return status;
+}
+
+/* Calls `f` as a task, streams its result's streams and futures, then prints the result. */
+static int call_async(weft_engine_t *engine, weft_store_t *store, weft_component_func_t *f,
+                      const char *file, const weft_cval_t *args, size_t np,
+                      weft_cval_arena_t *arena)
+{
+    weft_async_handle_t task = 0;
+    weft_error_t *err = weft_task_start(store, f, args, np, &task);
+    if (err) return weft__cli_report(file, err);
+    /* Runs the loop until the task returns (or traps, or nothing can run: a deadlock). */
+    if ((err = weft_task_wait(store, task))) {
+        weft_task_delete(store, task);
+        return weft__cli_report(file, err);
+    }
+    weft_task_state_t state = weft_task_state(store, task);
+    if (state == WEFT_TASK_FAILED) {
+        err = weft_task_error(store, task);
+        weft_task_delete(store, task);
+        if (!err) {
+            fprintf(stderr, "weft: %s: the task failed\n", file);
+            return WEFT_CLI_TRAP;
+        }
+        return weft__cli_report(file, err);
+    }
+    if (state == WEFT_TASK_CANCELLED) {
+        weft_task_delete(store, task);
+        fprintf(stderr, "weft: %s: the task was cancelled before returning\n", file);
+        return WEFT_CLI_FAILURE;
+    }
+    size_t nr = weft_component_func_result_count(f);
+    weft_cval_t *res = weft_cval_alloc(arena, 1);
+    if (!res) {
+        weft_task_delete(store, task);
+        fputs("weft: out of memory\n", stderr);
+        return WEFT_CLI_FAILURE;
+    }
+    err = nr ? weft_task_results(store, task, res, nr, arena) : NULL;
+    weft_task_delete(store, task);
+    if (err) return weft__cli_report(file, err);
+
+    const weft_ty_val_t *rt = weft_component_func_result_type(f);
+    const weft_alloc_t a = {weft__default_alloc, NULL};
+    rends_t ends = {&a, NULL, 0, 0};
+    int status = WEFT_CLI_OK;
+    if (nr && !collect_ends(&ends, res, rt)) {
+        fputs("weft: out of memory\n", stderr);
+        status = WEFT_CLI_FAILURE;
+    }
+    for (size_t i = 0; i < ends.n; i++)
+        snprintf(ends.v[i].prefix, sizeof ends.v[i].prefix, "%s(%zu): ",
+                 ends.v[i].future ? "future" : "stream", i + 1);
+    if (!status) status = drain_ends(store, engine, f, file, &ends);
+    /* The task may go on after returning (and after its streams end): let it finish, so a
+     * trap after the last value is reported too. */
+    if (!status && (err = weft_store_run(store, WEFT_RUN_UNTIL_IDLE)))
+        status = weft__cli_report(file, err);
+    if (!status && f->kind == WEFT_CFUNC_LIFTED && f->inst && f->inst->poisoned) {
+        fputs("weft: trap: the component instance trapped after the task returned\n", stderr);
+        status = WEFT_CLI_TRAP;
+    }
+    if (!status && nr) {
+        /* The host's handles are spent: the result shows each end by its number. */
+        for (size_t i = 0; i < ends.n; i++) ends.v[i].val->u.handle = (uint32_t)(i + 1);
+        status = print_value(arena, file, rt, res, NULL);
+    }
+    weft__free(&a, ends.v, ends.cap * sizeof *ends.v);
+    return status;
+}
+
 static int call(weft_engine_t *engine, weft_store_t *store, weft_component_instance_t *inst,
                 const char *file, const char *invoke)
 {
@@ -120,25 +390,15 @@ static int call(weft_engine_t *engine, weft_store_t *store, weft_component_insta
             status = WEFT_CLI_USAGE;
         }
         weft_error_delete(err);
+    } else if (needs_loop(f)) {
+        status = call_async(engine, store, f, file, args, np, arena);
     } else {
         size_t nr = weft_component_func_result_count(f);
         err = weft_component_func_call(store, f, args, np, res, nr, arena);
-        if (err) {
+        if (err)
             status = weft__cli_report(file, err);
-        } else if (nr) {
-            const char *text;
-            err = weft_wave_print(arena, weft_component_func_result_type(f), res, &text, &tl);
-            if (err) {
-                fprintf(stderr, "weft: %s: cannot print the result: %s\n", file,
-                        weft_error_message(err));
-                weft_error_delete(err);
-                status = WEFT_CLI_FAILURE;
-            } else {
-                fwrite(text, 1, tl, stdout);
-                fputc('\n', stdout);
-                fflush(stdout);
-            }
-        }
+        else if (nr)
+            status = print_value(arena, file, weft_component_func_result_type(f), res, NULL);
     }
     weft__free(&a, argtext, tl + 1);
     weft_cval_arena_delete(arena);

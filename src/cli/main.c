@@ -19,6 +19,9 @@ static void usage(FILE *f)
           "                                 interfaces, types and functions) as WIT\n"
           "  inspect FILE                   describe a module or component: kind, sections,\n"
           "                                 imports and exports with types, counts, canon defs\n"
+          "  wast FILE.json|FILE.wast|FOLDER  run WebAssembly spec test scripts (core and\n"
+          "                                 Component Model); a line per script, then\n"
+          "                                 \"N passed, N failed\"\n"
           "Each command takes -h/--help.\n"
           "\n"
           "Options:\n"
@@ -35,6 +38,13 @@ static void usage(FILE *f)
           "  3      a file or directory could not be read or opened\n"
           "  4      `run`: the module or component is malformed or invalid\n"
           "  5      `run`: link error (unknown import, no _start or --invoke export)\n"
+          "  1      `wast`: a check failed unexpectedly (2: a script cannot be read or converted)\n"
+          "  119    `run`: a table starts above --max-table-elements\n"
+          "  120    `run`: out of fuel (--fuel)\n"
+          "  121    `run`: call stack exhausted (--max-call-depth, --max-stack or their defaults)\n"
+          "  122    `run`: memory limit reached (--max-memory)\n"
+          "  123    `run`: async task or handle limit reached (--max-tasks, --max-handles)\n"
+          "  124    `run`: time limit reached (--timeout)\n"
           "  125    the runtime failed (for example out of memory)\n"
           "  134    the guest trapped; the trap and a backtrace are printed on stderr\n"
           "A guest can exit with any of these statuses itself. Errors are printed on stderr\n"
@@ -62,6 +72,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "validate")) return weft__cli_validate(argc - 2, argv + 2);
     if (!strcmp(cmd, "wit")) return weft__cli_wit(argc - 2, argv + 2);
     if (!strcmp(cmd, "inspect")) return weft__cli_inspect(argc - 2, argv + 2);
+    if (!strcmp(cmd, "wast")) return weft__cli_wast(argc - 2, argv + 2);
     fprintf(stderr, "weft: unknown command '%s' (try 'weft --help')\n", cmd);
     return WEFT_CLI_USAGE;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/module.h"
 #include "util/error.h"
 
 void weft__cli_run_usage(void *stream)
@@ -30,7 +31,10 @@ void weft__cli_run_usage(void *stream)
           "  --invoke 'NAME(ARGS)'  for a component: call its exported function NAME (or\n"
           "                       INSTANCE#NAME, a function of an exported instance) with ARGS\n"
           "                       in WAVE, the WebAssembly Value Encoding (e.g. 'greet(\"you\",\n"
-          "                       [1, 2], some(3))'), and print the result in WAVE\n"
+          "                       [1, 2], some(3))'), and print the result in WAVE. An async\n"
+          "                       export runs on the event loop: each element of a stream in\n"
+          "                       its result, and each future's value, is printed on a line\n"
+          "                       as it arrives, then the result (ends as stream(1), ...)\n"
           "  --allow-tcp HOST:PORT  (components) let wasi:sockets TCP sockets bind and connect\n"
           "                       to HOST:PORT: HOST an IPv4 address, [IPv6], localhost or *\n"
           "                       (any, and 0.0.0.0 / [::] for a bind), PORT a number or *\n"
@@ -43,7 +47,10 @@ void weft__cli_run_usage(void *stream)
           "                       names with the host's resolver\n"
           "  --                   end of options\n"
           "  -h, --help           show this help\n"
-          "\n"
+          "\n",
+          (FILE *)stream);
+    weft__cli_limits_usage(stream);
+    fputs("\n"
           "The exit status is the guest's (proc_exit, or 0 when _start returns); a trap prints\n"
           "\"weft: trap: MESSAGE\" and a backtrace on stderr and exits with 134 (`weft --help`\n"
           "lists the other statuses).\n",
@@ -59,6 +66,7 @@ typedef struct run_opts {
     const char *file;
     char **args; /* after FILE */
     int nargs;
+    weft_cli_limits_t limits;
 } run_opts_t;
 
 /* Returns -1 for --help, WEFT_CLI_USAGE on a bad command line, 0 otherwise. */
@@ -76,6 +84,9 @@ static int parse(int argc, char **argv, run_opts_t *o)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) return -1;
         /* The network options are read by run_component.c (components only). */
         if (!strcmp(a, "--allow-ip-name-lookup")) continue;
+        int lim = weft__cli_limits_option(&o->limits, argc, argv, &i);
+        if (lim < 0) return WEFT_CLI_USAGE;
+        if (lim) continue;
         const char *opts[] = {"--dir", "--env", "--invoke", "--allow-tcp", "--allow-udp"};
         int which = -1;
         for (int k = 0; k < 5; k++) {
@@ -252,11 +263,54 @@ static int invoke(weft_store_t *store, weft_func_t *f, const run_opts_t *o,
     return status;
 }
 
+/* --max-table-elements: a table that starts with more elements is refused; the maximum of
+ * every table the module defines is lowered to the limit, so that table.grow fails past it
+ * (it returns -1, as for any failed growth: Wasm 2.0 section 4.4.6, table.grow). */
+static int limit_tables(weft_module_t *m, const run_opts_t *o)
+{
+    if (!o->limits.has_max_table) return 0;
+    uint64_t lim = o->limits.max_table_elements;
+    for (uint32_t i = 0; i < m->ntables; i++) {
+        weft_limits_t *t = &m->tables[i].limits;
+        if (t->min > lim) {
+            fprintf(stderr, "weft: %s: table limit reached: table %" PRIu32 " starts with %" PRIu64
+                            " elements, above --max-table-elements %" PRIu64 "\n",
+                    o->file, i, t->min, lim);
+            return WEFT_CLI_TABLE_LIMIT;
+        }
+        if (i >= m->ntable_imports && (!t->has_max || t->max > lim)) {
+            t->max = lim;
+            t->has_max = true;
+        }
+    }
+    return 0;
+}
+
+/* After a failed run (`status`): when the exported memory is within a page of --max-memory, a
+ * memory.grow was most likely refused at the limit, which made the guest fail; says so. */
+static int memory_note(weft_instance_t *inst, const run_opts_t *o, int status)
+{
+    weft_extern_t ext;
+    if (status == WEFT_CLI_OK || !o->limits.max_memory || status == WEFT_CLI_OUT_OF_FUEL ||
+        status == WEFT_CLI_TIMEOUT || status == WEFT_CLI_STACK_LIMIT)
+        return status;
+    if (!weft_instance_export(inst, "memory", 6, &ext) || ext.kind != WEFT_EXTERN_MEMORY)
+        return status;
+    uint64_t size = weft_memory_size(ext.of.memory);
+    if (size + 65536 <= o->limits.max_memory) return status;
+    fprintf(stderr, "weft: %s: memory limit reached: memory is %" PRIu64 " bytes and cannot grow "
+                    "past --max-memory %" PRIu64 "\n",
+            o->file, size, o->limits.max_memory);
+    return WEFT_CLI_MEMORY_LIMIT;
+}
+
 /* Instantiates and runs; the objects are cleaned up by the caller. */
 static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi,
-                   const weft_module_t *module, const run_opts_t *o, const weft_alloc_t *a)
+                   weft_module_t *module, const run_opts_t *o, const weft_alloc_t *a)
 {
     (void)engine;
+    int ts = limit_tables(module, o);
+    if (ts) return ts;
     size_t n = weft_module_import_count(module);
     weft_extern_t *imports = weft__calloc(a, n + 1, sizeof *imports);
     if (!imports) return WEFT_CLI_FAILURE;
@@ -282,13 +336,13 @@ static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi
         fprintf(stderr, "weft: %s: no exported function '%s'\n", o->file, name);
         return WEFT_CLI_LINK;
     }
-    if (o->invoke) return invoke(store, ext.of.func, o, a);
+    if (o->invoke) return memory_note(inst, o, invoke(store, ext.of.func, o, a));
     if (weft_func_param_count(ext.of.func) || weft_func_result_count(ext.of.func)) {
         fprintf(stderr, "weft: %s: _start must take and return nothing\n", o->file);
         return WEFT_CLI_LINK;
     }
     err = weft_func_call(store, ext.of.func, NULL, 0, NULL, 0);
-    return err ? weft__cli_report(o->file, err) : WEFT_CLI_OK;
+    return memory_note(inst, o, err ? weft__cli_report(o->file, err) : WEFT_CLI_OK);
 }
 
 int weft__cli_run(int argc, char **argv)
@@ -325,7 +379,7 @@ int weft__cli_run(int argc, char **argv)
         weft__free(&a, bytes, len + 1);
         goto out;
     }
-    weft_engine_t *engine = weft_engine_new(NULL);
+    weft_engine_t *engine = weft__cli_limits_engine(&o.limits);
     weft_module_t *module = NULL;
     weft_error_t *err = engine ? weft_module_new(engine, bytes, len, &module) : NULL;
     weft__free(&a, bytes, len + 1);
@@ -344,6 +398,7 @@ int weft__cli_run(int argc, char **argv)
             status = WEFT_CLI_FAILURE;
         } else {
             status = setup_wasi(wasi, &o, &a);
+            if (!status) status = weft__cli_limits_apply(store, &o.limits);
             if (!status) status = execute(engine, store, wasi, module, &o, &a);
         }
         /* The store's functions refer to the WASI context: delete the store first. */

@@ -27,6 +27,7 @@ typedef struct copts {
     const char *file;
     char **args;
     int nargs;
+    weft_cli_limits_t limits; /* --fuel, --timeout, --max-* (common.c) */
 } copts_t;
 
 /* The options of run.c's parser (the command line was accepted there already). */
@@ -40,6 +41,7 @@ static int parse(int argc, char **argv, copts_t *o)
             break;
         }
         if (a[0] != '-' || a[1] == 0) break;
+        if (weft__cli_limits_option(&o->limits, argc, argv, &i) > 0) continue;
         if (!strcmp(a, "--allow-ip-name-lookup")) {
             o->lookup = true;
             continue;
@@ -99,6 +101,7 @@ static int report(const char *file, weft_error_t *err)
         status = WEFT_CLI_FAILURE;
         break;
     }
+    status = weft__cli_limit_status(file, err, status);
     weft_error_delete(err);
     return status;
 }
@@ -180,6 +183,7 @@ static int execute(weft_engine_t *engine, const copts_t *o, const uint8_t *bytes
         status = WEFT_CLI_FAILURE;
     }
     if (!status) status = configure(w, o, a);
+    if (!status) status = weft__cli_limits_apply(store, &o->limits);
     if (!status && (err = weft_wasi2_link(w, l, comp)) != NULL) status = report(o->file, err);
     weft_component_instance_t *inst = NULL;
     if (!status && (err = weft_component_instance_new(store, comp, l, &inst)) != NULL)
@@ -210,7 +214,7 @@ int weft__cli_run_component(int argc, char **argv, const uint8_t *bytes, size_t 
     int status = (o.dirs && o.envs && o.nets && o.net_udp) ? parse(argc, argv, &o)
                                                           : WEFT_CLI_FAILURE;
     if (!status) {
-        weft_engine_t *engine = weft_engine_new(NULL);
+        weft_engine_t *engine = weft__cli_limits_engine(&o.limits);
         if (!engine) {
             fputs("weft: out of memory\n", stderr);
             status = WEFT_CLI_FAILURE;

@@ -1,25 +1,14 @@
-/* cwast_value.c - JSON values of component test scripts <-> host component values (the
+/* wast_cvalue.c - JSON values of component test scripts <-> host component values (the
  * value forms of tests/component/README.md, which follow the wast crate's WastVal). */
 #include "cli/wast_cvalue.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "component/transcode.h"
-
-void weft__cw_bprintf(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t pos = strnlen(buf, len);
-    if (pos + 1 >= len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + pos, len - pos, fmt, ap);
-    va_end(ap);
-}
 
 static bool name_eq(weft_name_t n, const char *s, size_t len)
 {
@@ -324,9 +313,9 @@ static bool mismatch(const json_t *exp, const weft_ty_val_t *t, const weft_cval_
 {
     if (why && whylen) {
         why[0] = 0;
-        weft__cw_bprintf(why, whylen, "expected ");
+        weft__wast_bprintf(why, whylen, "expected ");
         weft__cw_json_print(exp, why, whylen);
-        weft__cw_bprintf(why, whylen, ", got ");
+        weft__wast_bprintf(why, whylen, ", got ");
         weft__cw_value_print(t, act, why, whylen);
     }
     return false;
@@ -397,115 +386,115 @@ bool weft__cw_value_match(const json_t *exp, const weft_ty_val_t *t, const weft_
 
 static void put_cp(char *buf, size_t len, uint32_t c)
 {
-    if (c == '"' || c == '\\') weft__cw_bprintf(buf, len, "\\%c", (char)c);
-    else if (c < 0x20 || c == 0x7f) weft__cw_bprintf(buf, len, "\\u{%" PRIx32 "}", c);
-    else if (c < 0x80) weft__cw_bprintf(buf, len, "%c", (char)c);
+    if (c == '"' || c == '\\') weft__wast_bprintf(buf, len, "\\%c", (char)c);
+    else if (c < 0x20 || c == 0x7f) weft__wast_bprintf(buf, len, "\\u{%" PRIx32 "}", c);
+    else if (c < 0x80) weft__wast_bprintf(buf, len, "%c", (char)c);
     else if (c < 0x800)
-        weft__cw_bprintf(buf, len, "%c%c", (char)(0xc0 | (c >> 6)), (char)(0x80 | (c & 0x3f)));
+        weft__wast_bprintf(buf, len, "%c%c", (char)(0xc0 | (c >> 6)), (char)(0x80 | (c & 0x3f)));
     else if (c < 0x10000)
-        weft__cw_bprintf(buf, len, "%c%c%c", (char)(0xe0 | (c >> 12)), (char)(0x80 | ((c >> 6) & 0x3f)),
+        weft__wast_bprintf(buf, len, "%c%c%c", (char)(0xe0 | (c >> 12)), (char)(0x80 | ((c >> 6) & 0x3f)),
                    (char)(0x80 | (c & 0x3f)));
     else
-        weft__cw_bprintf(buf, len, "%c%c%c%c", (char)(0xf0 | (c >> 18)),
+        weft__wast_bprintf(buf, len, "%c%c%c%c", (char)(0xf0 | (c >> 18)),
                    (char)(0x80 | ((c >> 12) & 0x3f)), (char)(0x80 | ((c >> 6) & 0x3f)),
                    (char)(0x80 | (c & 0x3f)));
 }
 
 static void put_label(char *buf, size_t len, weft_name_t n)
 {
-    weft__cw_bprintf(buf, len, "\"%.*s\"", (int)n.len, n.ptr);
+    weft__wast_bprintf(buf, len, "\"%.*s\"", (int)n.len, n.ptr);
 }
 
 void weft__cw_value_print(const weft_ty_val_t *t, const weft_cval_t *v, char *buf, size_t len)
 {
     const int_range_t *r = int_range(t->kind);
     if (r) {
-        if (r->is_signed) weft__cw_bprintf(buf, len, "(%s.const %" PRId64 ")", r->name, v->u.s);
-        else weft__cw_bprintf(buf, len, "(%s.const %" PRIu64 ")", r->name, v->u.u);
+        if (r->is_signed) weft__wast_bprintf(buf, len, "(%s.const %" PRId64 ")", r->name, v->u.s);
+        else weft__wast_bprintf(buf, len, "(%s.const %" PRIu64 ")", r->name, v->u.u);
         return;
     }
     switch (t->kind) {
-    case WEFT_TY_BOOL: weft__cw_bprintf(buf, len, "(bool.const %s)", v->u.b ? "true" : "false"); return;
-    case WEFT_TY_F32: weft__cw_bprintf(buf, len, "(f32.const bits:0x%08" PRIx32 ")", v->u.f32); return;
-    case WEFT_TY_F64: weft__cw_bprintf(buf, len, "(f64.const bits:0x%016" PRIx64 ")", v->u.f64); return;
+    case WEFT_TY_BOOL: weft__wast_bprintf(buf, len, "(bool.const %s)", v->u.b ? "true" : "false"); return;
+    case WEFT_TY_F32: weft__wast_bprintf(buf, len, "(f32.const bits:0x%08" PRIx32 ")", v->u.f32); return;
+    case WEFT_TY_F64: weft__wast_bprintf(buf, len, "(f64.const bits:0x%016" PRIx64 ")", v->u.f64); return;
     case WEFT_TY_CHAR:
-        weft__cw_bprintf(buf, len, "(char.const \"");
+        weft__wast_bprintf(buf, len, "(char.const \"");
         put_cp(buf, len, v->u.ch);
-        weft__cw_bprintf(buf, len, "\")");
+        weft__wast_bprintf(buf, len, "\")");
         return;
     case WEFT_TY_STRING: {
-        weft__cw_bprintf(buf, len, "(str.const \"");
+        weft__wast_bprintf(buf, len, "(str.const \"");
         uint32_t n = weft__cstring_byte_length(&v->u.str), pos = 0;
         while (pos < n && strnlen(buf, len) + 16 < len) put_cp(buf, len, weft__cstring_next(&v->u.str, &pos));
-        weft__cw_bprintf(buf, len, "\")");
+        weft__wast_bprintf(buf, len, "\")");
         return;
     }
     case WEFT_TY_LIST: case WEFT_TY_FIXED_LIST: case WEFT_TY_MAP: case WEFT_TY_TUPLE:
     case WEFT_TY_RECORD: {
-        weft__cw_bprintf(buf, len, "(%s.const", t->kind == WEFT_TY_RECORD  ? "record"
+        weft__wast_bprintf(buf, len, "(%s.const", t->kind == WEFT_TY_RECORD  ? "record"
                                           : t->kind == WEFT_TY_TUPLE ? "tuple"
                                                                      : "list");
         for (uint32_t i = 0; i < v->u.agg.len; i++) {
-            weft__cw_bprintf(buf, len, " ");
+            weft__wast_bprintf(buf, len, " ");
             if (t->kind == WEFT_TY_RECORD) {
-                weft__cw_bprintf(buf, len, "(field ");
+                weft__wast_bprintf(buf, len, "(field ");
                 put_label(buf, len, t->fields[i].label);
-                weft__cw_bprintf(buf, len, " ");
+                weft__wast_bprintf(buf, len, " ");
             }
             weft__cw_value_print(weft_ty_is_record_like(t) ? t->fields[i].type : t->elem,
                            &v->u.agg.items[i], buf, len);
-            if (t->kind == WEFT_TY_RECORD) weft__cw_bprintf(buf, len, ")");
+            if (t->kind == WEFT_TY_RECORD) weft__wast_bprintf(buf, len, ")");
         }
-        weft__cw_bprintf(buf, len, ")");
+        weft__wast_bprintf(buf, len, ")");
         return;
     }
     case WEFT_TY_VARIANT: case WEFT_TY_ENUM: case WEFT_TY_OPTION: case WEFT_TY_RESULT: {
         uint32_t i = v->u.var.index;
         if (i >= t->count) {
-            weft__cw_bprintf(buf, len, "(%s case %" PRIu32 "?)", weft_ty_kind_name(t->kind), i);
+            weft__wast_bprintf(buf, len, "(%s case %" PRIu32 "?)", weft_ty_kind_name(t->kind), i);
             return;
         }
-        if (t->kind == WEFT_TY_OPTION) weft__cw_bprintf(buf, len, i ? "(option.some" : "(option.none");
-        else if (t->kind == WEFT_TY_RESULT) weft__cw_bprintf(buf, len, i ? "(result.err" : "(result.ok");
+        if (t->kind == WEFT_TY_OPTION) weft__wast_bprintf(buf, len, i ? "(option.some" : "(option.none");
+        else if (t->kind == WEFT_TY_RESULT) weft__wast_bprintf(buf, len, i ? "(result.err" : "(result.ok");
         else {
-            weft__cw_bprintf(buf, len, "(%s.const ", t->kind == WEFT_TY_ENUM ? "enum" : "variant");
+            weft__wast_bprintf(buf, len, "(%s.const ", t->kind == WEFT_TY_ENUM ? "enum" : "variant");
             put_label(buf, len, t->fields[i].label);
         }
         if (t->fields[i].type && v->u.var.payload) {
-            weft__cw_bprintf(buf, len, " ");
+            weft__wast_bprintf(buf, len, " ");
             weft__cw_value_print(t->fields[i].type, v->u.var.payload, buf, len);
         }
-        weft__cw_bprintf(buf, len, ")");
+        weft__wast_bprintf(buf, len, ")");
         return;
     }
     case WEFT_TY_FLAGS:
-        weft__cw_bprintf(buf, len, "(flags.const");
+        weft__wast_bprintf(buf, len, "(flags.const");
         for (uint32_t i = 0; i < t->count && i < 32; i++)
             if (v->u.flags & (UINT32_C(1) << i)) {
-                weft__cw_bprintf(buf, len, " ");
+                weft__wast_bprintf(buf, len, " ");
                 put_label(buf, len, t->labels[i]);
             }
-        weft__cw_bprintf(buf, len, ")");
+        weft__wast_bprintf(buf, len, ")");
         return;
     case WEFT_TY_OWN: case WEFT_TY_BORROW:
-        weft__cw_bprintf(buf, len, "(%s rep %" PRIu32 ")", weft_ty_kind_name(t->kind), v->u.rep);
+        weft__wast_bprintf(buf, len, "(%s rep %" PRIu32 ")", weft_ty_kind_name(t->kind), v->u.rep);
         return;
     default:
-        weft__cw_bprintf(buf, len, "(%s %" PRIu32 ")", weft_ty_kind_name(t->kind), v->u.handle);
+        weft__wast_bprintf(buf, len, "(%s %" PRIu32 ")", weft_ty_kind_name(t->kind), v->u.handle);
         return;
     }
 }
 
 static void put_json_str(char *buf, size_t len, const char *s, size_t n)
 {
-    weft__cw_bprintf(buf, len, "\"");
+    weft__wast_bprintf(buf, len, "\"");
     for (size_t i = 0; i < n && strnlen(buf, len) + 16 < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f) weft__cw_bprintf(buf, len, "\\u{%x}", c);
-        else if (c == '"' || c == '\\') weft__cw_bprintf(buf, len, "\\%c", c);
-        else weft__cw_bprintf(buf, len, "%c", c);
+        if (c < 0x20 || c == 0x7f) weft__wast_bprintf(buf, len, "\\u{%x}", c);
+        else if (c == '"' || c == '\\') weft__wast_bprintf(buf, len, "\\%c", c);
+        else weft__wast_bprintf(buf, len, "%c", c);
     }
-    weft__cw_bprintf(buf, len, "\"");
+    weft__wast_bprintf(buf, len, "\"");
 }
 
 void weft__cw_json_print(const json_t *v, char *buf, size_t len)
@@ -515,58 +504,58 @@ void weft__cw_json_print(const json_t *v, char *buf, size_t len)
     const char *s = weft__json_get_str(v, "value", &sl);
     const json_t *val = weft__json_get(v, "value");
     if (!k) {
-        weft__cw_bprintf(buf, len, "(?)");
+        weft__wast_bprintf(buf, len, "(?)");
         return;
     }
     if (strcmp(k, "string") == 0) {
-        weft__cw_bprintf(buf, len, "(str.const ");
+        weft__wast_bprintf(buf, len, "(str.const ");
         put_json_str(buf, len, s ? s : "", s ? sl : 0);
-        weft__cw_bprintf(buf, len, ")");
+        weft__wast_bprintf(buf, len, ")");
     } else if (strcmp(k, "char") == 0) {
         uint64_t c = 0;
-        weft__cw_bprintf(buf, len, "(char.const \"");
+        weft__wast_bprintf(buf, len, "(char.const \"");
         if (parse_u64(s, &c) && c <= 0x10ffff) put_cp(buf, len, (uint32_t)c);
-        weft__cw_bprintf(buf, len, "\")");
+        weft__wast_bprintf(buf, len, "\")");
     } else if ((strcmp(k, "f32") == 0 || strcmp(k, "f64") == 0) && s && s[0] != 'n') {
         uint64_t b = 0;
         parse_u64(s, &b);
-        weft__cw_bprintf(buf, len, "(%s.const bits:0x%" PRIx64 ")", k, b);
+        weft__wast_bprintf(buf, len, "(%s.const bits:0x%" PRIx64 ")", k, b);
     } else if (strcmp(k, "option") == 0 || strcmp(k, "result") == 0 ||
                strcmp(k, "variant") == 0) {
         const char *c = weft__json_get_str(v, "case", NULL);
-        if (strcmp(k, "variant") == 0) weft__cw_bprintf(buf, len, "(variant.const \"%s\"", c ? c : "?");
-        else weft__cw_bprintf(buf, len, "(%s.%s", k, c ? c : "?");
+        if (strcmp(k, "variant") == 0) weft__wast_bprintf(buf, len, "(variant.const \"%s\"", c ? c : "?");
+        else weft__wast_bprintf(buf, len, "(%s.%s", k, c ? c : "?");
         if (val) {
-            weft__cw_bprintf(buf, len, " ");
+            weft__wast_bprintf(buf, len, " ");
             weft__cw_json_print(val, buf, len);
         }
-        weft__cw_bprintf(buf, len, ")");
+        weft__wast_bprintf(buf, len, ")");
     } else if (strcmp(k, "enum") == 0) {
-        weft__cw_bprintf(buf, len, "(enum.const \"%s\")", s ? s : "?");
+        weft__wast_bprintf(buf, len, "(enum.const \"%s\")", s ? s : "?");
     } else if (val && val->type == JSON_ARRAY) {
         bool rec = strcmp(k, "record") == 0, flags = strcmp(k, "flags") == 0;
-        weft__cw_bprintf(buf, len, "(%s.const", k);
+        weft__wast_bprintf(buf, len, "(%s.const", k);
         for (size_t i = 0; i < val->len; i++) {
             const json_t *e = val->items[i];
-            weft__cw_bprintf(buf, len, " ");
+            weft__wast_bprintf(buf, len, " ");
             if (flags) {
                 put_json_str(buf, len, e->type == JSON_STRING ? e->str : "?",
                              e->type == JSON_STRING ? e->len : 1);
             } else if (rec) {
                 size_t nl;
                 const char *nm = weft__json_get_str(e, "name", &nl);
-                weft__cw_bprintf(buf, len, "(field ");
+                weft__wast_bprintf(buf, len, "(field ");
                 put_json_str(buf, len, nm ? nm : "?", nm ? nl : 1);
-                weft__cw_bprintf(buf, len, " ");
+                weft__wast_bprintf(buf, len, " ");
                 const json_t *fv = weft__json_get(e, "value");
                 if (fv) weft__cw_json_print(fv, buf, len);
-                weft__cw_bprintf(buf, len, ")");
+                weft__wast_bprintf(buf, len, ")");
             } else {
                 weft__cw_json_print(e, buf, len);
             }
         }
-        weft__cw_bprintf(buf, len, ")");
+        weft__wast_bprintf(buf, len, ")");
     } else {
-        weft__cw_bprintf(buf, len, "(%s.const %s)", k, s ? s : "?");
+        weft__wast_bprintf(buf, len, "(%s.const %s)", k, s ? s : "?");
     }
 }

@@ -1,4 +1,4 @@
-/* cwast_value.h - component values of the converted test scripts (tests/component/README.md
+/* wast_cvalue.h - component values of the converted test scripts (tests/component/README.md
  * "JSON values"): JSON value -> host component value of a given type, comparison of a result
  * with an expected JSON value, and printing of both for messages.
  *
@@ -13,7 +13,7 @@
 
 #include "component/cvalue.h"
 #include "component/types.h"
-#include "cli/wast_json.h"
+#include "cli/wast_common.h"
 
 /* Converts `v` to a value of type `t` in *out (aggregates and strings from `ar`). On failure
  * (a kind that does not fit the type, a value out of range, an unknown case or label, no
@@ -32,11 +32,5 @@ bool weft__cw_value_match(const json_t *exp, const weft_ty_val_t *t, const weft_
 void weft__cw_value_print(const weft_ty_val_t *t, const weft_cval_t *v, char *buf, size_t len);
 void weft__cw_json_print(const json_t *v, char *buf, size_t len);
 
-/* printf into the end of buf (NUL-terminated), truncating. */
-void weft__cw_bprintf(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 
 #endif

@@ -1,4 +1,4 @@
-/* json.c - a small recursive-descent JSON reader (RFC 8259) for wast2json output.
+/* wast_json.c - a small recursive-descent JSON reader (RFC 8259) for wast2json output.
  * Strings are decoded to UTF-8 bytes, keeping embedded NULs (\u0000) and their length. */
 #include "cli/wast_json.h"
 

@@ -1,4 +1,4 @@
-/* json.h - a small JSON reader for the script files wast2json writes (RFC 8259).
+/* wast_json.h - a small JSON reader for the script files wast2json writes (RFC 8259).
  * Strings keep their length, since names in the spec tests may contain NUL characters. */
 #ifndef WAST_JSON_H
 #define WAST_JSON_H

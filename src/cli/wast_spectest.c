@@ -1,4 +1,4 @@
-/* spectest.c - the `spectest` module of the spec test scripts: print functions, four
+/* wast_spectest.c - the `spectest` module of the spec test scripts: print functions, four
  * immutable globals of value 666 / 666.6, a table of 10..20 funcref and a memory of 1..2 pages. */
 #include "cli/wast_spectest.h"
 

@@ -1,4 +1,4 @@
-/* spectest.h - the `spectest` host module every spec test script may import from
+/* wast_spectest.h - the `spectest` host module every spec test script may import from
  * (WebAssembly spec, interpreter/host/spectest.ml defines its exports). */
 #ifndef WAST_SPECTEST_H
 #define WAST_SPECTEST_H

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "component/async_internal.h"
+#include "component/async_stream.h"
 #include "util/error.h"
 
 /* ---- call contexts ------------------------------------------------------------------- */
@@ -39,7 +40,7 @@ void weft__aside_init(weft_aside_t *s, weft_cstate_t *st, const weft_cstate_t *r
                       const weft_ty_opts_t *opts, weft_memory_t *memory, weft_func_t *realloc,
                       weft_lends_t *lends, weft_borrow_scope_t *scope)
 {
-    memset(s, 0, sizeof *s);
+    /* Every field is set (no memset: this runs several times per call). */
     s->store = st->store;
     s->realloc = realloc;
     s->resolver = resolver;
@@ -65,7 +66,9 @@ weft_func_t *weft__async_core_func(weft_cstate_t *st, const weft_ty_core_func_t 
     if (np > 64 || nr > 64) return NULL;
     for (uint32_t i = 0; i < np; i++) p[i] = weft__cvk(type->params[i]);
     for (uint32_t i = 0; i < nr; i++) r[i] = weft__cvk(type->results[i]);
-    return weft_func_new(st->store, p, np, r, nr, fn, env, NULL);
+    weft_func_t *f = weft_func_new(st->store, p, np, r, nr, fn, env, NULL);
+    if (f) weft__abuiltin_use_slots(f);
+    return f;
 }
 
 /* ---- Task ---------------------------------------------------------------------------- */
@@ -217,7 +220,7 @@ weft_error_t *weft__alift_call_done(weft_athread_t *th, weft_call_t *call)
     for (uint32_t i = 0; i < nres && i < 2; i++)
         res[i].kind = th->in_callback ? WEFT_I32 : f->core_results[i];
     weft_error_t *err = nres <= 2 ? weft_call_results(call, res, nres) : NULL;
-    weft_call_delete(call);
+    weft__call_recycle(call);
     if (err) return err;
     switch (th->kind) {
     case WEFT_ATHREAD_SYNC_LIFT: {

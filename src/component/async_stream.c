@@ -10,6 +10,7 @@
 #include "component/async_internal.h"
 #include "component/async_stream.h"
 #include "component/instance.h"
+#include "core/interp.h"
 #include "util/error.h"
 
 /* ---- ends ---------------------------------------------------------------------------------- */
@@ -118,6 +119,53 @@ weft_error_t *weft__abuiltin_enter(const weft_abuiltin_t *b)
     return NULL;
 }
 
+#define SLOTS_MAX 16u
+
+static bool scalar_type(weft_valtype_t t)
+{
+    switch (t & 0xFF) {
+    case WEFT_T_I32: case WEFT_T_I64: case WEFT_T_F32: case WEFT_T_F64: return true;
+    default: return false;
+    }
+}
+
+void weft__abuiltin_use_slots(weft_func_t *f)
+{
+    const weft_functype_t *t = f->type;
+    if (t->nparams > SLOTS_MAX || t->nresults > SLOTS_MAX) return;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        if (!scalar_type(t->params[i])) return;
+    for (uint32_t i = 0; i < t->nresults; i++)
+        if (!scalar_type(t->results[i])) return;
+    f->host_slots = weft__abuiltin_slots;
+}
+
+/* One slot per scalar; the payloads share their storage (weft_val_t.of). */
+weft_error_t *weft__abuiltin_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
+{
+    const weft_functype_t *t = f->type;
+    weft_val_t args[SLOTS_MAX], res[SLOTS_MAX];
+    uint32_t np = t->nparams, nr = t->nresults;
+    for (uint32_t i = 0; i < np; i++) {
+        weft_valtype_t k = t->params[i] & 0xFF;
+        args[i].kind = (weft_valkind_t)k;
+        if (k == WEFT_T_I32 || k == WEFT_T_F32) args[i].of.i32 = (int32_t)(uint32_t)slots[i];
+        else args[i].of.i64 = (int64_t)slots[i];
+    }
+    for (uint32_t i = 0; i < nr; i++) {
+        res[i].kind = (weft_valkind_t)(t->results[i] & 0xFF);
+        res[i].of.i64 = 0;
+    }
+    weft_error_t *e = f->host(f->env, caller, args, np, res, nr);
+    if (e || caller->suspend) return e;
+    for (uint32_t i = 0; i < nr; i++) {
+        weft_valtype_t k = t->results[i] & 0xFF;
+        slots[i] = k == WEFT_T_I32 || k == WEFT_T_F32 ? (uint64_t)(uint32_t)res[i].of.i32
+                                                      : (uint64_t)res[i].of.i64;
+    }
+    return NULL;
+}
+
 static const weft_alloc_t *balloc(const weft_abuiltin_t *b) { return &b->st->root->alloc; }
 
 /* The end at index i of `kind` whose element type is b's (trap_if(not isinstance(e, EndT));
@@ -129,7 +177,8 @@ static weft_error_t *get_end(const weft_abuiltin_t *b, uint32_t i, uint8_t kind,
     weft_error_t *err = weft__async_handle_get(b->st, i, kind, &obj);
     if (err) return err;
     weft_aend_t *e = obj;
-    if (!weft__async_type_eq(e->shared->t, e->shared->view, b->t, b->st))
+    if ((e->shared->t != b->t || e->shared->view != b->st) &&
+        !weft__async_type_eq(e->shared->t, e->shared->view, b->t, b->st))
         return weft__canon_trap(balloc(b), "handle index %u used with the wrong type: the "
                                            "element types differ", i);
     if (remove && (err = weft__async_handle_remove(b->st, i, kind, &obj))) return err;
@@ -345,6 +394,27 @@ static weft_error_t *stream_fn(void *env, weft_caller_t *caller, const weft_val_
     }
 }
 
+/* stream_fn on raw slots (weft_func_t.host_slots): every stream/future built-in has i32
+ * parameters and at most one result, i64 for stream.new/future.new, else i32. */
+static weft_error_t *stream_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
+{
+    const weft_abuiltin_t *b = f->env;
+    const weft_functype_t *t = f->type;
+    weft_val_t args[3], res[1];
+    uint32_t np = t->nparams < 3 ? t->nparams : 3, nr = t->nresults ? 1 : 0;
+    for (uint32_t i = 0; i < np; i++) {
+        args[i].kind = WEFT_I32;
+        args[i].of.i32 = (int32_t)(uint32_t)slots[i];
+    }
+    bool wide = b->op == WEFT_CANON_STREAM_NEW || b->op == WEFT_CANON_FUTURE_NEW;
+    res[0].kind = wide ? WEFT_I64 : WEFT_I32;
+    res[0].of.i64 = 0;
+    weft_error_t *err = stream_fn(f->env, caller, args, np, res, nr);
+    if (err || caller->suspend || !nr) return err;
+    slots[0] = wide ? (uint64_t)res[0].of.i64 : (uint64_t)(uint32_t)res[0].of.i32;
+    return NULL;
+}
+
 weft_error_t *weft__async_make_stream_builtin(struct weft_cstate *st, uint32_t k,
                                               weft_func_t **out)
 {
@@ -378,7 +448,16 @@ weft_error_t *weft__async_make_stream_builtin(struct weft_cstate *st, uint32_t k
     for (uint32_t i = 0; i < np; i++) p[i] = weft__cvk(type->params[i]);
     for (uint32_t i = 0; i < nr; i++) r[i] = weft__cvk(type->results[i]);
     *out = weft_func_new(st->store, p, np, r, nr, fn, b, NULL);
-    return *out ? NULL : weft__error_oom();
+    if (!*out) return weft__error_oom();
+    bool i32_params = true;
+    for (uint32_t i = 0; i < np; i++) i32_params = i32_params && p[i] == WEFT_I32;
+    if (fn == stream_fn && np <= 3 && i32_params && nr <= 1 &&
+        (nr == 0 || r[0] == (c->op == WEFT_CANON_STREAM_NEW || c->op == WEFT_CANON_FUTURE_NEW
+                                 ? WEFT_I64 : WEFT_I32)))
+        (*out)->host_slots = stream_slots;
+    else
+        weft__abuiltin_use_slots(*out);
+    return NULL;
 }
 
 /* ---- ends inside values ---------------------------------------------------------------------- */

@@ -178,6 +178,12 @@ weft_error_t *weft__async_make_stream_builtin(struct weft_cstate *st, uint32_t k
 /* The host function of the error-context built-ins (error_context.c), by env->op. */
 weft_error_t *weft__error_context_fn(void *env, weft_caller_t *caller, const weft_val_t *args,
                                      size_t nargs, weft_val_t *results, size_t nresults);
+/* The raw-slot entry (weft_func_t.host_slots) of a built-in whose core type has only scalar
+ * (i32/i64/f32/f64) parameters and results, at most 16 each: calls its weft_host_fn
+ * without the general host bridge's conversions and checks. */
+weft_error_t *weft__abuiltin_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots);
+/* Makes weft__call_host use weft__abuiltin_slots for built-in f when its type allows. */
+void weft__abuiltin_use_slots(weft_func_t *f);
 /* Checks common to every built-in: trap_if(not inst.may_leave). */
 weft_error_t *weft__abuiltin_enter(const weft_abuiltin_t *b);
 

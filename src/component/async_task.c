@@ -354,14 +354,14 @@ static weft_error_t *call_end(weft_athread_t *th, weft_call_state_t cs, weft_err
     weft_call_t *c = th->call;
     th->call = NULL;
     if (cs == WEFT_CALL_FAILED) {
-        weft_call_delete(c);
+        weft__call_recycle(c);
         weft__async_poison(th->inst);
         if (!err) err = weft__async_trap(th->inst, "call failed");
         return err;
     }
     th->phase = WEFT_PHASE_EXITED;
     if (th->kind == WEFT_ATHREAD_SPAWNED) {
-        weft_call_delete(c);
+        weft__call_recycle(c);
         return weft__athread_exit(th);
     }
     return weft__alift_call_done(th, c);
@@ -371,7 +371,7 @@ weft_error_t *weft__athread_call(weft_athread_t *th, weft_func_t *func, const we
                                  size_t nargs)
 {
     weft_call_t *c = NULL;
-    weft_error_t *err = weft_call_new(th->inst->store, func, args, nargs, &c);
+    weft_error_t *err = weft__call_new_pooled(th->inst->store, func, args, nargs, &c);
     if (err) return err;
     th->call = c;
     th->phase = WEFT_PHASE_CALL;

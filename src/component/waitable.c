@@ -25,6 +25,11 @@ static weft_error_t *wrong_type(weft_cstate_t *inst, uint32_t i)
 
 weft_error_t *weft__async_handle_get(weft_cstate_t *inst, uint32_t i, uint8_t kind, void **obj)
 {
+    const weft_handles_t *t = &inst->handles;
+    if (i != 0 && i < t->len && t->array[i].kind == kind) { /* the usual case, no call */
+        *obj = t->array[i].obj;
+        return NULL;
+    }
     weft_handle_t *h = NULL;
     weft_error_t *err = weft__handles_get(&inst->handles, i, &h);
     if (err) return err;

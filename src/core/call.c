@@ -156,8 +156,13 @@ void weft__call_backtrace(const weft_call_t *c, weft_error_t *err, const weft_fu
         name_frame(err, c->frames[i].func, c->frames[i].ret_pc - 1);
 }
 
-weft_error_t *weft__call_host(weft_call_t *call, weft_instance_t *caller_inst, weft_func_t *f,
-                              uint64_t *slots, bool *suspended)
+/* The general bridge: arguments and results converted to and from weft_val_t. Kept out of
+ * line so that the raw-slot path of weft__call_host does not pay for its frame. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static weft_error_t *call_host_vals(weft_call_t *call, weft_instance_t *caller_inst,
+                                    weft_func_t *f, uint64_t *slots, bool *suspended)
 {
     const weft_functype_t *t = f->type;
     weft_val_t argbuf[8], resbuf[8];
@@ -201,6 +206,21 @@ out:
     if (args && args != argbuf) weft__free(&call->alloc, args, t->nparams * sizeof *args);
     if (res && res != resbuf) weft__free(&call->alloc, res, t->nresults * sizeof *res);
     return e;
+}
+
+weft_error_t *weft__call_host(weft_call_t *call, weft_instance_t *caller_inst, weft_func_t *f,
+                              uint64_t *slots, bool *suspended)
+{
+    if (!f->host_slots) return call_host_vals(call, caller_inst, f, slots, suspended);
+    /* the runtime's own built-ins: no conversions */
+    weft_caller_t caller = {call, caller_inst, call->store, false};
+    weft_error_t *e = f->host_slots(f, &caller, slots);
+    if (e || !caller.suspend) return e;
+    if (call->sync)
+        return weft__error_new(&call->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "host function suspended in a synchronous call");
+    *suspended = true;
+    return NULL;
 }
 
 /* The slots the entry frame of a call of `func` needs: its arguments, its results and, for a
@@ -344,6 +364,31 @@ static void call_release(weft_store_t *store, weft_call_t *c)
         c->frames_cap = INITIAL_FRAMES;
     }
     store->call_cache[store->ncall_cache++] = c;
+}
+
+weft_error_t *weft__call_new_pooled(weft_store_t *store, weft_func_t *func,
+                                    const weft_val_t *args, size_t nargs, weft_call_t **out)
+{
+    *out = NULL;
+    const weft_functype_t *t = func->type;
+    weft_error_t *e = check_vals(&store->alloc, "arguments", args, nargs, t->params, t->nparams);
+    if (e) return e;
+    weft_call_t *c = call_take(store, func);
+    if (!c) return weft__error_oom();
+    c->sync = false;
+    vals_to_slots(args, nargs, c->stack);
+    *out = c;
+    return NULL;
+}
+
+void weft__call_recycle(weft_call_t *call)
+{
+    if (!call) return;
+    if (call->state == WEFT_CTX_SUSPENDED || call->state == WEFT_CTX_RUNNING) {
+        weft_call_delete(call); /* its frames may still be referenced: never reused */
+        return;
+    }
+    call_release(call->store, call);
 }
 
 void weft__call_cache_free(weft_store_t *store)

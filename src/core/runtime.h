@@ -58,6 +58,12 @@ struct weft_store {
 
 /* Frees the contexts cached by weft_func_call (weft_store_delete). */
 void weft__call_cache_free(weft_store_t *store);
+/* weft_call_new for the runtime's own suspendable calls (the component layer's task threads):
+ * re-arms an idle context of the store's cache for `func` and `args` when there is one. */
+weft_error_t *weft__call_new_pooled(weft_store_t *store, weft_func_t *func,
+                                    const weft_val_t *args, size_t nargs, weft_call_t **out);
+/* Ends a call that is not suspended (done or failed): back to its store's cache or freed. */
+void weft__call_recycle(weft_call_t *call);
 /* weft_func_call for calls the runtime itself makes on values it has typed (a component's
  * realloc, lifted core function, post-return): without the public API's checks. `slots`
  * holds the arguments as interpreter slots (type->param_slots of them, in func's parameter
@@ -66,6 +72,11 @@ weft_error_t *weft__func_call_slots(weft_store_t *store, weft_func_t *func, uint
 
 /* Returns the canonical id of `t` in `store`, adding it if new; UINT32_MAX if allocation fails. */
 uint32_t weft__store_intern_type(weft_store_t *store, const weft_functype_t *t);
+
+/* A host function on raw value slots: the arguments in slots[0..param_slots), its results
+ * written to slots[0..result_slots) (after it read its arguments) unless it suspends. */
+typedef weft_error_t *(*weft__host_slots_fn)(struct weft_func *f, weft_caller_t *caller,
+                                             uint64_t *slots);
 
 struct weft_func {
     weft_func_t *next;              /* store list */
@@ -78,6 +89,9 @@ struct weft_func {
     void *env;
     void (*env_free)(void *);
     weft_functype_t host_type;      /* owned storage for host function types */
+    /* Optional (NULL but for the runtime's own built-ins): the host function on raw slots,
+     * called by weft__call_host instead of `host` without converting to weft_val_t. */
+    weft__host_slots_fn host_slots;
 };
 
 struct weft_memory {

@@ -399,7 +399,9 @@ static void echo(h_t net)
     dg[8] = 0; /* no address on an unconnected stream */
     udp_check_send(out1, ret);
     udp_send(out1, dg, 1, ret);
-    expect("send without address, unconnected", outcome4(), "invalid-argument");
+    /* result<u64, error-code>: the payload is 8-aligned */
+    expect("send without address, unconnected",
+           ret[0] == 1 && ret[8] < 21 ? CODES[ret[8]] : "ok", "invalid-argument");
     (void)in1, (void)out2;
 
     /* Name lookup (allowed in this run). */

@@ -1,7 +1,7 @@
 /* wasi2_impl.h - internals of the WASI 0.2 host (src/wasi/p2/).
  *
  * The interfaces follow the WIT definitions of WebAssembly/WASI 0.2.x (wasi:cli, wasi:io,
- * wasi:clocks, wasi:random, wasi:filesystem). Every host function takes and returns component
+ * wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets). Every host function takes and returns component
  * values (weft_cval_t); the canonical ABI is done by the component layer.
  *
  * Resources: every object the host hands to a guest (streams, pollables, descriptors, ...)

@@ -5,7 +5,13 @@
  * by any host implementing 0.2.M with M >= N (Component Model Explainer, "Import and export
  * definitions": semver-compatible matching). This host implements every function of the 0.2
  * series, so each import whose version is 0.2.N (no pre-release tag) is defined under the
- * exact name the component uses. */
+ * exact name the component uses.
+ *
+ * Pre-release versions (0.2.0-rc-2023-11-10) are not semver-compatible with anything but
+ * themselves (the Explainer's canonicalized version of a pre-release is the whole version;
+ * semver 2.0.0 §9, §11), and the release candidates of WASI 0.2 differ from the release, so
+ * this host does not serve them: linking fails with a message naming the import. Build
+ * metadata (+...) is ignored for matching (semver §10). */
 #include <string.h>
 
 #include "component/component.h"
@@ -28,27 +34,72 @@ static const iface_set_t SETS[] = {
     {weft__wasi2_udp_ifaces, &weft__wasi2_udp_nifaces},
 };
 
-/* True if v[0..n) is "0.2.N" with N decimal, optionally followed by "+build" metadata. */
-static bool version_02(const char *v, size_t n)
+enum { V_OTHER, V_RELEASE, V_PRERELEASE };
+
+/* Dot-separated identifiers of [0-9A-Za-z-] in v[i..n) up to `stop` (or the end); numeric
+ * ones without leading zeros when `numeric_rule` (pre-release, semver §9). Returns the index
+ * where it stopped, or n + 1 when malformed. */
+static size_t idents(const char *v, size_t i, size_t n, char stop, bool numeric_rule)
 {
-    if (n < 5 || memcmp(v, "0.2.", 4) != 0) return false;
-    size_t i = 4, digits = 0;
-    while (i < n && v[i] >= '0' && v[i] <= '9') i++, digits++;
-    if (digits == 0 || (digits > 1 && v[4] == '0')) return false;
-    return i == n || v[i] == '+';
+    for (;;) {
+        size_t start = i;
+        bool digits_only = true;
+        while (i < n && v[i] != '.' && v[i] != stop) {
+            char c = v[i];
+            bool digit = c >= '0' && c <= '9';
+            if (!digit && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && c != '-')
+                return n + 1;
+            digits_only &= digit;
+            i++;
+        }
+        if (i == start) return n + 1;
+        if (numeric_rule && digits_only && i - start > 1 && v[start] == '0') return n + 1;
+        if (i < n && v[i] == '.') {
+            i++;
+            continue;
+        }
+        return i;
+    }
 }
 
-/* The interface a versioned import name "ns:pkg/iface@0.2.N" names, or NULL. */
-static const weft__wasi2_iface_t *lookup(const char *name, size_t len)
+/* Classifies v[0..n): "0.2.N" (N decimal without leading zeros) is a release, "0.2.N-PRE" a
+ * pre-release, either optionally followed by "+BUILD"; anything else is V_OTHER. */
+static int version_02(const char *v, size_t n)
 {
+    if (n < 5 || memcmp(v, "0.2.", 4) != 0) return V_OTHER;
+    size_t i = 4, digits = 0;
+    while (i < n && v[i] >= '0' && v[i] <= '9') i++, digits++;
+    if (digits == 0 || (digits > 1 && v[4] == '0')) return V_OTHER;
+    int kind = V_RELEASE;
+    if (i < n && v[i] == '-') {
+        kind = V_PRERELEASE;
+        i = idents(v, i + 1, n, '+', true);
+        if (i > n) return V_OTHER;
+    }
+    if (i < n && v[i] == '+') {
+        i = idents(v, i + 1, n, 0, false);
+        if (i > n) return V_OTHER;
+    }
+    return i == n ? kind : V_OTHER;
+}
+
+/* The interface a versioned import name "ns:pkg/iface@0.2.N" names, or NULL; *pre is set
+ * when the name is one of this host's interfaces at a 0.2 pre-release version. */
+static const weft__wasi2_iface_t *lookup(const char *name, size_t len, bool *pre)
+{
+    *pre = false;
     const char *at = memchr(name, '@', len);
     if (!at) return NULL;
     size_t base = (size_t)(at - name);
-    if (!version_02(at + 1, len - base - 1)) return NULL;
+    int kind = version_02(at + 1, len - base - 1);
+    if (kind == V_OTHER) return NULL;
     for (size_t s = 0; s < sizeof SETS / sizeof *SETS; s++) {
         for (size_t i = 0; i < *SETS[s].n; i++) {
             const weft__wasi2_iface_t *f = &SETS[s].ifaces[i];
-            if (strlen(f->name) == base && memcmp(f->name, name, base) == 0) return f;
+            if (strlen(f->name) != base || memcmp(f->name, name, base) != 0) continue;
+            if (kind == V_RELEASE) return f;
+            *pre = true;
+            return NULL;
         }
     }
     return NULL;
@@ -83,7 +134,14 @@ weft_error_t *weft_wasi2_link(weft_wasi2_t *w, weft_component_linker_t *linker,
     const weft_component_def_t *def = component->def;
     for (uint32_t i = 0; i < def->imports.count; i++) {
         const weft_name_t *n = &def->imports.items[i].name.name;
-        const weft__wasi2_iface_t *f = lookup(n->ptr, n->len);
+        bool pre;
+        const weft__wasi2_iface_t *f = lookup(n->ptr, n->len, &pre);
+        if (pre) {
+            return weft__error_new(&w->alloc, WEFT_ERROR_LINK, UINT64_MAX,
+                                   "import `%.*s`: a pre-release version matches only itself "
+                                   "(semver); this host implements the WASI 0.2.x releases",
+                                   (int)n->len, n->ptr);
+        }
         if (!f) continue; /* not WASI 0.2: left to the caller's own definitions */
         weft_error_t *err = define(w, linker, f, n->ptr, n->len);
         if (err) return err;
@@ -103,7 +161,7 @@ static bool find_run(weft_component_instance_t *inst, weft_component_func_t **ou
         if (!weft_component_instance_export_nth(inst, i, &name, &len, &kind)) continue;
         if (kind != WEFT_COMPONENT_EXTERN_INSTANCE || len < sizeof prefix ||
             memcmp(name, prefix, sizeof prefix - 1) != 0 ||
-            !version_02(name + sizeof prefix - 1, len - (sizeof prefix - 1)))
+            version_02(name + sizeof prefix - 1, len - (sizeof prefix - 1)) != V_RELEASE)
             continue;
         weft_component_instance_t *ri;
         if (weft_component_instance_instance(inst, name, len, &ri) &&

@@ -107,11 +107,15 @@ W2_FN(stream_fn)
         if (!weft__wasi2_allowed(w, W2_NET_UDP, sa)) return code(ar, res, W2_N_ACCESS_DENIED);
         if (connect(fd, sa, len) < 0) return code(ar, res, weft__wasi2_net_code(errno));
     } else {
-        /* connect(2) with AF_UNSPEC dissolves the association. */
+        /* connect(2) with AF_UNSPEC dissolves an association. Only when there is one: on
+         * Linux it also gives up a port the kernel picked at bind time. */
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
         struct sockaddr un;
         memset(&un, 0, sizeof un);
         un.sa_family = AF_UNSPEC;
-        if (connect(fd, &un, sizeof un) < 0 && errno != EAFNOSUPPORT)
+        if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0 &&
+            connect(fd, &un, sizeof un) < 0 && errno != EAFNOSUPPORT)
             return code(ar, res, weft__wasi2_net_code(errno));
     }
     uint32_t sock_rep = args[0].u.rep, in, out;
