@@ -78,9 +78,10 @@ test: all unit
 	@bash examples/run $(BUILD)
 	@bash tests/conformance/run-suites $(BUILD)
 
-# The component-call table first, so the last line is the core suite's geomean.
+# The component-call and async tables first, so the last line is the core suite's geomean.
 bench: all
 	@bash bench/component/run $(BUILD)
+	@bash bench/async/run $(BUILD)
 	@bash bench/run $(BUILD)
 
 demo: all

@@ -164,6 +164,11 @@ void weft_store_delete(weft_store_t *store);
 void weft_store_set_fuel(weft_store_t *store, uint64_t fuel);
 /* Fuel left; WEFT_FUEL_UNLIMITED when metering is off. */
 uint64_t weft_store_get_fuel(const weft_store_t *store);
+
+/* How many memory.grow requests (from guests or weft_memory_grow) in the store failed only
+ * because of the engine's max_memory_bytes limit, not the memory's own maximum: a host can tell
+ * a guest that failed at the limit from one that failed for its own reasons. */
+uint64_t weft_store_memory_limit_refusals(const weft_store_t *store);
 /* Deadline: once weft_monotonic_ns() reaches `deadline_ns`, running wasm code of the store
  * traps with WEFT_TRAP_INTERRUPTED ("interrupted"), and so does every later call until the
  * deadline is changed. 0 removes the deadline (the default). */

@@ -1,5 +1,8 @@
 /* invoke.c - `weft run --invoke 'NAME(ARGS)' COMPONENT`: one call of a component export, with
- * the arguments and the result in WAVE (the WebAssembly Value Encoding, weft.h "WAVE"). */
+ * the arguments and the result in WAVE (the WebAssembly Value Encoding, weft.h "WAVE"). An
+ * async export runs as a task on the store's event loop, and the streams and futures of its
+ * result are read by the host, their values printed as they arrive (weft.h "Component Model
+ * async": weft_task_start/_wait/_results, weft_stream_read/_poll, weft_store_run). */
 #include <stdio.h>
 #include <string.h>
 
@@ -68,8 +71,8 @@ static bool find_func(weft_component_instance_t *inst, const char *name, size_t 
     return weft_component_instance_func(inst, name, len, out);
 }
 
-/* Prints `v` (of type `t`) in WAVE on one line of stdout, after `prefix` (may be NULL), and
- * flushes it: each line is visible as soon as its value arrived. */
+/* Prints `v` (of type `t`) in WAVE on one line of stdout, after `prefix` (may be NULL). The
+ * callers flush stdout after each batch of values, so that lines show as values arrive. */
 static int print_value(weft_cval_arena_t *arena, const char *file, const weft_cval_type_t *t,
                        const weft_cval_t *v, const char *prefix)
 {
@@ -87,7 +90,6 @@ static int print_value(weft_cval_arena_t *arena, const char *file, const weft_cv
     if (prefix) fputs(prefix, stdout);
     fwrite(text, 1, len, stdout);
     fputc('\n', stdout);
-    fflush(stdout);
     return WEFT_CLI_OK;
 }
 
@@ -194,6 +196,7 @@ static int poll_end(weft_store_t *store, weft_cval_arena_t *arena, const char *f
                                  prefixed ? r->prefix : NULL);
         if (status) return status;
     }
+    fflush(stdout);
     weft_cval_arena_reset(arena);
     if (st.state == WEFT_STREAM_COMPLETED && !r->future) {
         err = last ? NULL : start_read(store, r);
@@ -331,6 +334,7 @@ static int call_async(weft_engine_t *engine, weft_store_t *store, weft_component
         /* The host's handles are spent: the result shows each end by its number. */
         for (size_t i = 0; i < ends.n; i++) ends.v[i].val->u.handle = (uint32_t)(i + 1);
         status = print_value(arena, file, rt, res, NULL);
+        fflush(stdout);
     }
     weft__free(&a, ends.v, ends.cap * sizeof *ends.v);
     return status;
@@ -399,6 +403,7 @@ static int call(weft_engine_t *engine, weft_store_t *store, weft_component_insta
             status = weft__cli_report(file, err);
         else if (nr)
             status = print_value(arena, file, weft_component_func_result_type(f), res, NULL);
+        fflush(stdout);
     }
     weft__free(&a, argtext, tl + 1);
     weft_cval_arena_delete(arena);

@@ -286,21 +286,18 @@ static int limit_tables(weft_module_t *m, const run_opts_t *o)
     return 0;
 }
 
-/* After a failed run (`status`): when the exported memory is within a page of --max-memory, a
- * memory.grow was most likely refused at the limit, which made the guest fail; says so. */
-static int memory_note(weft_instance_t *inst, const run_opts_t *o, int status)
+/* After a failed run (`status`): when the store refused a memory.grow because of --max-memory,
+ * the guest most likely failed for that reason; says so (exit 122). */
+static int memory_note(weft_store_t *store, const run_opts_t *o, int status)
 {
-    weft_extern_t ext;
     if (status == WEFT_CLI_OK || !o->limits.max_memory || status == WEFT_CLI_OUT_OF_FUEL ||
         status == WEFT_CLI_TIMEOUT || status == WEFT_CLI_STACK_LIMIT)
         return status;
-    if (!weft_instance_export(inst, "memory", 6, &ext) || ext.kind != WEFT_EXTERN_MEMORY)
-        return status;
-    uint64_t size = weft_memory_size(ext.of.memory);
-    if (size + 65536 <= o->limits.max_memory) return status;
-    fprintf(stderr, "weft: %s: memory limit reached: memory is %" PRIu64 " bytes and cannot grow "
-                    "past --max-memory %" PRIu64 "\n",
-            o->file, size, o->limits.max_memory);
+    uint64_t refused = weft_store_memory_limit_refusals(store);
+    if (refused == 0) return status;
+    fprintf(stderr, "weft: %s: memory limit reached: %" PRIu64 " memory.grow request(s) refused "
+                    "at --max-memory %" PRIu64 "\n",
+            o->file, refused, o->limits.max_memory);
     return WEFT_CLI_MEMORY_LIMIT;
 }
 
@@ -336,13 +333,13 @@ static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi
         fprintf(stderr, "weft: %s: no exported function '%s'\n", o->file, name);
         return WEFT_CLI_LINK;
     }
-    if (o->invoke) return memory_note(inst, o, invoke(store, ext.of.func, o, a));
+    if (o->invoke) return memory_note(store, o, invoke(store, ext.of.func, o, a));
     if (weft_func_param_count(ext.of.func) || weft_func_result_count(ext.of.func)) {
         fprintf(stderr, "weft: %s: _start must take and return nothing\n", o->file);
         return WEFT_CLI_LINK;
     }
     err = weft_func_call(store, ext.of.func, NULL, 0, NULL, 0);
-    return memory_note(inst, o, err ? weft__cli_report(o->file, err) : WEFT_CLI_OK);
+    return memory_note(store, o, err ? weft__cli_report(o->file, err) : WEFT_CLI_OK);
 }
 
 int weft__cli_run(int argc, char **argv)

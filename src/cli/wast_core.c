@@ -527,7 +527,7 @@ static void check_results(runner_t *r, const json_t *c, long line, const char *w
         weft__wast_format_val(&a->results[i], WAST_LANE_NONE, gb, sizeof gb);
         weft__wast_bprintf(gots, sizeof gots, "%s%s", i ? ", " : "", gb);
     }
-    snprintf(detail, sizeof detail, "expected (%s), got (%s)", exps, gots);
+    weft__wast_bprintf(detail, sizeof detail, "expected (%s), got (%s)", exps, gots);
     weft__wast_record(&r->t, line, ok, what, detail);
 }
 

@@ -173,6 +173,11 @@ struct weft_asched {
     struct weft_aobj *pool[WEFT_ASYNC_POOL_CLASSES];
     size_t pool_size[WEFT_ASYNC_POOL_CLASSES];
     uint32_t pool_n[WEFT_ASYNC_POOL_CLASSES];
+    /* Freed shared states of streams and futures (linked by pool_next), reused by
+     * stream.new/future.new; at most WEFT_ASYNC_POOL_MAX. */
+    struct weft_ashared *shared_pool;
+    uint32_t shared_pool_n;
+    bool closing;                  /* being freed: nothing goes back to a pool */
     void *loop; /* the embedding's event loop (loop.c weft_hloop_t), NULL until used */
 };
 

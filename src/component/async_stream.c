@@ -79,7 +79,7 @@ static void end_on_copy_done(weft_acopy_t *c, uint8_t result)
 static void aend_dtor(void *obj)
 {
     weft_aend_t *e = obj;
-    weft__avalue_unref(e->shared);
+    weft__ashared_release(e->sched, e->shared);
 }
 
 weft_error_t *weft__aend_add(struct weft_cstate *inst, uint8_t kind, weft_ashared_t *shared,
@@ -88,6 +88,7 @@ weft_error_t *weft__aend_add(struct weft_cstate *inst, uint8_t kind, weft_ashare
     weft_aend_t *e = weft__async_obj_new(inst->store, sizeof *e, aend_dtor);
     if (!e) return weft__error_oom();
     weft__waitable_init(&e->w, inst);
+    e->sched = inst->store->async_sched; /* made by weft__async_obj_new */
     e->copy.on_copy = end_on_copy;
     e->copy.on_copy_done = end_on_copy_done;
     e->shared = shared;
@@ -347,14 +348,16 @@ static weft_error_t *drop_fn(const weft_abuiltin_t *b, const weft_val_t *args, s
 static weft_error_t *new_fn(const weft_abuiltin_t *b, weft_val_t *results, size_t nresults)
 {
     bool future = b->op == WEFT_CANON_FUTURE_NEW;
-    weft_ashared_t *s = weft__ashared_new(balloc(b), b->t, b->st, future);
+    weft_asched_t *sch = weft__async_sched(b->st->store);
+    weft_ashared_t *s = sch ? weft__ashared_new_pooled(sch, b->t, b->st, future) : NULL;
     if (!s) return weft__error_oom();
     uint32_t ri = 0, wi = 0;
     weft_error_t *err = weft__aend_add(b->st, future ? WEFT_HANDLE_FUTURE_READABLE
                                                      : WEFT_HANDLE_STREAM_READABLE,
                                        s, &ri);
     if (err) {
-        weft__free(balloc(b), s, sizeof *s);
+        s->head.refs = 1;
+        weft__ashared_release(sch, s);
         return err;
     }
     /* from here the readable end holds one reference, the writable end takes the other */
@@ -363,7 +366,7 @@ static weft_error_t *new_fn(const weft_abuiltin_t *b, weft_val_t *results, size_
     if (err) {
         /* undo the readable end: the table's free list gets ri back */
         void *obj;
-        weft__avalue_unref(s);
+        weft__ashared_release(sch, s);
         if (!weft__async_handle_remove(b->st, ri, future ? WEFT_HANDLE_FUTURE_READABLE
                                                          : WEFT_HANDLE_STREAM_READABLE,
                                        &obj))
@@ -394,11 +397,104 @@ static weft_error_t *stream_fn(void *env, weft_caller_t *caller, const weft_val_
     }
 }
 
+/* The end at index i of `kind` when it is there with b's element type, else NULL (the
+ * general path then reports what is wrong). No side effects. */
+static weft_aend_t *fast_end(const weft_abuiltin_t *b, uint32_t i, uint8_t kind)
+{
+    const weft_handles_t *t = &b->st->handles;
+    if (i == 0 || i >= t->len || t->array[i].kind != kind) return NULL;
+    weft_aend_t *e = t->array[i].obj;
+    return e->shared->t == b->t && e->shared->view == b->st ? e : NULL;
+}
+
+/* future.read/write, future.drop-readable/writable and future.new in the usual case (every
+ * check passes), on raw slots; anything else takes the general path, which repeats the
+ * checks (those made here have no side effects) and reports the failing one. */
+static weft_error_t *future_fast(const weft_abuiltin_t *b, weft_caller_t *caller,
+                                 uint64_t *slots, bool *done)
+{
+    weft_cstate_t *st = b->st;
+    *done = false;
+    if (!st->may_leave) return NULL;
+    switch (b->op) {
+    case WEFT_CANON_FUTURE_READ: case WEFT_CANON_FUTURE_WRITE: {
+        bool read = b->op == WEFT_CANON_FUTURE_READ;
+        if (!b->async_) {
+            const weft_ainst_t *ai = st->async;
+            const weft_athread_t *th = ai ? (ai->running ? ai->running : ai->cstack) : NULL;
+            if (!th) return NULL;
+            const weft_atask_t *t = th->task;
+            if (t && !t->ft_async && t->state != WEFT_TASK_RESOLVED) return NULL;
+        }
+        weft_aend_t *e = fast_end(b, (uint32_t)slots[0], read ? WEFT_HANDLE_FUTURE_READABLE
+                                                              : WEFT_HANDLE_FUTURE_WRITABLE);
+        if (!e || e->state != WEFT_COPY_IDLE || (e->w.wset && !b->async_)) return NULL;
+        uint32_t ptr = (uint32_t)slots[1];
+        const weft_ty_val_t *t = b->t;
+        if (t && (ptr % t->align32 || !b->opts.memory ||
+                  (uint64_t)ptr + t->size32 > b->opts.memory->size))
+            return NULL;
+        weft_abuf_t *buf = &e->copy.buf;
+        buf->t = t;
+        buf->inst = st;
+        buf->view = st;
+        buf->memory = b->opts.memory;
+        buf->realloc = b->opts.realloc;
+        buf->string_encoding = b->opts.string_encoding;
+        buf->ptr = ptr;
+        buf->progress = 0;
+        buf->length = 1;
+        buf->host = NULL;
+        e->state = WEFT_COPY_COPYING;
+        *done = true;
+        weft_error_t *err = read ? weft__ashared_future_read(e->shared, &e->copy)
+                                 : weft__ashared_future_write(e->shared, &e->copy);
+        if (err) return err;
+        weft_val_t res[1];
+        res[0].kind = WEFT_I32;
+        res[0].of.i64 = 0;
+        if ((err = complete(b, b->async_, caller, e, res, 1)) || caller->suspend) return err;
+        slots[0] = (uint64_t)(uint32_t)res[0].of.i32;
+        return NULL;
+    }
+    case WEFT_CANON_FUTURE_DROP_READABLE: case WEFT_CANON_FUTURE_DROP_WRITABLE: {
+        bool readable = b->op == WEFT_CANON_FUTURE_DROP_READABLE;
+        uint32_t i = (uint32_t)slots[0];
+        weft_aend_t *e = fast_end(b, i, readable ? WEFT_HANDLE_FUTURE_READABLE
+                                                 : WEFT_HANDLE_FUTURE_WRITABLE);
+        if (!e || (readable ? weft__aend_copying(e) : e->state != WEFT_COPY_DONE)) return NULL;
+        *done = true;
+        weft_error_t *err = weft__handles_remove(&st->handles, i, NULL);
+        if (err) return err;
+        weft__ashared_drop(e->shared);
+        weft__waitable_drop(&e->w);
+        aend_free(e);
+        return NULL;
+    }
+    case WEFT_CANON_FUTURE_NEW: {
+        weft_val_t res[1];
+        res[0].kind = WEFT_I64;
+        res[0].of.i64 = 0;
+        *done = true;
+        weft_error_t *err = new_fn(b, res, 1);
+        if (!err) slots[0] = (uint64_t)res[0].of.i64;
+        return err;
+    }
+    default:
+        return NULL;
+    }
+}
+
 /* stream_fn on raw slots (weft_func_t.host_slots): every stream/future built-in has i32
  * parameters and at most one result, i64 for stream.new/future.new, else i32. */
 static weft_error_t *stream_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
 {
     const weft_abuiltin_t *b = f->env;
+    if (b->op >= WEFT_CANON_FUTURE_NEW && b->op <= WEFT_CANON_FUTURE_DROP_WRITABLE) {
+        bool done;
+        weft_error_t *ferr = future_fast(b, caller, slots, &done);
+        if (done) return ferr;
+    }
     const weft_functype_t *t = f->type;
     weft_val_t args[3], res[1];
     uint32_t np = t->nparams < 3 ? t->nparams : 3, nr = t->nresults ? 1 : 0;

@@ -115,11 +115,20 @@ typedef struct weft_ashared {
     bool is_future;
     bool dropped;
     weft_acopy_t *pending;           /* pending_buffer/on_copy/on_copy_done; NULL: none */
+    struct weft_ashared *pool_next;  /* in the scheduler's pool while free */
 } weft_ashared_t;
 
 /* A new shared state with one reference per end (2); NULL on allocation failure. */
 weft_ashared_t *weft__ashared_new(const weft_alloc_t *a, const weft_ty_val_t *t,
                                   const struct weft_cstate *view, bool is_future);
+/* The same from the scheduler's pool (allocated with s's allocator when the pool is empty). */
+weft_ashared_t *weft__ashared_new_pooled(weft_asched_t *s, const weft_ty_val_t *t,
+                                         const struct weft_cstate *view, bool is_future);
+/* Drops one reference of x (may be NULL); the last one returns it to s's pool when it came
+ * from s's allocator and s is not being freed, else frees it. */
+void weft__ashared_release(weft_asched_t *s, weft_ashared_t *x);
+/* Frees the pool (the scheduler is being freed). */
+void weft__ashared_pool_free(weft_asched_t *s);
 /* SharedStreamImpl.reset_pending */
 static inline void weft__ashared_reset_pending(weft_ashared_t *s) { s->pending = NULL; }
 /* SharedStreamImpl/SharedFutureImpl.cancel */
@@ -146,6 +155,7 @@ typedef struct weft_aend {
     weft_waitable_t w;
     weft_acopy_t copy;         /* the copy in progress (while state is COPYING/CANCELLING) */
     weft_ashared_t *shared;    /* one reference */
+    weft_asched_t *sched;      /* the store's scheduler (for the shared state's pool) */
     uint8_t kind;
     uint8_t state;             /* WEFT_COPY_IDLE .. WEFT_COPY_DONE */
     /* the pending event's arguments (definitions.py stream_event/future_event partials) */

@@ -4,6 +4,7 @@
  * future's variant is in async_future.c. Independent of tasks and handle tables. */
 #include <string.h>
 
+#include "component/async_internal.h"
 #include "component/async_stream.h"
 #include "component/instance.h"
 #include "util/error.h"
@@ -23,6 +24,53 @@ weft_ashared_t *weft__ashared_new(const weft_alloc_t *a, const weft_ty_val_t *t,
     s->view = view;
     s->is_future = is_future;
     return s;
+}
+
+/* A future or stream made and dropped in a loop reuses one shared state: the pool is the
+ * scheduler's, and only states allocated with its allocator go back to it (a state created by
+ * the host or another store is freed as usual). */
+weft_ashared_t *weft__ashared_new_pooled(weft_asched_t *s, const weft_ty_val_t *t,
+                                         const struct weft_cstate *view, bool is_future)
+{
+    weft_ashared_t *x = s->shared_pool;
+    if (x) {
+        s->shared_pool = x->pool_next;
+        s->shared_pool_n--;
+    } else if (!(x = weft__malloc(&s->alloc, sizeof *x))) {
+        return NULL;
+    }
+    memset(x, 0, sizeof *x);
+    x->head.refs = 2;
+    x->head.alloc = s->alloc;
+    x->t = t;
+    x->view = view;
+    x->is_future = is_future;
+    return x;
+}
+
+void weft__ashared_release(weft_asched_t *s, weft_ashared_t *x)
+{
+    if (!x) return;
+    if (x->head.refs > 1 || x->head.free || !s || s->closing ||
+        s->shared_pool_n >= WEFT_ASYNC_POOL_MAX || x->head.alloc.fn != s->alloc.fn ||
+        x->head.alloc.ud != s->alloc.ud) {
+        weft__avalue_unref(x);
+        return;
+    }
+    x->head.refs = 0;
+    x->pool_next = s->shared_pool;
+    s->shared_pool = x;
+    s->shared_pool_n++;
+}
+
+void weft__ashared_pool_free(weft_asched_t *s)
+{
+    for (weft_ashared_t *x = s->shared_pool, *n; x; x = n) {
+        n = x->pool_next;
+        weft__free(&s->alloc, x, sizeof *x);
+    }
+    s->shared_pool = NULL;
+    s->shared_pool_n = 0;
 }
 
 void weft__avalue_unref(void *obj)

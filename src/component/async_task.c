@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "component/async_internal.h"
+#include "component/async_stream.h"
 #include "core/interp.h"
 #include "util/error.h"
 
@@ -26,6 +27,7 @@ static void sched_free(void *p)
     /* Every destructor first, while every object is still allocated (a subtask's looks at
      * its callee task and its waitable set), then the memory, then the per-instance
      * records. Destructors free nothing of the scheduler's. */
+    s->closing = true;
     for (aobj_t *o = s->objs; o; o = o->next)
         if (o->dtor) o->dtor(o->data);
     for (aobj_t *o = s->objs, *n; o; o = n) {
@@ -37,6 +39,7 @@ static void sched_free(void *p)
             n = o->next;
             weft__free(&s->alloc, o, sizeof *o + o->size);
         }
+    weft__ashared_pool_free(s);
     for (weft_ainst_t *a = s->insts, *n; a; a = n) {
         n = a->next;
         /* a->st is not looked at: the store may have freed the instances first. */

@@ -41,6 +41,7 @@ weft_error_t *weft__memory_create(weft_store_t *store, const weft_memtype_t *typ
     uint64_t hard = type->limits.is64 ? MAX_PAGES_64 : MAX_PAGES_32;
     mem->max_pages = type->limits.has_max && type->limits.max < hard ? type->limits.max : hard;
     mem->limit_bytes = store->engine->config.max_memory_bytes;
+    mem->limit_refusals = &store->memory_limit_refusals;
 
     uint64_t min = type->limits.min;
     if (min > page_limit(mem)) {
@@ -73,7 +74,11 @@ int64_t weft__memory_grow(weft_memory_t *mem, uint64_t delta)
     uint64_t old_pages = mem->size / WEFT_PAGE_SIZE;
     if (delta == 0) return (int64_t)old_pages;
     uint64_t lim = page_limit(mem);
-    if (old_pages > lim || delta > lim - old_pages) return -1;
+    if (old_pages > lim || delta > lim - old_pages) {
+        /* Counted when the memory's own type would have allowed the growth. */
+        if (mem->limit_bytes && delta <= mem->max_pages - old_pages) (*mem->limit_refusals)++;
+        return -1;
+    }
     uint64_t new_size = (old_pages + delta) * WEFT_PAGE_SIZE;
     uint8_t *nd = weft__realloc(&mem->alloc, mem->data, alloc_size(mem->size),
                                 (size_t)new_size);
@@ -118,4 +123,9 @@ uint64_t weft_memory_size(const weft_memory_t *memory)
 int64_t weft_memory_grow(weft_memory_t *memory, uint64_t delta)
 {
     return memory ? weft__memory_grow(memory, delta) : -1;
+}
+
+uint64_t weft_store_memory_limit_refusals(const weft_store_t *store)
+{
+    return store ? store->memory_limit_refusals : 0;
 }

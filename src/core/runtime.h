@@ -54,6 +54,9 @@ struct weft_store {
     /* The Component Model async scheduler of the store (src/component/async_task.c), made on
      * first use and freed with the store; NULL until then. */
     void *async_sched;
+    /* memory.grow requests refused because of the engine's max_memory_bytes (not the memory's
+     * own maximum): weft_store_memory_limit_refusals(). */
+    uint64_t memory_limit_refusals;
 };
 
 /* Frees the contexts cached by weft_func_call (weft_store_delete). */
@@ -101,6 +104,7 @@ struct weft_memory {
     uint64_t size;          /* bytes; a multiple of WEFT_PAGE_SIZE */
     uint64_t max_pages;     /* from the type, capped at 65536 for 32-bit memories */
     uint64_t limit_bytes;   /* the engine's max_memory_bytes (0 = none) */
+    uint64_t *limit_refusals; /* the store's count of growths refused by that limit */
     weft_memtype_t type;
 };
 
