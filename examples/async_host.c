@@ -13,6 +13,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "example_util.h"
 #include "weft.h"
 
 #define NUMBERS 100 /* the host streams 1..NUMBERS */
@@ -127,35 +128,10 @@ static void tick(void *data, weft_store_t *store, weft_async_handle_t timer)
     }
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s async_host.wasm\n", argv[0]);
-        return 2;
-    }
     size_t len;
-    uint8_t *bytes = read_file(argv[1], &len);
-    if (!bytes) {
-        fprintf(stderr, "cannot read %s\n", argv[1]);
-        return 1;
-    }
+    uint8_t *bytes = read_wasm_arg(argc, argv, "async_host.wasm", &len);
     weft_engine_t *engine = weft_engine_new(NULL);
     weft_store_t *store = weft_store_new(engine);
     weft_component_t *component;

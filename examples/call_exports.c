@@ -7,44 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "example_util.h"
 #include "weft.h"
 
-/* Prints an error (its kind, and for a trap the trap code's wording) and frees it. */
+/* Prints an error and frees it. */
 static void report(const char *what, weft_error_t *err)
 {
-    switch (weft_error_kind(err)) {
-    case WEFT_ERROR_TRAP:
-        printf("%s: trap (%s): %s\n", what, weft_trap_code_message(weft_error_trap_code(err)),
-               weft_error_message(err));
-        break;
-    case WEFT_ERROR_INVALID_ARG:
-        printf("%s: invalid argument: %s\n", what, weft_error_message(err));
-        break;
-    default:
-        printf("%s: error %d: %s\n", what, (int)weft_error_kind(err), weft_error_message(err));
-        break;
-    }
-    weft_error_delete(err);
-}
-
-/* Reads a whole file into a malloc'ed buffer. */
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-            *len = fread(buf, 1, (size_t)n, f);
-            if (*len != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
+    print_error(what, err);
 }
 
 /* An exported function by name (the example's exports all exist). */
@@ -219,16 +188,8 @@ static void call_divide(weft_store_t *store, weft_component_instance_t *inst,
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s call_exports.wasm\n", argv[0]);
-        return 2;
-    }
-    size_t len = 0;
-    uint8_t *bytes = read_file(argv[1], &len);
-    if (!bytes) {
-        fprintf(stderr, "cannot read %s\n", argv[1]);
-        return 1;
-    }
+    size_t len;
+    uint8_t *bytes = read_wasm_arg(argc, argv, "call_exports.wasm", &len);
     int status = 1;
     weft_engine_t *engine = weft_engine_new(NULL);
     weft_store_t *store = engine ? weft_store_new(engine) : NULL;

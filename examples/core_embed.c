@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "example_util.h"
 #include "weft.h"
 
 /* The allocator hook: realloc/free that keeps a count of the bytes in use. */
@@ -82,25 +83,6 @@ static weft_func_t *export_func(weft_instance_t *instance, const char *name)
     return ext.of.func;
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-            *len = fread(buf, 1, (size_t)n, f);
-            if (*len != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 /* Calls fib(n) and prints the result. */
 static void call_fib(weft_store_t *store, weft_instance_t *instance, int32_t n)
 {
@@ -164,16 +146,8 @@ static void suspend_and_resume(weft_store_t *store, weft_instance_t *instance,
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s core_embed.wasm\n", argv[0]);
-        return 2;
-    }
-    size_t len = 0;
-    uint8_t *bytes = read_file(argv[1], &len);
-    if (!bytes) {
-        fprintf(stderr, "cannot read %s\n", argv[1]);
-        return 1;
-    }
+    size_t len;
+    uint8_t *bytes = read_wasm_arg(argc, argv, "core_embed.wasm", &len);
 
     heap_t heap = {0};
     weft_config_t cfg;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "example_util.h"
 #include "weft.h"
 
 /* The host's counters. A component sees a counter as a handle; the host sees its "rep", a
@@ -90,34 +91,10 @@ static weft_error_t *log_message(void *env, weft_store_t *store, const weft_cval
     return NULL;
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-            *len = fread(buf, 1, (size_t)n, f);
-            if (*len != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 static bool check(const char *what, weft_error_t *err)
 {
     if (!err) return true;
-    if (weft_error_kind(err) == WEFT_ERROR_TRAP)
-        printf("%s: trap (%s): %s\n", what, weft_trap_code_message(weft_error_trap_code(err)),
-               weft_error_message(err));
-    else
-        printf("%s: %s\n", what, weft_error_message(err));
-    weft_error_delete(err);
+    print_error(what, err);
     return false;
 }
 
@@ -161,16 +138,8 @@ static bool call1(weft_store_t *store, weft_component_instance_t *inst,
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s host_import.wasm\n", argv[0]);
-        return 2;
-    }
-    size_t len = 0;
-    uint8_t *bytes = read_file(argv[1], &len);
-    if (!bytes) {
-        fprintf(stderr, "cannot read %s\n", argv[1]);
-        return 1;
-    }
+    size_t len;
+    uint8_t *bytes = read_wasm_arg(argc, argv, "host_import.wasm", &len);
     counters_t counters;
     memset(&counters, 0, sizeof counters);
     int status = 1;

@@ -7,26 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "example_util.h"
 #include "weft.h"
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-            *len = fread(buf, 1, (size_t)n, f);
-            if (*len != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
 
 static bool check(const char *what, weft_error_t *err)
 {
@@ -63,16 +45,8 @@ static bool configure(weft_wasi2_t *wasi)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s wasi2_embed.wasm\n", argv[0]);
-        return 2;
-    }
-    size_t len = 0;
-    uint8_t *bytes = read_file(argv[1], &len);
-    if (!bytes) {
-        fprintf(stderr, "cannot read %s\n", argv[1]);
-        return 1;
-    }
+    size_t len;
+    uint8_t *bytes = read_wasm_arg(argc, argv, "wasi2_embed.wasm", &len);
     weft_engine_t *engine = weft_engine_new(NULL);
     weft_component_t *component = NULL;
     bool ok = engine && check("compile", weft_component_new(engine, bytes, len, &component));

@@ -22,6 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_memory_bytes = 64u << 20;
     cfg.max_call_depth = 1000;
     cfg.max_stack_bytes = 1u << 20;
+    /* Both translation modes, chosen by the input's length: up front, or on first call (the
+     * default, whose stub entry path then runs under every kind of call). */
+    cfg.eager_compile = size % 2 == 0;
     weft_engine_t *engine = weft_engine_new(&cfg);
     if (!engine) return 0;
     weft_module_t *module = NULL;

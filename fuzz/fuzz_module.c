@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     weft_config_init(&cfg);
     cfg.max_memory_bytes = 64u << 20;
     cfg.max_call_depth = 2000;
+    cfg.eager_compile = true; /* translate every body, not only those a start function calls */
     weft_engine_t *engine = weft_engine_new(&cfg);
     if (!engine) return 0;
     weft_module_t *module = NULL;

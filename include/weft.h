@@ -115,6 +115,16 @@ typedef struct weft_config {
     uint64_t max_stack_bytes;    /* 0: default (64 MiB) of value stack per call */
     uint64_t max_memory_bytes;   /* 0: no limit beyond the module's own; memory.grow fails past it */
     uint32_t disabled_features;  /* WEFT_FEATURE_* bits to reject; 0: every supported feature */
+    /* 0: no limit beyond the table's own maximum. Else no table of the engine's stores (of a
+     * module, a component's core module, or weft_table_new) holds more elements: making one
+     * that starts larger fails (WEFT_ERROR_OOM, "table of N elements exceeds the limit ..."),
+     * table.grow and weft_table_grow past it fail (-1), counted by
+     * weft_store_table_limit_refusals(). */
+    uint64_t max_table_elements;
+    /* false (default): a module's function bodies are validated when it is made but translated
+     * to the interpreter's code on each function's first call (a translation failure, such as
+     * running out of memory, then fails that call); true: every body is translated up front. */
+    bool eager_compile;
 } weft_config_t;
 
 /* Wasm 3.0 features a module may use (weft_config_t.disabled_features turns them off; with
@@ -169,6 +179,9 @@ uint64_t weft_store_get_fuel(const weft_store_t *store);
  * because of the engine's max_memory_bytes limit, not the memory's own maximum: a host can tell
  * a guest that failed at the limit from one that failed for its own reasons. */
 uint64_t weft_store_memory_limit_refusals(const weft_store_t *store);
+/* The same for table.grow requests (from guests or weft_table_grow) that failed only because
+ * of the engine's max_table_elements limit. */
+uint64_t weft_store_table_limit_refusals(const weft_store_t *store);
 /* Deadline: once weft_monotonic_ns() reaches `deadline_ns`, running wasm code of the store
  * traps with WEFT_TRAP_INTERRUPTED ("interrupted"), and so does every later call until the
  * deadline is changed. 0 removes the deadline (the default). */
@@ -708,7 +721,8 @@ typedef enum weft_task_state {
  * first point where it blocks, or when it finished: *task receives its handle. Any number of
  * tasks may be in flight; they progress in weft_store_run() / weft_task_wait(). `args` are
  * checked (as weft_component_func_call) and copied. A synchronously-typed function runs to its
- * end here. A trap while starting makes the task WEFT_TASK_FAILED (not an error here).
+ * end here. A trap while starting makes the task WEFT_TASK_FAILED (not an error here); a
+ * trap after it returned leaves it WEFT_TASK_RETURNED and is given by weft_task_error().
  * Errors: WEFT_ERROR_INVALID_ARG (arguments), WEFT_ERROR_TRAP ("cannot enter component
  * instance": the instance is poisoned or a synchronous call into it is in progress;
  * WEFT_TRAP_TASK_LIMIT, WEFT_TRAP_HANDLE_LIMIT), WEFT_ERROR_OOM. */
@@ -721,7 +735,12 @@ weft_task_state_t weft_task_state(const weft_store_t *store, weft_async_handle_t
  * handle, task not returned, too few results), WEFT_ERROR_OOM. */
 weft_error_t *weft_task_results(const weft_store_t *store, weft_async_handle_t task,
                                 weft_cval_t *results, size_t nresults, weft_cval_arena_t *arena);
-/* After WEFT_TASK_FAILED: a copy of the failure (owned by the caller), else NULL. */
+/* After WEFT_TASK_FAILED: a copy of the failure (owned by the caller). A task whose instance
+ * trapped after it returned or was cancelled (its own code went on after task.return, or
+ * another task of the instance trapped) stays WEFT_TASK_RETURNED / WEFT_TASK_CANCELLED, but
+ * this gives that trap: the only report of a trap inside weft_task_start() after the task
+ * returned (a trap inside weft_store_run() or weft_task_wait() is also their error). NULL
+ * otherwise, and for an invalid handle. The copy has no backtrace. */
 weft_error_t *weft_task_error(const weft_store_t *store, weft_async_handle_t task);
 /* Requests cancellation of a pending task (Task.request_cancellation): the guest is told
  * (TASK_CANCELLED event, or the cancel of its blocking built-in) and either returns a value
@@ -825,7 +844,9 @@ typedef enum weft_run_mode {
 /* Runs the store's event loop in `mode`: delivers the results of completed host calls to
  * their callers, fires due timers, calls notifications, and resumes every guest thread that
  * can go on (in a deterministic FIFO order). Errors: a trap of guest code that ran (the
- * trapping instance is poisoned; its tasks fail; the loop can be run again for the others),
+ * trapping instance is poisoned; its pending tasks fail; weft_task_error() of each of its
+ * tasks, also of one that had returned, gives the trap; the loop can be run again for the
+ * others),
  * the failure of a host call (weft_host_call_fail), WEFT_ERROR_OOM. */
 weft_error_t *weft_store_run(weft_store_t *store, weft_run_mode_t mode);
 /* The weft_monotonic_ns() time by which weft_store_run() should be called again: 0 when it

@@ -8,19 +8,10 @@
  * kept; default 5), BENCH_CLOCK (cpu = process CPU time, default; wall = monotonic),
  * BENCH_SCALE (iteration-count factor), BENCH_ONLY (one case by name; the previous-run file
  * is then left alone), BENCH_TASKS (tasks of the many-tasks case; default 100000). */
-#include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
-#include "weft.h"
-
-#define MAX_CASES 16
-#define NAME_MAX_LEN 32
+#define BENCH_PROG "asyncbench"
+#include "../common/driver.h"
 
 /* The engine's allocator hook, counting the bytes in use and their peak. */
 typedef struct counter {
@@ -55,26 +46,6 @@ typedef struct bench {
     clockid_t clock;
 } bench_t;
 
-typedef struct result {
-    char name[NAME_MAX_LEN];
-    double v;
-} result_t;
-
-static double now_ns(clockid_t clk)
-{
-    struct timespec ts;
-    clock_gettime(clk, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void die_err(const char *what, weft_error_t *err)
-{
-    fprintf(stderr, "asyncbench: %s: %s\n", what, err ? weft_error_message(err) : "failed");
-    if (err)
-        weft_error_delete(err);
-    exit(1);
-}
-
 /* The engine and component: with the counting allocator (`counted`, for the peak-bytes
  * figure) or with the default one (timing: no hook in the way). */
 static void setup(bench_t *b, const uint8_t *bytes, size_t len, bool counted)
@@ -94,10 +65,10 @@ static void setup(bench_t *b, const uint8_t *bytes, size_t len, bool counted)
     b->engine = weft_engine_new(&cfg);
     b->arena = b->engine ? weft_cval_arena_new(b->engine) : NULL;
     if (!b->arena)
-        die_err("setup", NULL);
+        bench_die("setup", NULL);
     weft_error_t *err = weft_component_new(b->engine, bytes, len, &b->comp);
     if (err)
-        die_err("component", err);
+        bench_die("component", err);
 }
 
 /* A fresh store and instance (the many-tasks case measures from a clean store). */
@@ -107,19 +78,15 @@ static void instantiate(bench_t *b)
         weft_store_delete(b->store);
     b->store = weft_store_new(b->engine);
     if (!b->store)
-        die_err("store", NULL);
+        bench_die("store", NULL);
     weft_error_t *err = weft_component_instance_new(b->store, b->comp, NULL, &b->inst);
     if (err)
-        die_err("instantiate", err);
+        bench_die("instantiate", err);
 }
 
 static uint32_t call1(bench_t *b, const char *name, uint32_t x)
 {
-    weft_component_func_t *f;
-    if (!weft_component_instance_func(b->inst, name, strlen(name), &f)) {
-        fprintf(stderr, "asyncbench: no export %s\n", name);
-        exit(1);
-    }
+    weft_component_func_t *f = bench_func(b->inst, name);
     weft_cval_t arg, res;
     memset(&arg, 0, sizeof arg);
     memset(&res, 0, sizeof res);
@@ -127,7 +94,7 @@ static uint32_t call1(bench_t *b, const char *name, uint32_t x)
     arg.u.u = x;
     weft_error_t *err = weft_component_func_call(b->store, f, &arg, 1, &res, 1, b->arena);
     if (err)
-        die_err(name, err);
+        bench_die(name, err);
     weft_cval_arena_reset(b->arena);
     if (res.kind != WEFT_CVAL_U32) {
         fprintf(stderr, "asyncbench: %s: result kind %d, expected u32\n", name, res.kind);
@@ -142,9 +109,9 @@ static double time_loop(bench_t *b, const char *name, uint32_t n, uint32_t expec
     double best = 0;
     (void)call1(b, name, n / 10 + 1); /* warm up (and grow the tables once) */
     for (int r = 0; r < b->runs; r++) {
-        double t0 = now_ns(b->clock);
+        double t0 = bench_now_ns(b->clock);
         uint32_t got = call1(b, name, n);
-        double dt = now_ns(b->clock) - t0;
+        double dt = bench_now_ns(b->clock) - t0;
         if (got != expect) {
             fprintf(stderr, "asyncbench: %s: CHECKSUM MISMATCH: got %u, expected %u\n", name,
                     got, expect);
@@ -156,68 +123,7 @@ static double time_loop(bench_t *b, const char *name, uint32_t n, uint32_t expec
     return best;
 }
 
-static size_t read_last(const char *path, result_t *prev, size_t max)
-{
-    size_t k = 0;
-    FILE *fp = path ? fopen(path, "r") : NULL;
-    if (!fp)
-        return 0;
-    char line[256];
-    while (k < max && fgets(line, sizeof line, fp)) {
-        if (line[0] == '#')
-            continue;
-        char name[NAME_MAX_LEN];
-        double v;
-        if (sscanf(line, "%31s %lf", name, &v) == 2) {
-            memcpy(prev[k].name, name, sizeof name);
-            prev[k].v = v;
-            k++;
-        }
-    }
-    fclose(fp);
-    return k;
-}
-
-static double prev_of(const result_t *prev, size_t nprev, const char *name)
-{
-    for (size_t i = 0; i < nprev; i++)
-        if (strcmp(prev[i].name, name) == 0)
-            return prev[i].v;
-    return 0;
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "asyncbench: %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, fp);
-        if (n < cap)
-            break;
-        uint8_t *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(fp);
-    if (!buf) {
-        fprintf(stderr, "asyncbench: out of memory\n");
-        exit(1);
-    }
-    *len = n;
-    return buf;
-}
-
-static result_t now[MAX_CASES], prev[MAX_CASES];
+static bench_result_t now[BENCH_MAX_CASES], prev[BENCH_MAX_CASES];
 static size_t nnow, nprev;
 
 /* One output line; `target` 0 means none. */
@@ -227,22 +133,13 @@ static void report(const char *name, double v, const char *unit, double target,
     char tbuf[24] = "-", vbuf[32] = "";
     if (target > 0)
         snprintf(tbuf, sizeof tbuf, "<=%.0f", target);
-    double p = prev_of(prev, nprev, name);
+    double p = bench_prev_of(prev, nprev, name);
     if (p > 0)
         snprintf(vbuf, sizeof vbuf, "vs previous: %.2fx", v / p);
     printf("%-24s %12.1f %-9s %9s   %s%s%s\n", name, v, unit, tbuf, vbuf,
            target > 0 && v > target ? "  (over target)" : "", extra);
     fflush(stdout);
-    if (nnow < MAX_CASES) {
-        snprintf(now[nnow].name, sizeof now[nnow].name, "%s", name);
-        now[nnow++].v = v;
-    }
-}
-
-static bool want(const char *name)
-{
-    const char *only = getenv("BENCH_ONLY");
-    return !(only && *only && strcmp(only, name) != 0);
+    bench_record(now, &nnow, BENCH_MAX_CASES, name, v);
 }
 
 int main(int argc, char **argv)
@@ -251,30 +148,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: asyncbench ASYNC.wasm [LAST.txt]\n");
         return 2;
     }
+    bench_env_t env = bench_env_read();
     bench_t b;
     memset(&b, 0, sizeof b);
-    const char *runs = getenv("BENCH_RUNS");
-    b.runs = runs && atoi(runs) > 0 ? atoi(runs) : 5;
-    const char *clk = getenv("BENCH_CLOCK");
-    bool wall = clk && strcmp(clk, "wall") == 0;
-    b.clock = wall ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
-    double scale = 1;
-    const char *sc = getenv("BENCH_SCALE");
-    if (sc && atof(sc) > 0)
-        scale = atof(sc);
+    b.runs = env.runs;
+    b.clock = env.clock;
+    double scale = env.scale;
     const char *nt = getenv("BENCH_TASKS");
     uint32_t ntasks = nt && atol(nt) > 0 ? (uint32_t)atol(nt) : 100000;
 
     size_t len;
-    uint8_t *bytes = read_file(argv[1], &len);
+    uint8_t *bytes = bench_read_file(argv[1], &len);
     setup(&b, bytes, len, false);
-    nprev = read_last(argc > 2 ? argv[2] : NULL, prev, MAX_CASES);
+    nprev = bench_read_last(argc > 2 ? argv[2] : NULL, prev, BENCH_MAX_CASES);
 
     printf("best of %d, %s time (many-tasks: one run, wall time)\n", b.runs,
-           wall ? "wall" : "cpu");
+           env.wall ? "wall" : "cpu");
     printf("%-24s %12s %-9s %9s   %s\n", "case", "value", "unit", "target", "vs previous");
 
-    if (want("async-call-returns")) {
+    if (bench_want(&env, "async-call-returns")) {
         /* (a) run-call minus the same loop over a core call; sum of (i + 1) for i < n */
         instantiate(&b);
         uint32_t n = (uint32_t)(1000000 * scale) + 1;
@@ -285,30 +177,30 @@ int main(int argc, char **argv)
         snprintf(extra, sizeof extra, "  (raw %.1f, loop %.1f)", t_run / n, t_base / n);
         report("async-call-returns", (t_run - t_base) / n, "ns/call", 200, extra);
     }
-    if (want("task-switch-future")) {
+    if (bench_want(&env, "task-switch-future")) {
         /* (b) two tasks ping-ponging through futures: 2 switches a round */
         instantiate(&b);
         uint32_t n = (uint32_t)(200000 * scale) + 1;
         double t = time_loop(&b, "run-switch", n, n);
         report("task-switch-future", t / (2.0 * n), "ns/switch", 100, "");
     }
-    if (want("task-switch-yield")) {
+    if (bench_want(&env, "task-switch-yield")) {
         /* for comparison: two tasks switching by thread.yield, one built-in a switch */
         instantiate(&b);
         uint32_t n = (uint32_t)(200000 * scale) + 1;
         double t = time_loop(&b, "run-yield", n, n);
         report("task-switch-yield", t / (2.0 * n), "ns/switch", 0, "");
     }
-    if (want("many-tasks")) {
+    if (bench_want(&env, "many-tasks")) {
         /* (c) ntasks tasks blocked at once, then all released: wall time, and the engine's
          * allocated bytes at their peak above the idle instance */
         setup(&b, bytes, len, true);
         instantiate(&b);
         size_t base = b.mem.cur;
         b.mem.peak = base;
-        double t0 = now_ns(CLOCK_MONOTONIC);
+        double t0 = bench_now_ns(CLOCK_MONOTONIC);
         uint32_t got = call1(&b, "run-many", ntasks);
-        double dt = now_ns(CLOCK_MONOTONIC) - t0;
+        double dt = bench_now_ns(CLOCK_MONOTONIC) - t0;
         if (got != ntasks) {
             fprintf(stderr, "asyncbench: run-many: %u tasks blocked, expected %u\n", got,
                     ntasks);
@@ -326,18 +218,11 @@ int main(int argc, char **argv)
         report("many-tasks-per-task", (double)peak / ntasks, "B/task", 0, "");
     }
 
-    const char *only = getenv("BENCH_ONLY");
-    if (argc > 2 && !(only && *only)) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
-        FILE *fp = fopen(tmp, "w");
-        if (fp) {
-            fprintf(fp, "# case value (best of %d, %s time)\n", b.runs, wall ? "wall" : "cpu");
-            for (size_t i = 0; i < nnow; i++)
-                fprintf(fp, "%s %.2f\n", now[i].name, now[i].v);
-            if (fclose(fp) != 0 || rename(tmp, argv[2]) != 0)
-                fprintf(stderr, "asyncbench: cannot write %s\n", argv[2]);
-        }
+    if (argc > 2 && !env.only) {
+        char header[64];
+        snprintf(header, sizeof header, "case value (best of %d, %s time)", b.runs,
+                 env.wall ? "wall" : "cpu");
+        bench_write_last(argv[2], header, now, nnow);
     }
     free(bytes);
     weft_store_delete(b.store);

@@ -9,18 +9,8 @@
  * default 5), BENCH_CLOCK (cpu = process CPU time, default; wall = monotonic), BENCH_SCALE
  * (iteration-count factor), BENCH_ONLY (run one case, by name, e.g. under a profiler; the
  * previous-run file is then left alone). */
-#include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "weft.h"
-
-#define MAX_CASES 16
-#define NAME_MAX_LEN 32
+#define BENCH_PROG "callbench"
+#include "../common/driver.h"
 
 typedef struct bench {
     weft_engine_t *engine;
@@ -31,34 +21,14 @@ typedef struct bench {
     clockid_t clock;
 } bench_t;
 
-typedef struct result {
-    char name[NAME_MAX_LEN];
-    double ns;
-} result_t;
-
 static double now_ns(const bench_t *b)
 {
-    struct timespec ts;
-    clock_gettime(b->clock, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void die_err(const char *what, weft_error_t *err)
-{
-    fprintf(stderr, "callbench: %s: %s\n", what, err ? weft_error_message(err) : "failed");
-    if (err)
-        weft_error_delete(err);
-    exit(1);
+    return bench_now_ns(b->clock);
 }
 
 static weft_component_func_t *func(const bench_t *b, const char *name)
 {
-    weft_component_func_t *f;
-    if (!weft_component_instance_func(b->inst, name, strlen(name), &f)) {
-        fprintf(stderr, "callbench: no export %s\n", name);
-        exit(1);
-    }
-    return f;
+    return bench_func(b->inst, name);
 }
 
 static uint32_t call2(bench_t *b, weft_component_func_t *f, uint32_t x, uint32_t y)
@@ -72,7 +42,7 @@ static uint32_t call2(bench_t *b, weft_component_func_t *f, uint32_t x, uint32_t
     args[1].u.u = y;
     weft_error_t *err = weft_component_func_call(b->store, f, args, 2, &res, 1, b->arena);
     if (err)
-        die_err("call", err);
+        bench_die("call", err);
     if (res.kind != WEFT_CVAL_U32) {
         fprintf(stderr, "callbench: result kind %d, expected u32\n", res.kind);
         exit(1);
@@ -135,95 +105,32 @@ static double host_calls(bench_t *b, uint32_t n)
     return best / n;
 }
 
-static size_t read_last(const char *path, result_t *prev, size_t max)
-{
-    size_t k = 0;
-    FILE *fp = path ? fopen(path, "r") : NULL;
-    if (!fp)
-        return 0;
-    char line[256];
-    while (k < max && fgets(line, sizeof line, fp)) {
-        if (line[0] == '#')
-            continue;
-        char name[NAME_MAX_LEN];
-        double ns;
-        if (sscanf(line, "%31s %lf", name, &ns) == 2) {
-            memcpy(prev[k].name, name, sizeof name);
-            prev[k].ns = ns;
-            k++;
-        }
-    }
-    fclose(fp);
-    return k;
-}
-
-static double prev_of(const result_t *prev, size_t nprev, const char *name)
-{
-    for (size_t i = 0; i < nprev; i++)
-        if (strcmp(prev[i].name, name) == 0)
-            return prev[i].ns;
-    return 0;
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "callbench: %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, fp);
-        if (n < cap)
-            break;
-        uint8_t *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(fp);
-    if (!buf) {
-        fprintf(stderr, "callbench: out of memory\n");
-        exit(1);
-    }
-    *len = n;
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: callbench CALLS.wasm [LAST.txt]\n");
         return 2;
     }
+    bench_env_t env = bench_env_read();
     bench_t b;
     memset(&b, 0, sizeof b);
-    const char *runs = getenv("BENCH_RUNS");
-    b.runs = runs && atoi(runs) > 0 ? atoi(runs) : 5;
-    const char *clk = getenv("BENCH_CLOCK");
-    bool wall = clk && strcmp(clk, "wall") == 0;
-    b.clock = wall ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
+    b.runs = env.runs;
+    b.clock = env.clock;
 
     size_t len;
-    uint8_t *bytes = read_file(argv[1], &len);
+    uint8_t *bytes = bench_read_file(argv[1], &len);
     b.engine = weft_engine_new(NULL);
     b.store = b.engine ? weft_store_new(b.engine) : NULL;
     b.arena = b.engine ? weft_cval_arena_new(b.engine) : NULL;
     if (!b.store || !b.arena)
-        die_err("setup", NULL);
+        bench_die("setup", NULL);
     weft_component_t *comp;
     weft_error_t *err = weft_component_new(b.engine, bytes, len, &comp);
     free(bytes);
     if (err)
-        die_err(argv[1], err);
+        bench_die(argv[1], err);
     if ((err = weft_component_instance_new(b.store, comp, NULL, &b.inst)))
-        die_err("instantiate", err);
+        bench_die("instantiate", err);
 
     static const struct {
         const char *name, *run;
@@ -237,23 +144,19 @@ int main(int argc, char **argv)
         {"list-u32-1000", "run-g", 1000, 200000, 0},
     };
     const size_t ncases = sizeof cases / sizeof cases[0];
-    result_t prev[MAX_CASES], now[MAX_CASES];
-    size_t nprev = read_last(argc > 2 ? argv[2] : NULL, prev, MAX_CASES), nnow = 0;
-    double scale = 1;
-    const char *sc = getenv("BENCH_SCALE"); /* fewer iterations for quick checks */
-    if (sc && atof(sc) > 0)
-        scale = atof(sc);
+    bench_result_t prev[BENCH_MAX_CASES], now[BENCH_MAX_CASES];
+    size_t nprev = bench_read_last(argc > 2 ? argv[2] : NULL, prev, BENCH_MAX_CASES), nnow = 0;
+    double scale = env.scale; /* fewer iterations for quick checks */
 
     printf("best of %d, %s time; cross-component = wasm loop minus the same loop over a core "
            "call\n",
-           b.runs, wall ? "wall" : "cpu");
+           b.runs, env.wall ? "wall" : "cpu");
     printf("%-22s %10s %10s %10s %8s   %s\n", "case", "ns/call", "target", "raw", "loop",
            "vs previous");
-    const char *only = getenv("BENCH_ONLY"); /* one case, e.g. for a profiler */
     for (size_t i = 0; i <= ncases; i++) {
         double ns, raw = 0, loop = 0, target;
         const char *name = i < ncases ? cases[i].name : "host-to-guest-u32x2";
-        if (only && *only && strcmp(only, name) != 0)
+        if (!bench_want(&env, name)) /* one case, e.g. for a profiler */
             continue;
         if (i < ncases) {
             uint32_t n = (uint32_t)(cases[i].n * scale) + 1;
@@ -270,28 +173,20 @@ int main(int argc, char **argv)
             snprintf(rbuf, sizeof rbuf, "%.1f", raw);
             snprintf(lbuf, sizeof lbuf, "%.1f", loop);
         }
-        double p = prev_of(prev, nprev, name);
+        double p = bench_prev_of(prev, nprev, name);
         if (p > 0)
             snprintf(vbuf, sizeof vbuf, "vs previous: %.2fx", ns / p);
         printf("%-22s %10.1f %10s %10s %8s   %s%s\n", name, ns, tbuf, rbuf, lbuf, vbuf,
                target > 0 && ns > target ? "  (over target)" : "");
         fflush(stdout);
-        snprintf(now[nnow].name, sizeof now[nnow].name, "%s", name);
-        now[nnow++].ns = ns;
+        bench_record(now, &nnow, BENCH_MAX_CASES, name, ns);
     }
 
-    if (argc > 2 && !(only && *only)) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
-        FILE *fp = fopen(tmp, "w");
-        if (fp) {
-            fprintf(fp, "# case ns_per_call (best of %d, %s time)\n", b.runs,
-                    wall ? "wall" : "cpu");
-            for (size_t i = 0; i < nnow; i++)
-                fprintf(fp, "%s %.2f\n", now[i].name, now[i].ns);
-            if (fclose(fp) != 0 || rename(tmp, argv[2]) != 0)
-                fprintf(stderr, "callbench: cannot write %s\n", argv[2]);
-        }
+    if (argc > 2 && !env.only) {
+        char header[64];
+        snprintf(header, sizeof header, "case ns_per_call (best of %d, %s time)", b.runs,
+                 env.wall ? "wall" : "cpu");
+        bench_write_last(argv[2], header, now, nnow);
     }
     weft_cval_arena_delete(b.arena);
     weft_store_delete(b.store);

@@ -47,7 +47,7 @@ typedef struct weft_cli_limits {
     bool has_fuel;
     uint64_t timeout_ns;         /* deadline after the store is made (weft_store_set_deadline_ns) */
     uint64_t max_memory;         /* bytes per memory (weft_config_t.max_memory_bytes) */
-    uint64_t max_table_elements; /* elements per table (core modules: the tables' maximum) */
+    uint64_t max_table_elements; /* elements per table (weft_config_t.max_table_elements) */
     bool has_max_table;
     uint32_t max_call_depth;     /* wasm frames per call (weft_config_t.max_call_depth) */
     uint64_t max_stack;          /* value stack bytes per call (weft_config_t.max_stack_bytes) */
@@ -66,6 +66,11 @@ int weft__cli_limits_apply(weft_store_t *store, const weft_cli_limits_t *l);
 /* When `err` is a limit being hit, prints what was hit on stderr and returns its exit status;
  * otherwise returns `status`. */
 int weft__cli_limit_status(const char *file, const weft_error_t *err, int status);
+/* After a failed run (`status`): when the store refused a memory.grow or table.grow because
+ * of --max-memory or --max-table-elements, the guest most likely failed for that reason: says
+ * so and returns its status (122, 119); otherwise returns `status`. */
+int weft__cli_limits_note(weft_store_t *store, const weft_cli_limits_t *l, const char *file,
+                          int status);
 /* The --help text of the limit options. */
 void weft__cli_limits_usage(void *stream);
 
@@ -78,10 +83,11 @@ int weft__cli_wast(int argc, char **argv);
 void weft__cli_run_usage(void *stream);
 
 /* `weft run --invoke 'NAME(ARGS)' FILE` for a component (invoke.c): instantiates the component
- * `bytes` (without imports), calls its export NAME (`iface#func` reaches into an exported
- * instance) with the WAVE arguments, and prints the result in WAVE. `nextra` is the count of
- * ARGS after FILE, which a component call does not take. Returns the exit status. */
+ * `bytes` (without imports) under `limits`, calls its export NAME (`iface#func` reaches into
+ * an exported instance) with the WAVE arguments, and prints the result in WAVE. `nextra` is
+ * the count of ARGS after FILE, which a component call does not take. Returns the exit
+ * status. */
 int weft__cli_invoke_component(const char *file, const uint8_t *bytes, size_t len,
-                               const char *invoke, int nextra);
+                               const char *invoke, int nextra, const weft_cli_limits_t *limits);
 
 #endif

@@ -1,6 +1,7 @@
 /* common.c - file reading, error printing and the resource limits (--fuel, --timeout,
  * --max-*) shared by the `weft` subcommands. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,8 +137,10 @@ void weft__cli_limits_usage(void *stream)
           "  --max-memory BYTES   bound every linear memory (suffixes K, M, G: KiB, MiB, GiB);\n"
           "                       memory.grow fails past it; a memory that starts larger is\n"
           "                       refused and a run that fails at the limit reports it: 122\n"
-          "  --max-table-elements N  bound every table of a core module: table.grow fails\n"
-          "                       past N; a table that starts larger is refused: status 119\n"
+          "  --max-table-elements N  bound every table (of a module, or of a component's\n"
+          "                       core modules): table.grow fails past N; a table that\n"
+          "                       starts larger is refused and a run that fails at the\n"
+          "                       limit reports it: status 119\n"
           "  --max-call-depth N   at most N nested wasm calls (default 10000): past it \"call\n"
           "                       stack exhausted\", status 121\n"
           "  --max-stack BYTES    value stack of a call (default 64M): past it status 121\n"
@@ -220,7 +223,7 @@ int weft__cli_limits_option(weft_cli_limits_t *l, int argc, char **argv, int *i)
     }
     /* Counts stored in 32 bits, and the limits where 0 would mean "the default", must fit. */
     if (ok && (k == 4 || k == 6 || k == 7) && (v == 0 || v > UINT32_MAX)) ok = false;
-    if (ok && (k == 2 || k == 5) && v == 0) ok = false;
+    if (ok && (k == 2 || k == 3 || k == 5) && v == 0) ok = false;
     if (!ok) {
         fprintf(stderr, "weft: %s: bad value '%s'\n", names[k], val);
         return -1;
@@ -245,6 +248,7 @@ weft_engine_t *weft__cli_limits_engine(const weft_cli_limits_t *l)
     if (l->max_memory) cfg.max_memory_bytes = l->max_memory;
     if (l->max_call_depth) cfg.max_call_depth = l->max_call_depth;
     if (l->max_stack) cfg.max_stack_bytes = l->max_stack;
+    if (l->has_max_table) cfg.max_table_elements = l->max_table_elements;
     return weft_engine_new(&cfg);
 }
 
@@ -298,10 +302,42 @@ int weft__cli_limit_status(const char *file, const weft_error_t *err, int status
         }
     } else if (weft_error_kind(err) == WEFT_ERROR_OOM &&
                strstr(weft_error_message(err), "exceeds the limit")) {
-        /* A memory whose initial size is above the engine's max_memory_bytes (memory.c). */
-        what = "memory limit reached: a memory starts above --max-memory";
-        code = WEFT_CLI_MEMORY_LIMIT;
+        /* A table or memory whose initial size is above the engine's max_table_elements or
+         * max_memory_bytes (table.c, memory.c). */
+        if (!strncmp(weft_error_message(err), "table ", 6)) {
+            what = "table limit reached: a table starts above --max-table-elements";
+            code = WEFT_CLI_TABLE_LIMIT;
+        } else {
+            what = "memory limit reached: a memory starts above --max-memory";
+            code = WEFT_CLI_MEMORY_LIMIT;
+        }
     }
     if (what) fprintf(stderr, "weft: %s: %s\n", file, what);
     return code;
+}
+
+int weft__cli_limits_note(weft_store_t *store, const weft_cli_limits_t *l, const char *file,
+                          int status)
+{
+    /* Limits with a status of their own were reported already; so was a table or memory
+     * refused at its creation. */
+    if (status == WEFT_CLI_OK || status == WEFT_CLI_OUT_OF_FUEL || status == WEFT_CLI_TIMEOUT ||
+        status == WEFT_CLI_STACK_LIMIT || status == WEFT_CLI_ASYNC_LIMIT ||
+        status == WEFT_CLI_MEMORY_LIMIT || status == WEFT_CLI_TABLE_LIMIT || !store)
+        return status;
+    uint64_t mem = l->max_memory ? weft_store_memory_limit_refusals(store) : 0;
+    uint64_t tab = l->has_max_table ? weft_store_table_limit_refusals(store) : 0;
+    if (mem) {
+        fprintf(stderr, "weft: %s: memory limit reached: %" PRIu64 " memory.grow request(s) "
+                        "refused at --max-memory %" PRIu64 "\n",
+                file, mem, l->max_memory);
+        return WEFT_CLI_MEMORY_LIMIT;
+    }
+    if (tab) {
+        fprintf(stderr, "weft: %s: table limit reached: %" PRIu64 " table.grow request(s) "
+                        "refused at --max-table-elements %" PRIu64 "\n",
+                file, tab, l->max_table_elements);
+        return WEFT_CLI_TABLE_LIMIT;
+    }
+    return status;
 }

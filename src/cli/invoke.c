@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "component/host_async.h"
 #include "component/instance.h"
 #include "component/types.h"
 
@@ -99,12 +100,14 @@ static int print_value(weft_cval_arena_t *arena, const char *file, const weft_cv
  * readable ends in its result then belong to the host, which reads them all at once: every
  * stream element and future value is printed on a line of its own as it arrives, until each
  * writer has dropped its end. The result itself is printed last, its streams and futures
- * shown as `stream(K)` / `future(K)`, K counting them from 1 in the order of the value (the
- * prefix `stream(K): ` of a line says which one it came from when there are several). */
+ * shown as `stream(K)` / `future(K)`, K counting them from 1 in the order of the value. A
+ * stream element or future value may itself hold streams or futures: they are read too,
+ * numbered on from the last one found, and shown by their number in the line of the value
+ * that carried them. When the result can hold several ends, or nested ones, each line starts
+ * with `stream(K): ` / `future(K): ` naming the end it came from. */
 
-/* One stream or future end of the result. */
+/* One stream or future end the host reads. */
 typedef struct rend {
-    weft_cval_t *val;          /* its node in the result (renumbered before printing) */
     const weft_cval_type_t *elem; /* element type; NULL for stream / future without one */
     weft_async_handle_t h;
     bool future, done;
@@ -115,6 +118,7 @@ typedef struct rends {
     const weft_alloc_t *a;
     rend_t *v;
     size_t n, cap;
+    bool prefixed; /* lines name their end */
 } rends_t;
 
 /* Whether --invoke must run the store's loop for `f`: an async-typed function, or a result
@@ -125,6 +129,7 @@ static bool needs_loop(const weft_component_func_t *f)
     return (f->type && f->type->is_async) || (r && (r->bits & WEFT_TYB_ASYNC));
 }
 
+/* Adds end v (of type t) and renumbers v: the value then shows the end's number. */
 static bool rends_push(rends_t *e, weft_cval_t *v, const weft_ty_val_t *t)
 {
     if (e->n == e->cap) {
@@ -136,10 +141,13 @@ static bool rends_push(rends_t *e, weft_cval_t *v, const weft_ty_val_t *t)
     }
     rend_t *r = &e->v[e->n++];
     memset(r, 0, sizeof *r);
-    r->val = v;
     r->elem = t->elem;
     r->h = v->u.handle;
     r->future = t->kind == WEFT_TY_FUTURE;
+    snprintf(r->prefix, sizeof r->prefix, "%s(%zu): ", r->future ? "future" : "stream", e->n);
+    v->u.handle = (uint32_t)e->n;
+    /* Its values may carry more ends: lines must say where they come from. */
+    if (r->elem && (r->elem->bits & WEFT_TYB_ASYNC)) e->prefixed = true;
     return true;
 }
 
@@ -176,28 +184,51 @@ static bool collect_ends(rends_t *e, weft_cval_t *v, const weft_ty_val_t *t)
 }
 
 /* Starts the next read of end `r` (up to 64 elements of a stream, the value of a future). */
-static weft_error_t *start_read(weft_store_t *store, rend_t *r)
+static weft_error_t *start_read(weft_store_t *store, const rend_t *r)
 {
     return r->future ? weft_future_read(store, r->h) : weft_stream_read(store, r->h, 64);
 }
 
-/* Polls end `r`: prints what arrived, then starts the next read (unless `last`) or drops the
+/* Prints one value read from end k: its own ends are taken over first (numbered on, and read
+ * from now on unless `last`), so the line shows their numbers. */
+static int print_read(weft_store_t *store, weft_cval_arena_t *arena, const char *file,
+                      rends_t *e, size_t k, const weft_cval_t *v, bool last)
+{
+    const weft_ty_val_t *t = e->v[k].elem;
+    if (!t || !v || !(t->bits & WEFT_TYB_ASYNC))
+        return print_value(arena, file, t, v, e->prefixed ? e->v[k].prefix : NULL);
+    weft_cval_t *copy = weft_cval_alloc(arena, 1);
+    size_t first = e->n;
+    if (!copy || !weft__ahost_copy_val(arena, v, copy) || !collect_ends(e, copy, t)) {
+        fputs("weft: out of memory\n", stderr);
+        return WEFT_CLI_FAILURE;
+    }
+    int status = print_value(arena, file, t, copy, e->v[k].prefix);
+    for (size_t i = first; i < e->n && !status && !last; i++) {
+        weft_error_t *err = start_read(store, &e->v[i]);
+        if (err) status = weft__cli_report(file, err);
+    }
+    return status;
+}
+
+/* Polls end k: prints what arrived, then starts the next read (unless `last`) or drops the
  * end once done. *progress is set when something arrived or ended. */
-static int poll_end(weft_store_t *store, weft_cval_arena_t *arena, const char *file, rend_t *r,
-                    bool prefixed, bool last, bool *progress)
+static int poll_end(weft_store_t *store, weft_cval_arena_t *arena, const char *file, rends_t *e,
+                    size_t k, bool last, bool *progress)
 {
     weft_stream_status_t st;
-    weft_error_t *err = weft_stream_poll(store, r->h, &st);
+    weft_error_t *err = weft_stream_poll(store, e->v[k].h, &st);
     if (err) return weft__cli_report(file, err);
     if (st.state == WEFT_STREAM_PENDING || st.state == WEFT_STREAM_IDLE) return WEFT_CLI_OK;
     *progress = true;
     for (uint32_t i = 0; i < st.count; i++) {
-        int status = print_value(arena, file, r->elem, st.values ? &st.values[i] : NULL,
-                                 prefixed ? r->prefix : NULL);
+        int status = print_read(store, arena, file, e, k, st.values ? &st.values[i] : NULL,
+                                last);
         if (status) return status;
     }
     fflush(stdout);
     weft_cval_arena_reset(arena);
+    rend_t *r = &e->v[k];
     if (st.state == WEFT_STREAM_COMPLETED && !r->future) {
         err = last ? NULL : start_read(store, r);
     } else {
@@ -208,23 +239,39 @@ static int poll_end(weft_store_t *store, weft_cval_arena_t *arena, const char *f
     return err ? weft__cli_report(file, err) : WEFT_CLI_OK;
 }
 
-/* Polls every end not done yet; *left receives how many are still not done. */
+/* Polls every end not done yet (ends found meanwhile included); *left receives how many are
+ * still not done. */
 static int poll_ends(weft_store_t *store, weft_cval_arena_t *arena, const char *file,
                      rends_t *e, bool last, bool *progress, size_t *left)
 {
     int status = WEFT_CLI_OK;
     *left = 0;
     for (size_t i = 0; i < e->n; i++) {
-        if (!status && !e->v[i].done)
-            status = poll_end(store, arena, file, &e->v[i], e->n > 1, last, progress);
+        if (!status && !e->v[i].done) status = poll_end(store, arena, file, e, i, last, progress);
         *left += !e->v[i].done;
     }
     return status;
 }
 
+/* The trap of the task's instance after the task returned (weft_task_error), reported; or,
+ * should there be none, a plain statement. */
+static int report_late_trap(weft_store_t *store, weft_async_handle_t task, const char *file)
+{
+    weft_error_t *err = weft_task_error(store, task);
+    if (err) return weft__cli_report(file, err);
+    fputs("weft: trap: the component instance trapped after the task returned\n", stderr);
+    return WEFT_CLI_TRAP;
+}
+
+static bool instance_poisoned(const weft_component_func_t *f)
+{
+    return f->kind == WEFT_CFUNC_LIFTED && f->inst && f->inst->poisoned;
+}
+
 /* Reads every end of `e` until each is done, printing as values arrive. */
 static int drain_ends(weft_store_t *store, weft_engine_t *engine,
-                      const weft_component_func_t *f, const char *file, rends_t *e)
+                      const weft_component_func_t *f, weft_async_handle_t task, const char *file,
+                      rends_t *e)
 {
     weft_cval_arena_t *arena = weft_cval_arena_new(engine);
     if (!arena) {
@@ -251,21 +298,21 @@ static int drain_ends(weft_store_t *store, weft_engine_t *engine,
         }
         status = poll_ends(store, arena, file, e, false, &progress, &left);
         if (status || !left || progress) continue;
-        /* Every guest thread is blocked and no writer will come. A trap of the task right
-         * after it returned (before it first blocked) leaves its instance poisoned without
-         * an error to show: say so rather than "deadlock". Otherwise it is the same trap as
-         * a task that cannot finish (weft_task_wait). */
-        if (f->kind == WEFT_CFUNC_LIFTED && f->inst && f->inst->poisoned)
-            fputs("weft: trap: the component instance trapped after the task returned\n",
-                  stderr);
-        else
+        /* Every guest thread is blocked and no writer will come. When the task's instance
+         * trapped after the task returned (before it first blocked, inside weft_task_start),
+         * that trap is the reason; otherwise it is the same trap as a task that cannot finish
+         * (weft_task_wait). */
+        if (instance_poisoned(f)) {
+            status = report_late_trap(store, task, file);
+        } else {
             fputs("weft: trap: deadlock detected: event loop cannot make further progress\n",
                   stderr);
-        for (size_t i = 0; i < e->n; i++)
-            if (!e->v[i].done)
-                fprintf(stderr, "  the host was reading %s(%zu) of the result\n",
-                        e->v[i].future ? "future" : "stream", i + 1);
-        status = WEFT_CLI_TRAP;
+            for (size_t i = 0; i < e->n; i++)
+                if (!e->v[i].done)
+                    fprintf(stderr, "  the host was reading %s(%zu) of the result\n",
+                            e->v[i].future ? "future" : "stream", i + 1);
+            status = WEFT_CLI_TRAP;
+        }
     }
     weft_cval_arena_delete(arena);
     return status;
@@ -307,35 +354,33 @@ static int call_async(weft_engine_t *engine, weft_store_t *store, weft_component
         return WEFT_CLI_FAILURE;
     }
     err = nr ? weft_task_results(store, task, res, nr, arena) : NULL;
-    weft_task_delete(store, task);
-    if (err) return weft__cli_report(file, err);
+    if (err) {
+        weft_task_delete(store, task);
+        return weft__cli_report(file, err);
+    }
 
+    /* The task's handle is kept until the end: a trap after it returned is its error. */
     const weft_ty_val_t *rt = weft_component_func_result_type(f);
     const weft_alloc_t a = {weft__default_alloc, NULL};
-    rends_t ends = {&a, NULL, 0, 0};
+    rends_t ends = {&a, NULL, 0, 0, false};
     int status = WEFT_CLI_OK;
     if (nr && !collect_ends(&ends, res, rt)) {
         fputs("weft: out of memory\n", stderr);
         status = WEFT_CLI_FAILURE;
     }
-    for (size_t i = 0; i < ends.n; i++)
-        snprintf(ends.v[i].prefix, sizeof ends.v[i].prefix, "%s(%zu): ",
-                 ends.v[i].future ? "future" : "stream", i + 1);
-    if (!status) status = drain_ends(store, engine, f, file, &ends);
+    if (ends.n > 1) ends.prefixed = true;
+    if (!status) status = drain_ends(store, engine, f, task, file, &ends);
     /* The task may go on after returning (and after its streams end): let it finish, so a
      * trap after the last value is reported too. */
     if (!status && (err = weft_store_run(store, WEFT_RUN_UNTIL_IDLE)))
         status = weft__cli_report(file, err);
-    if (!status && f->kind == WEFT_CFUNC_LIFTED && f->inst && f->inst->poisoned) {
-        fputs("weft: trap: the component instance trapped after the task returned\n", stderr);
-        status = WEFT_CLI_TRAP;
-    }
+    if (!status && instance_poisoned(f)) status = report_late_trap(store, task, file);
     if (!status && nr) {
         /* The host's handles are spent: the result shows each end by its number. */
-        for (size_t i = 0; i < ends.n; i++) ends.v[i].val->u.handle = (uint32_t)(i + 1);
         status = print_value(arena, file, rt, res, NULL);
         fflush(stdout);
     }
+    weft_task_delete(store, task);
     weft__free(&a, ends.v, ends.cap * sizeof *ends.v);
     return status;
 }
@@ -359,13 +404,24 @@ static int call(weft_engine_t *engine, weft_store_t *store, weft_component_insta
         list_exports(inst);
         return WEFT_CLI_LINK;
     }
+    size_t np = weft_component_func_param_count(f);
+    for (size_t i = 0; i < np; i++) {
+        /* A stream or future argument would be the readable end of one the host writes:
+         * WAVE text cannot say what to write into it. */
+        const weft_ty_val_t *pt = weft_component_func_param_type(f, i);
+        if (pt && (pt->bits & WEFT_TYB_ASYNC)) {
+            fprintf(stderr, "weft: --invoke '%.*s': parameter %zu holds a stream or future, "
+                            "which cannot be given on the command line\n",
+                    (int)(ne - nb), invoke + nb, i + 1);
+            return WEFT_CLI_USAGE;
+        }
+    }
     weft_cval_arena_t *arena = weft_cval_arena_new(engine);
     if (!arena) {
         fputs("weft: out of memory\n", stderr);
         return WEFT_CLI_FAILURE;
     }
     int status = WEFT_CLI_OK;
-    size_t np = weft_component_func_param_count(f);
     weft_cval_t *args = weft_cval_alloc(arena, np + 1);
     weft_cval_t *res = weft_cval_alloc(arena, 1);
     /* The arguments are parsed in place, the name blanked out, so that the character offsets
@@ -411,14 +467,14 @@ static int call(weft_engine_t *engine, weft_store_t *store, weft_component_insta
 }
 
 int weft__cli_invoke_component(const char *file, const uint8_t *bytes, size_t len,
-                               const char *invoke, int nextra)
+                               const char *invoke, int nextra, const weft_cli_limits_t *limits)
 {
     if (nextra) {
         fprintf(stderr, "weft: --invoke on a component takes its arguments in the call, "
                         "e.g. --invoke 'add(1, 2)', not after FILE\n");
         return WEFT_CLI_USAGE;
     }
-    weft_engine_t *engine = weft_engine_new(NULL);
+    weft_engine_t *engine = weft__cli_limits_engine(limits);
     if (!engine) {
         fputs("weft: out of memory\n", stderr);
         return WEFT_CLI_FAILURE;
@@ -437,10 +493,13 @@ int weft__cli_invoke_component(const char *file, const uint8_t *bytes, size_t le
     if (!store || !linker) {
         fputs("weft: out of memory\n", stderr);
         status = WEFT_CLI_FAILURE;
+    } else if ((status = weft__cli_limits_apply(store, limits)) != 0) {
+        /* printed */
     } else if ((err = weft_component_instance_new(store, comp, linker, &inst))) {
-        status = weft__cli_report(file, err);
+        status = weft__cli_limits_note(store, limits, file, weft__cli_report(file, err));
     } else {
-        status = call(engine, store, inst, file, invoke);
+        status = weft__cli_limits_note(store, limits, file,
+                                       call(engine, store, inst, file, invoke));
     }
     weft_store_delete(store);
     weft_component_linker_delete(linker);

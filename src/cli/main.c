@@ -39,7 +39,7 @@ static void usage(FILE *f)
           "  4      `run`: the module or component is malformed or invalid\n"
           "  5      `run`: link error (unknown import, no _start or --invoke export)\n"
           "  1      `wast`: a check failed unexpectedly (2: a script cannot be read or converted)\n"
-          "  119    `run`: a table starts above --max-table-elements\n"
+          "  119    `run`: table limit reached (--max-table-elements)\n"
           "  120    `run`: out of fuel (--fuel)\n"
           "  121    `run`: call stack exhausted (--max-call-depth, --max-stack or their defaults)\n"
           "  122    `run`: memory limit reached (--max-memory)\n"

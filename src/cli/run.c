@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/module.h"
 #include "util/error.h"
 
 void weft__cli_run_usage(void *stream)
@@ -34,7 +33,12 @@ void weft__cli_run_usage(void *stream)
           "                       [1, 2], some(3))'), and print the result in WAVE. An async\n"
           "                       export runs on the event loop: each element of a stream in\n"
           "                       its result, and each future's value, is printed on a line\n"
-          "                       as it arrives, then the result (ends as stream(1), ...)\n"
+          "                       as it arrives, then the result (ends as stream(1), ...);\n"
+          "                       streams and futures inside those values are read too,\n"
+          "                       numbered on, and with several, each line starts with the\n"
+          "                       end it came from ('stream(2): 7'). Not supported: functions\n"
+          "                       taking stream or future arguments (the command line cannot\n"
+          "                       give them), and components with imports\n"
           "  --allow-tcp HOST:PORT  (components) let wasi:sockets TCP sockets bind and connect\n"
           "                       to HOST:PORT: HOST an IPv4 address, [IPv6], localhost or *\n"
           "                       (any, and 0.0.0.0 / [::] for a bind), PORT a number or *\n"
@@ -263,51 +267,11 @@ static int invoke(weft_store_t *store, weft_func_t *f, const run_opts_t *o,
     return status;
 }
 
-/* --max-table-elements: a table that starts with more elements is refused; the maximum of
- * every table the module defines is lowered to the limit, so that table.grow fails past it
- * (it returns -1, as for any failed growth: Wasm 2.0 section 4.4.6, table.grow). */
-static int limit_tables(weft_module_t *m, const run_opts_t *o)
-{
-    if (!o->limits.has_max_table) return 0;
-    uint64_t lim = o->limits.max_table_elements;
-    for (uint32_t i = 0; i < m->ntables; i++) {
-        weft_limits_t *t = &m->tables[i].limits;
-        if (t->min > lim) {
-            fprintf(stderr, "weft: %s: table limit reached: table %" PRIu32 " starts with %" PRIu64
-                            " elements, above --max-table-elements %" PRIu64 "\n",
-                    o->file, i, t->min, lim);
-            return WEFT_CLI_TABLE_LIMIT;
-        }
-        if (i >= m->ntable_imports && (!t->has_max || t->max > lim)) {
-            t->max = lim;
-            t->has_max = true;
-        }
-    }
-    return 0;
-}
-
-/* After a failed run (`status`): when the store refused a memory.grow because of --max-memory,
- * the guest most likely failed for that reason; says so (exit 122). */
-static int memory_note(weft_store_t *store, const run_opts_t *o, int status)
-{
-    if (status == WEFT_CLI_OK || !o->limits.max_memory || status == WEFT_CLI_OUT_OF_FUEL ||
-        status == WEFT_CLI_TIMEOUT || status == WEFT_CLI_STACK_LIMIT)
-        return status;
-    uint64_t refused = weft_store_memory_limit_refusals(store);
-    if (refused == 0) return status;
-    fprintf(stderr, "weft: %s: memory limit reached: %" PRIu64 " memory.grow request(s) refused "
-                    "at --max-memory %" PRIu64 "\n",
-            o->file, refused, o->limits.max_memory);
-    return WEFT_CLI_MEMORY_LIMIT;
-}
-
 /* Instantiates and runs; the objects are cleaned up by the caller. */
 static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi,
                    weft_module_t *module, const run_opts_t *o, const weft_alloc_t *a)
 {
     (void)engine;
-    int ts = limit_tables(module, o);
-    if (ts) return ts;
     size_t n = weft_module_import_count(module);
     weft_extern_t *imports = weft__calloc(a, n + 1, sizeof *imports);
     if (!imports) return WEFT_CLI_FAILURE;
@@ -333,13 +297,15 @@ static int execute(weft_engine_t *engine, weft_store_t *store, weft_wasi_t *wasi
         fprintf(stderr, "weft: %s: no exported function '%s'\n", o->file, name);
         return WEFT_CLI_LINK;
     }
-    if (o->invoke) return memory_note(store, o, invoke(store, ext.of.func, o, a));
+    if (o->invoke) return weft__cli_limits_note(store, &o->limits, o->file,
+                                                invoke(store, ext.of.func, o, a));
     if (weft_func_param_count(ext.of.func) || weft_func_result_count(ext.of.func)) {
         fprintf(stderr, "weft: %s: _start must take and return nothing\n", o->file);
         return WEFT_CLI_LINK;
     }
     err = weft_func_call(store, ext.of.func, NULL, 0, NULL, 0);
-    return memory_note(store, o, err ? weft__cli_report(o->file, err) : WEFT_CLI_OK);
+    return weft__cli_limits_note(store, &o->limits, o->file,
+                                 err ? weft__cli_report(o->file, err) : WEFT_CLI_OK);
 }
 
 int weft__cli_run(int argc, char **argv)
@@ -368,7 +334,8 @@ int weft__cli_run(int argc, char **argv)
         /* A component: --invoke calls one of its exports with WAVE arguments; running a
          * WASI command component goes to its own runner. */
         if (o.invoke) {
-            status = weft__cli_invoke_component(o.file, bytes, len, o.invoke, o.nargs);
+            status = weft__cli_invoke_component(o.file, bytes, len, o.invoke, o.nargs,
+                                                &o.limits);
         } else {
             int weft__cli_run_component(int, char **, const uint8_t *, size_t);
             status = weft__cli_run_component(argc, argv, bytes, len); /* run_component.c */

@@ -192,6 +192,7 @@ static int execute(weft_engine_t *engine, const copts_t *o, const uint8_t *bytes
         int code = 0;
         err = weft_wasi2_run(store, inst, &code);
         status = err ? report(o->file, err) : (code & 0xFF);
+        status = weft__cli_limits_note(store, &o->limits, o->file, status);
     }
     /* The store's functions refer to the linker's host functions and the WASI context. */
     weft_store_delete(store);

@@ -177,6 +177,8 @@ struct weft_asched {
      * stream.new/future.new; at most WEFT_ASYNC_POOL_MAX. */
     struct weft_ashared *shared_pool;
     uint32_t shared_pool_n;
+    struct weft_aend *end_pool;    /* freed stream/future ends (still objects of objs) */
+    uint32_t end_pool_n;
     bool closing;                  /* being freed: nothing goes back to a pool */
     void *loop; /* the embedding's event loop (loop.c weft_hloop_t), NULL until used */
 };

@@ -85,9 +85,17 @@ static void aend_dtor(void *obj)
 weft_error_t *weft__aend_add(struct weft_cstate *inst, uint8_t kind, weft_ashared_t *shared,
                              uint32_t *index)
 {
-    weft_aend_t *e = weft__async_obj_new(inst->store, sizeof *e, aend_dtor);
-    if (!e) return weft__error_oom();
-    weft__waitable_init(&e->w, inst);
+    weft_asched_t *s = inst->store->async_sched;
+    weft_aend_t *e = s ? s->end_pool : NULL;
+    if (e) {
+        /* a freed end kept as it was (still the scheduler's object, with no shared state) */
+        s->end_pool = e->pool_next;
+        s->end_pool_n--;
+        memset(e, 0, sizeof *e);
+    } else if (!(e = weft__async_obj_new(inst->store, sizeof *e, aend_dtor))) {
+        return weft__error_oom();
+    }
+    e->w.inst = inst; /* weft__waitable_init: the object is zeroed */
     e->sched = inst->store->async_sched; /* made by weft__async_obj_new */
     e->copy.on_copy = end_on_copy;
     e->copy.on_copy_done = end_on_copy_done;
@@ -108,7 +116,18 @@ weft_error_t *weft__aend_add(struct weft_cstate *inst, uint8_t kind, weft_ashare
  * that moved elsewhere (e->shared cleared). */
 static void aend_free(weft_aend_t *e)
 {
-    weft__async_obj_free(e->w.inst->store, e);
+    weft_asched_t *s = e->sched;
+    if (s->closing || s->end_pool_n >= WEFT_ASYNC_POOL_MAX) {
+        weft__async_obj_free(e->w.inst->store, e);
+        return;
+    }
+    /* Kept for the next end: an end made and dropped in a loop (future.new, the copy, the
+     * drops) then costs no allocation. Its destructor (at store teardown) finds no state. */
+    weft__ashared_release(s, e->shared);
+    e->shared = NULL;
+    e->pool_next = s->end_pool;
+    s->end_pool = e;
+    s->end_pool_n++;
 }
 
 /* ---- built-ins ----------------------------------------------------------------------------- */
@@ -348,7 +367,8 @@ static weft_error_t *drop_fn(const weft_abuiltin_t *b, const weft_val_t *args, s
 static weft_error_t *new_fn(const weft_abuiltin_t *b, weft_val_t *results, size_t nresults)
 {
     bool future = b->op == WEFT_CANON_FUTURE_NEW;
-    weft_asched_t *sch = weft__async_sched(b->st->store);
+    weft_asched_t *sch = b->st->store->async_sched ? b->st->store->async_sched
+                                                   : weft__async_sched(b->st->store);
     weft_ashared_t *s = sch ? weft__ashared_new_pooled(sch, b->t, b->st, future) : NULL;
     if (!s) return weft__error_oom();
     uint32_t ri = 0, wi = 0;
@@ -419,9 +439,10 @@ static weft_error_t *future_fast(const weft_abuiltin_t *b, weft_caller_t *caller
     switch (b->op) {
     case WEFT_CANON_FUTURE_READ: case WEFT_CANON_FUTURE_WRITE: {
         bool read = b->op == WEFT_CANON_FUTURE_READ;
+        weft_athread_t *th = NULL;
         if (!b->async_) {
             const weft_ainst_t *ai = st->async;
-            const weft_athread_t *th = ai ? (ai->running ? ai->running : ai->cstack) : NULL;
+            th = ai ? (ai->running ? ai->running : ai->cstack) : NULL;
             if (!th) return NULL;
             const weft_atask_t *t = th->task;
             if (t && !t->ft_async && t->state != WEFT_TASK_RESOLVED) return NULL;
@@ -453,7 +474,13 @@ static weft_error_t *future_fast(const weft_abuiltin_t *b, weft_caller_t *caller
         weft_val_t res[1];
         res[0].kind = WEFT_I32;
         res[0].of.i64 = 0;
-        if ((err = complete(b, b->async_, caller, e, res, 1)) || caller->suspend) return err;
+        if (weft__waitable_has_pending_event(&e->w)) /* complete: the payload now */
+            err = finish_event(e, false, res, 1);
+        else if (th) /* complete: a synchronous wait (th is the current thread) */
+            err = weft__async_wait_pending(caller, th, &e->w, finish_event, e, res, 1);
+        else
+            res[0].of.i32 = (int32_t)WEFT_ASYNC_BLOCKED;
+        if (err || caller->suspend) return err;
         slots[0] = (uint64_t)(uint32_t)res[0].of.i32;
         return NULL;
     }
@@ -464,8 +491,7 @@ static weft_error_t *future_fast(const weft_abuiltin_t *b, weft_caller_t *caller
                                                  : WEFT_HANDLE_FUTURE_WRITABLE);
         if (!e || (readable ? weft__aend_copying(e) : e->state != WEFT_COPY_DONE)) return NULL;
         *done = true;
-        weft_error_t *err = weft__handles_remove(&st->handles, i, NULL);
-        if (err) return err;
+        weft__handles_remove_used(&st->handles, i);
         weft__ashared_drop(e->shared);
         weft__waitable_drop(&e->w);
         aend_free(e);

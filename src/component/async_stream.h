@@ -156,6 +156,7 @@ typedef struct weft_aend {
     weft_acopy_t copy;         /* the copy in progress (while state is COPYING/CANCELLING) */
     weft_ashared_t *shared;    /* one reference */
     weft_asched_t *sched;      /* the store's scheduler (for the shared state's pool) */
+    struct weft_aend *pool_next; /* in the scheduler's pool of ends while free */
     uint8_t kind;
     uint8_t state;             /* WEFT_COPY_IDLE .. WEFT_COPY_DONE */
     /* the pending event's arguments (definitions.py stream_event/future_event partials) */

@@ -72,7 +72,7 @@ weft_asched_t *weft__async_sched(weft_store_t *store)
 
 void *weft__async_obj_new(weft_store_t *store, size_t size, void (*dtor)(void *obj))
 {
-    weft_asched_t *s = weft__async_sched(store);
+    weft_asched_t *s = store->async_sched ? store->async_sched : weft__async_sched(store);
     if (!s || size > SIZE_MAX - sizeof(aobj_t)) return NULL;
     aobj_t *o = NULL;
     for (int k = 0; k < WEFT_ASYNC_POOL_CLASSES && !o; k++)
@@ -598,7 +598,8 @@ weft_error_t *weft__athread_block(weft_caller_t *caller, weft_athread_t *th, wef
                             bool cancellable, weft_val_t *results, size_t nresults,
                             weft_waitable_t *sync_w)
 {
-    if (!weft__async_sched(th->inst->store)) return weft__error_oom();
+    if (!th->inst->store->async_sched && !weft__async_sched(th->inst->store))
+        return weft__error_oom();
     bool now = weft__atask_deliver_pending_cancel(th->task, cancellable);
     if (now || (ready && ready(renv))) {
         th->wait_set = NULL;

@@ -306,7 +306,7 @@ void weft__component_def_free(weft_component_def_t *def)
 
 static bool decode_component(weft_cdecoder_t *d, weft_component_def_t *def);
 
-/* Section 1: one whole core module, decoded by the core decoder from its own copy. */
+/* Section 1: one whole core module, decoded by the core decoder in place. */
 static bool decode_module_section(weft_cdecoder_t *d, weft_component_def_t *def, size_t start,
                                   size_t size)
 {
@@ -323,13 +323,10 @@ static bool decode_module_section(weft_cdecoder_t *d, weft_component_def_t *def,
     m->alloc = d->alloc;
     m->engine = d->engine;
     m->refcount = 1;
-    m->bytes = weft__malloc(&d->alloc, size);
-    if (!m->bytes) {
-        weft__free(&d->alloc, m, sizeof *m);
-        weft__cdec_oom(d);
-        return false;
-    }
-    if (size) memcpy(m->bytes, d->r.base + start, size);
+    /* No copy: the module's bytes are the component's own copy of the binary (d->r.base),
+     * which lives as long as the component and so outlives the module's every use. */
+    m->bytes = (uint8_t *)(uintptr_t)(d->r.base + start);
+    m->bytes_borrowed = true;
     m->len = size;
     cm->module = m;
     weft_error_t *err = weft__module_decode(m);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/alloc.h"
 #include "weft.h"
@@ -75,6 +76,32 @@ weft_error_t *weft__handles_get(weft_handles_t *t, uint32_t i, weft_handle_t **o
 weft_error_t *weft__handles_add(weft_handles_t *t, const weft_handle_t *e, uint32_t *index);
 /* Table.remove: the removed entry is copied to *out (may be NULL). */
 weft_error_t *weft__handles_remove(weft_handles_t *t, uint32_t i, weft_handle_t *out);
+
+/* Table.add of an object entry (kind >= WEFT_HANDLE_USER) reusing the top of the free stack,
+ * inline; false (nothing done) when the stack is empty: weft__handles_add then appends. A
+ * free entry is all zero but for next_free (weft__handles_remove). */
+static inline bool weft__handles_add_reuse(weft_handles_t *t, uint8_t kind, void *obj,
+                                           uint32_t *index)
+{
+    uint32_t i = t->free_top;
+    if (!i) return false;
+    weft_handle_t *h = &t->array[i];
+    t->free_top = h->next_free;
+    h->next_free = 0;
+    h->kind = kind;
+    h->obj = obj;
+    *index = i;
+    return true;
+}
+
+/* Table.remove of entry i, which the caller found in use (0 < i < len, not free). */
+static inline void weft__handles_remove_used(weft_handles_t *t, uint32_t i)
+{
+    weft_handle_t *h = &t->array[i];
+    memset(h, 0, sizeof *h);
+    h->next_free = t->free_top;
+    t->free_top = i;
+}
 
 /* canon resource.new: a fresh own handle. */
 weft_error_t *weft__resource_new(weft_handles_t *t, const weft_rt_resource_t *rt, uint32_t rep,

@@ -250,7 +250,10 @@ static weft_error_t *deliver(hcall_t *c, bool from_queue)
             if (!err) s->state = WEFT_SUBTASK_RETURNED;
         }
         s->host_call = NULL;
-        if (err) weft__async_poison(S);
+        if (err) {
+            weft__async_poison(S);
+            weft__ahost_note_trap(c->l, S, err);
+        }
         else if (from_queue) weft__asubtask_progress(s);
     }
     hcall_free(c);
@@ -418,7 +421,10 @@ weft_error_t *weft_host_call_fail(weft_store_t *store, weft_async_handle_t call,
     }
     /* The caller traps: its instance is poisoned and the error goes to the next run. */
     weft_hloop_t *l = c->l;
-    if (c->s) weft__async_poison(c->s->le->st);
+    if (c->s) {
+        weft__async_poison(c->s->le->st);
+        weft__ahost_note_trap(l, c->s->le->st, e);
+    }
     if (!l->failed) l->failed = e;
     else weft_error_delete(e);
     hcall_free(c);
@@ -503,6 +509,20 @@ static void task_done(weft_ahost_call_t *hc, const weft_error_t *err)
         return;
     }
     weft__hloop_notify(t->l, &t->h);
+}
+
+void weft__ahost_note_trap(weft_hloop_t *l, const weft_cstate_t *inst, const weft_error_t *err)
+{
+    /* Traps are rare: a walk over the handle table is cheap enough. A task that has its own
+     * failure (or an earlier trap of its instance) keeps it. */
+    if (!l || !inst || !err) return;
+    for (uint32_t i = 1; i < l->nslots; i++) {
+        weft_hobj_t *o = l->slots[i].obj;
+        if (!o || o->kind != WEFT_HK_TASK) continue;
+        htask_t *t = (htask_t *)o;
+        if (t->err || t->f->kind != WEFT_CFUNC_LIFTED || t->f->inst != inst) continue;
+        t->err = error_copy(&l->alloc, err);
+    }
 }
 
 /* Every stream, future and error-context value inside v (of type t) names a host handle that
@@ -622,8 +642,14 @@ weft_error_t *weft_task_start(weft_store_t *store, weft_component_func_t *func,
             t->state = WEFT_TASK_FAILED;
             htask_uncount(t);
         }
-        if (!t->err) t->err = err;
-        else weft_error_delete(err);
+        /* This task keeps the trap even when it had returned already (a trap after
+         * task.return), and so do the other tasks of the instance (weft_task_error). */
+        if (!t->err) {
+            t->err = err;
+            err = NULL;
+        }
+        weft__ahost_note_trap(l, st, err ? err : t->err);
+        weft_error_delete(err);
     }
     return NULL;
 }
@@ -676,8 +702,11 @@ weft_error_t *weft_task_error(const weft_store_t *store, weft_async_handle_t tas
     weft_error_t *err;
     htask_t *t = find_task(store, task, "weft_task_error", &err);
     weft_error_delete(err);
-    if (!t || !task_failed(t)) return NULL;
+    if (!t) return NULL;
+    /* A task that returned (or was cancelled) and whose instance trapped afterwards reports
+     * that trap too: it would otherwise be lost when it happened in weft_task_start. */
     if (t->err) return error_copy(&t->l->alloc, t->err);
+    if (!task_failed(t)) return NULL;
     return weft__error_new(&t->l->alloc, WEFT_ERROR_TRAP, UINT64_MAX,
                            "wasm trap: cannot enter component instance (the task's instance "
                            "trapped)");
@@ -701,7 +730,10 @@ weft_error_t *weft_task_cancel(weft_store_t *store, weft_async_handle_t task)
     t->l->running = true;
     err = request_cancel(t);
     t->l->running = saved;
-    if (err) weft__async_poison(t->f->inst);
+    if (err) {
+        weft__async_poison(t->f->inst);
+        weft__ahost_note_trap(t->l, t->f->inst, err);
+    }
     return err;
 }
 

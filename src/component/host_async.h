@@ -125,6 +125,10 @@ weft_error_t *weft__ahost_start(struct weft_alower *le, struct weft_asubtask *s)
 weft_error_t *weft__ahost_cancel_requested(void *host_call);
 /* The subtask of a pending host call is freed (the store goes away). */
 void weft__ahost_detach(void *host_call);
+/* Instance `inst` trapped with `err` (it is poisoned): every host task of it without an error
+ * of its own keeps a copy as the reason weft_task_error() gives, also a task that returned. */
+void weft__ahost_note_trap(weft_hloop_t *l, const struct weft_cstate *inst,
+                           const weft_error_t *err);
 /* Processes the queued resolutions of host calls (loop.c): *progress set when any. */
 weft_error_t *weft__ahost_resolve_queued(weft_hloop_t *l, bool *progress);
 /* The deep copy of host value v into arena (strings and aggregates copied). */

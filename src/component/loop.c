@@ -414,7 +414,11 @@ weft_error_t *weft__hloop_pass(weft_hloop_t *l, bool *progress)
         err = weft__athread_resume(th, false);
         weft__call_leave(ti);
         *progress = true;
-        if (err) weft__async_poison(ti);
+        if (err) {
+            weft__async_poison(ti);
+            /* The host's tasks of the instance keep the reason (weft_task_error). */
+            weft__ahost_note_trap(l, ti, err);
+        }
     }
     l->running = saved;
     return err;

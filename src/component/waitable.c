@@ -10,6 +10,7 @@
 weft_error_t *weft__async_handle_add(weft_cstate_t *inst, uint8_t kind, void *obj,
                                      uint32_t *index)
 {
+    if (weft__handles_add_reuse(&inst->handles, kind, obj, index)) return NULL;
     weft_handle_t h;
     memset(&h, 0, sizeof h);
     h.kind = kind;
@@ -43,7 +44,8 @@ weft_error_t *weft__async_handle_remove(weft_cstate_t *inst, uint32_t i, uint8_t
 {
     weft_error_t *err = weft__async_handle_get(inst, i, kind, obj);
     if (err) return err;
-    return weft__handles_remove(&inst->handles, i, NULL);
+    weft__handles_remove_used(&inst->handles, i);
+    return NULL;
 }
 
 weft_error_t *weft__async_waitable_get(weft_cstate_t *inst, uint32_t i, weft_waitable_t **w,

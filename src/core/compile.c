@@ -1958,16 +1958,22 @@ static void compile_body(comp_t *c)
 
 /* ------------------------------------------------------------------------------------------ */
 
-static void code_free(const weft_alloc_t *a, weft_code_t *code)
+/* A translated body lives in one block: its code words, then its locs, then its catches (all
+ * arrays of 32-bit words, so each part stays aligned). */
+static size_t code_block_size(size_t ncode, size_t nlocs, size_t ncatches)
 {
-    if (!code) return;
-    weft__free(a, code->catches, (size_t)code->ncatches * sizeof *code->catches);
-    weft__free(a, code->code, (size_t)code->ncode * sizeof *code->code);
-    weft__free(a, code->locs, (size_t)code->nlocs * sizeof *code->locs);
-    weft__free(a, code, sizeof *code);
+    return ncode * sizeof(uint32_t) + nlocs * sizeof(weft_code_loc_t) +
+           ncatches * sizeof(weft_catch_t);
 }
 
-static weft_error_t *compile_func(comp_t *c, uint32_t i, weft_code_t **out)
+static void code_free(const weft_alloc_t *a, weft_code_t *code)
+{
+    if (weft__code_is_stub(code)) return;
+    weft__free(a, code->code, code_block_size(code->ncode, code->nlocs, code->ncatches));
+}
+
+/* Translates defined function i into `code`, which is left unchanged on failure. */
+static weft_error_t *compile_func(comp_t *c, uint32_t i, weft_code_t *code)
 {
     const weft_module_t *m = c->m;
     const weft_body_t *body = &m->bodies[i];
@@ -2039,39 +2045,64 @@ static weft_error_t *compile_func(comp_t *c, uint32_t i, weft_code_t **out)
                                "function %u: cannot compile (%s)", fidx,
                                c->r.err ? c->r.err : "function too large");
 
-    weft_code_t *code = weft__calloc(c->alloc, 1, sizeof *code);
-    if (!code) return weft__error_oom();
-    code->code = weft__malloc(c->alloc, c->ncode * sizeof *code->code);
-    code->locs = weft__malloc(c->alloc, c->nlocs * sizeof *code->locs);
-    if (!code->code || !code->locs) {
-        weft__free(c->alloc, code->code, c->ncode * sizeof *code->code);
-        weft__free(c->alloc, code->locs, c->nlocs * sizeof *code->locs);
-        weft__free(c->alloc, code, sizeof *code);
-        return weft__error_oom();
-    }
-    memcpy(code->code, c->code, c->ncode * sizeof *code->code);
-    memcpy(code->locs, c->locs, c->nlocs * sizeof *code->locs);
-    if (c->ncatches) {
-        code->catches = weft__malloc(c->alloc, c->ncatches * sizeof *code->catches);
-        if (!code->catches) {
-            code_free(c->alloc, code);
-            return weft__error_oom();
-        }
-        memcpy(code->catches, c->catches, c->ncatches * sizeof *code->catches);
-        code->ncatches = (uint32_t)c->ncatches;
-    }
+    uint32_t *block = weft__malloc(c->alloc, code_block_size(c->ncode, c->nlocs, c->ncatches));
+    if (!block) return weft__error_oom();
+    memcpy(block, c->code, c->ncode * sizeof *c->code);
+    weft_code_loc_t *locs = (weft_code_loc_t *)(void *)(block + c->ncode);
+    if (c->nlocs) memcpy(locs, c->locs, c->nlocs * sizeof *c->locs);
+    weft_catch_t *catches = (weft_catch_t *)(void *)(locs + c->nlocs);
+    if (c->ncatches) memcpy(catches, c->catches, c->ncatches * sizeof *c->catches);
+    code->code = block;
     code->ncode = (uint32_t)c->ncode;
+    code->locs = locs;
     code->nlocs = (uint32_t)c->nlocs;
+    code->catches = catches;
+    code->ncatches = (uint32_t)c->ncatches;
     code->func_index = fidx;
     code->param_slots = param_slots;
     code->local_slots = local_slots;
     uint32_t fs = c->max_slot;
     if (fs < c->ftype->result_slots) fs = c->ftype->result_slots;
     code->frame_slots = fs;
-    *out = code;
     return NULL;
 }
 
+static void comp_init(comp_t *c, const weft_module_t *m)
+{
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    c->alloc = &m->alloc;
+    c->labels = weft__interp_labels();
+}
+
+static void comp_free(comp_t *c)
+{
+    const weft_alloc_t *a = c->alloc;
+    weft__free(a, c->code, c->code_cap * sizeof *c->code);
+    weft__free(a, c->locs, c->locs_cap * sizeof *c->locs);
+    weft__free(a, c->stack, c->stack_cap * sizeof *c->stack);
+    weft__free(a, c->ctls, c->ctl_cap * sizeof *c->ctls);
+    weft__free(a, c->scratch, c->scratch_cap * sizeof *c->scratch);
+    weft__free(a, c->stub_pos, c->stub_cap * sizeof *c->stub_pos);
+    weft__free(a, c->catches, c->catches_cap * sizeof *c->catches);
+}
+
+weft_error_t *weft__code_compile(const weft_module_t *m, weft_code_t *code)
+{
+    if (!weft__code_is_stub(code)) return NULL;
+    comp_t c;
+    comp_init(&c, m);
+    weft_error_t *err = compile_func(&c, code->func_index - m->nfunc_imports, code);
+    comp_free(&c);
+    return err;
+}
+
+/* Validation has checked every body (the spec reports invalid code at load time, 3.4), so the
+ * translation of a body can wait for the function's first call: a large module whose code runs
+ * only in part (a language runtime, say) then loads in a fraction of the time. Each function
+ * gets a stub (interp.h) in one array, m->codes[i] pointing at its entry. Translating in place
+ * on first use is safe because a module belongs to one engine, which is used by one thread at a
+ * time (weft.h). The engine's eager_compile translates everything here instead. */
 weft_error_t *weft__module_compile(weft_module_t *m)
 {
     if (m->nbodies == 0) return NULL;
@@ -2086,22 +2117,31 @@ weft_error_t *weft__module_compile(weft_module_t *m)
         if (m->tables[i].limits.is64)
             return weft__error_new(a, WEFT_ERROR_VALIDATE, UINT64_MAX,
                                    "implementation limit: 64-bit tables are not supported");
-    m->codes = weft__calloc(a, m->nbodies, sizeof *m->codes);
-    if (!m->codes) return weft__error_oom();
+    weft_code_t **codes = weft__malloc(a, (size_t)m->nbodies * sizeof *codes);
+    weft_code_t *stubs = weft__calloc(a, m->nbodies, sizeof *stubs);
+    if (!codes || !stubs) {
+        weft__free(a, codes, (size_t)m->nbodies * sizeof *codes);
+        weft__free(a, stubs, (size_t)m->nbodies * sizeof *stubs);
+        return weft__error_oom();
+    }
+    const void *lazy = weft__interp_labels()[WEFT_IOP_lazy_compile];
+    for (uint32_t i = 0; i < m->nbodies; i++) {
+        weft_code_t *cd = &stubs[i];
+        uint32_t fidx = m->nfunc_imports + i;
+        memcpy(cd->lazy, &lazy, sizeof lazy);
+        cd->code = cd->lazy;
+        cd->func_index = fidx;
+        cd->param_slots = m->types[m->func_types[fidx]].param_slots;
+        cd->frame_slots = cd->param_slots;
+        codes[i] = cd;
+    }
+    m->codes = codes;
+    if (!m->engine || !m->engine->config.eager_compile) return NULL;
     comp_t c;
-    memset(&c, 0, sizeof c);
-    c.m = m;
-    c.alloc = a;
-    c.labels = weft__interp_labels();
+    comp_init(&c, m);
     weft_error_t *err = NULL;
-    for (uint32_t i = 0; i < m->nbodies && !err; i++) err = compile_func(&c, i, &m->codes[i]);
-    weft__free(a, c.code, c.code_cap * sizeof *c.code);
-    weft__free(a, c.locs, c.locs_cap * sizeof *c.locs);
-    weft__free(a, c.stack, c.stack_cap * sizeof *c.stack);
-    weft__free(a, c.ctls, c.ctl_cap * sizeof *c.ctls);
-    weft__free(a, c.scratch, c.scratch_cap * sizeof *c.scratch);
-    weft__free(a, c.stub_pos, c.stub_cap * sizeof *c.stub_pos);
-    weft__free(a, c.catches, c.catches_cap * sizeof *c.catches);
+    for (uint32_t i = 0; i < m->nbodies && !err; i++) err = compile_func(&c, i, codes[i]);
+    comp_free(&c);
     return err;
 }
 
@@ -2109,6 +2149,8 @@ void weft__module_free_codes(weft_module_t *m)
 {
     if (!m->codes) return;
     for (uint32_t i = 0; i < m->nbodies; i++) code_free(&m->alloc, m->codes[i]);
+    /* codes[0] is the start of the one array of every function's weft_code_t. */
+    weft__free(&m->alloc, m->codes[0], (size_t)m->nbodies * sizeof *m->codes[0]);
     weft__free(&m->alloc, m->codes, (size_t)m->nbodies * sizeof *m->codes);
     m->codes = NULL;
 }

@@ -231,7 +231,7 @@ void weft__module_free(weft_module_t *m)
     weft__free(a, m->bodies, m->nbodies * sizeof *m->bodies);
     weft__free(a, m->func_names, m->nfunc_names * sizeof *m->func_names);
     weft__free(a, m->declared_funcs, ((size_t)m->nfuncs + 7) / 8);
-    weft__free(a, m->bytes, m->len);
+    if (!m->bytes_borrowed) weft__free(a, m->bytes, m->len);
 
     m->types = NULL;
     m->ntypes = 0;

@@ -15,6 +15,7 @@
 
 #include "core/decode_internal.h"
 #include "core/decode_types.h"
+#include "core/leb_fast.h"
 
 static bool illegal(weft_decoder_t *d, size_t pos, int prefix, uint32_t op)
 {
@@ -30,7 +31,7 @@ static bool zero_byte(weft_decoder_t *d)
 {
     size_t pos = weft__reader_offset(&d->r);
     uint8_t b;
-    if (!weft__read_u8(&d->r, &b)) return false;
+    if (!weft__fast_u8(&d->r, &b)) return false;
     if (b != 0) {
         weft__decode_fail_at(d, pos, "zero byte expected");
         return false;
@@ -41,7 +42,7 @@ static bool zero_byte(weft_decoder_t *d)
 static bool u32_imm(weft_decoder_t *d)
 {
     uint32_t v;
-    return weft__read_u32(&d->r, &v);
+    return weft__fast_u32(&d->r, &v);
 }
 
 /* A memory index where Wasm 2.0 has a reserved zero byte (memory.size, memory.grow and the
@@ -58,7 +59,7 @@ static bool memarg(weft_decoder_t *d)
 {
     size_t pos = weft__reader_offset(&d->r);
     uint32_t flags;
-    if (!weft__read_u32(&d->r, &flags)) return false;
+    if (!weft__fast_u32(&d->r, &flags)) return false;
     if (weft__decode_has(d, WEFT_FEATURE_MULTI_MEMORY)) {
         if (flags >= 0x80) {
             weft__decode_fail_at(d, pos, "malformed memop flags");
@@ -82,7 +83,7 @@ static bool skip_bytes(weft_decoder_t *d, size_t n)
 /* 5.4.1 block types: 0x40, a value type, or a type index as a signed 33-bit number. */
 static bool blocktype(weft_decoder_t *d)
 {
-    if (weft__reader_eof(&d->r)) return weft__read_u8(&d->r, &(uint8_t){0});
+    if (weft__reader_eof(&d->r)) return weft__fast_u8(&d->r, &(uint8_t){0});
     uint8_t b = *d->r.p;
     if (b == 0x40) {
         d->r.p++;
@@ -119,7 +120,7 @@ static bool push_block(weft_decoder_t *d, size_t depth, uint8_t is_if)
 static bool prefix_fc(weft_decoder_t *d, size_t pos, bool in_body)
 {
     uint32_t op;
-    if (!weft__read_u32(&d->r, &op)) return false;
+    if (!weft__fast_u32(&d->r, &op)) return false;
     switch (op) {
     case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
         return true; /* i32/i64.trunc_sat_f32/f64_s/u */
@@ -163,7 +164,7 @@ static bool simd_reserved(uint32_t op)
 static bool prefix_fd(weft_decoder_t *d, size_t pos)
 {
     uint32_t op;
-    if (!weft__read_u32(&d->r, &op)) return false;
+    if (!weft__fast_u32(&d->r, &op)) return false;
     if (op <= 0x0b) return memarg(d); /* v128.load* and v128.store */
     if (op == 0x0c || op == 0x0d) return skip_bytes(d, 16); /* v128.const, i8x16.shuffle */
     if (op >= 0x15 && op <= 0x22) return skip_bytes(d, 1); /* extract/replace_lane */
@@ -183,7 +184,7 @@ static bool try_table(weft_decoder_t *d)
     for (uint32_t i = 0; i < n; i++) {
         size_t pos = weft__reader_offset(&d->r);
         uint8_t kind;
-        if (!weft__read_u8(&d->r, &kind)) return false;
+        if (!weft__fast_u8(&d->r, &kind)) return false;
         if (kind > 3) {
             weft__decode_fail_at(d, pos, "malformed catch clause");
             return false;
@@ -221,7 +222,7 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
     for (;;) {
         size_t pos = weft__reader_offset(r);
         uint8_t op;
-        if (!weft__read_u8(r, &op)) return false;
+        if (!weft__fast_u8(r, &op)) return false;
         bool ok = true;
         if (op_disabled(d, op)) return illegal(d, pos, -1, op);
         switch (op) {
@@ -301,12 +302,12 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
             break;
         case 0x41: {
             int32_t v;
-            ok = weft__read_s32(r, &v);
+            ok = weft__fast_s32(r, &v);
             break;
         }
         case 0x42: {
             int64_t v;
-            ok = weft__read_s64(r, &v);
+            ok = weft__fast_s64(r, &v);
             break;
         }
         case 0x43:
@@ -322,7 +323,7 @@ bool weft__decode_scan_instrs(weft_decoder_t *d, bool in_body)
         }
         case 0xd2: { /* ref.func funcidx; outside bodies it declares the function (C.refs) */
             uint32_t x;
-            ok = weft__read_u32(r, &x);
+            ok = weft__fast_u32(r, &x);
             if (ok && !in_body) weft__decode_mark_ref(d, x);
             break;
         }

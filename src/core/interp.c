@@ -667,6 +667,40 @@ null_callee:
 L_ref_as_non_null:
     if (!S(0)) TRAP(WEFT_TRAP_NULL_REFERENCE);
     NEXT(1);
+L_lazy_compile: {
+    /* The first entry into a function whose body is not translated yet (interp.h): fn is the
+     * callee, already entered (its work unit spent), with its arguments at fp[0..]. Translate
+     * it, make room for its whole frame, zero its locals and start it. */
+    weft_code_t *cd = fn->inst->module->codes[fn->index - fn->inst->module->nfunc_imports];
+    if (weft__code_is_stub(cd)) {
+        SYNC_FRAMES();
+        weft_error_t *e = weft__code_compile(fn->inst->module, cd);
+        if (e) {
+            if (weft_error_kind(e) == WEFT_ERROR_OOM) goto out_of_memory;
+            weft__interrupt_refund(c->store, budget);
+            c->fp_off = (size_t)(fp - stack);
+            weft__call_backtrace(c, e, fn, pc);
+            *err = e;
+            c->state = WEFT_CTX_FAILED;
+            return WEFT_CALL_FAILED;
+        }
+    }
+    if (fp + cd->frame_slots > stack_end) {
+        size_t off = (size_t)(fp - stack);
+        bool oom = false;
+        SYNC_FRAMES();
+        if (!weft__call_grow_stack(c, off + cd->frame_slots, &oom)) {
+            if (oom) goto out_of_memory;
+            TRAP(WEFT_TRAP_STACK_EXHAUSTED);
+        }
+        stack = c->stack;
+        stack_end = stack + c->stack_cap;
+        fp = stack + off;
+    }
+    zero_locals(fp + cd->param_slots, cd->local_slots);
+    pc = cd->code;
+    DISPATCH();
+}
 do_tail_call:
     /* Wasm 3.0 return_call: a compiled callee replaces the current frame (its arguments move
      * down to slot 0), so tail recursion runs in constant stack. A host callee, or one that

@@ -87,7 +87,7 @@
     X(v_load) X(v_store) X(v_load_lane) X(v_store_lane) X(v_shuffle) X(v_extract)                \
     X(v_replace) X(v_splat) X(v_unop) X(v_binop) X(v_ternop) X(v_shift) X(v_test)            \
     X(mem_sel) X(mem_sel0) X(memory_copy2) X(return_call) X(return_call_indirect)        \
-    X(throw) X(throw_ref) X(call_ref) X(return_call_ref) X(ref_as_non_null)
+    X(throw) X(throw_ref) X(call_ref) X(return_call_ref) X(ref_as_non_null) X(lazy_compile)
 
 enum weft_iop {
 #define WEFT_IOP_ENUM(n) WEFT_IOP_##n,
@@ -117,8 +117,13 @@ typedef struct weft_catch {
     uint32_t depth; /* control-stack index of the try construct's frame */
 } weft_catch_t;
 
+/* Function bodies are translated on their first call (compile.c, weft__code_compile): until
+ * then a function's weft_code_t is a stub whose `code` is its own one-instruction `lazy` body
+ * (lazy_compile), with frame_slots == param_slots (the arguments already in place) and no
+ * locals, so every way of entering it (calls, tail calls, call.c's entries) runs lazy_compile,
+ * which translates the body in place and continues at its first instruction. */
 struct weft_code {
-    uint32_t *code;          /* ncode words */
+    uint32_t *code;          /* ncode words (the stub: `lazy`, ncode 0) */
     uint32_t ncode;
     uint32_t func_index;     /* in the module's function index space */
     uint32_t param_slots;
@@ -128,7 +133,14 @@ struct weft_code {
     weft_code_loc_t *locs;   /* sorted by pos */
     uint32_t ncatches;
     weft_catch_t *catches;   /* try_table handlers, searched from the last one */
+    uint32_t lazy[2];        /* the stub's body: the handler address of lazy_compile */
 };
+
+/* Translates the body of stub `code` (a function of `module`) in place; NULL on success (also
+ * when it is already translated), else WEFT_ERROR_OOM or WEFT_ERROR_VALIDATE for an
+ * implementation limit, the stub left as it was. */
+weft_error_t *weft__code_compile(const weft_module_t *module, weft_code_t *code);
+static inline bool weft__code_is_stub(const weft_code_t *code) { return code->code == code->lazy; }
 
 /* The handler address of every internal op, indexed by enum weft_iop. */
 const void *const *weft__interp_labels(void);

@@ -179,8 +179,12 @@ struct weft_module {
     weft_engine_t *engine;
     uint32_t refcount; /* the handle plus one per live instance */
 
-    uint8_t *bytes; /* owned copy of the binary */
+    uint8_t *bytes; /* owned copy of the binary (but see bytes_borrowed) */
     size_t len;
+    /* bytes point into a binary owned by someone else that outlives every use of the module (a
+     * component's core module points into the component's copy of its binary, which the
+     * component keeps until its last instance is gone), so they are not freed with it. */
+    bool bytes_borrowed;
 
     uint32_t ntypes;
     weft_functype_t *types;

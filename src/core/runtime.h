@@ -57,6 +57,9 @@ struct weft_store {
     /* memory.grow requests refused because of the engine's max_memory_bytes (not the memory's
      * own maximum): weft_store_memory_limit_refusals(). */
     uint64_t memory_limit_refusals;
+    /* table.grow requests refused because of the engine's max_table_elements:
+     * weft_store_table_limit_refusals(). */
+    uint64_t table_limit_refusals;
 };
 
 /* Frees the contexts cached by weft_func_call (weft_store_delete). */
@@ -120,6 +123,8 @@ struct weft_table {
     uint64_t cap;
     uint64_t max;     /* UINT32_MAX-capped for 32-bit tables when the type has no max */
     weft_tabletype_t type;
+    uint64_t limit;   /* the engine's max_table_elements (0 = none) */
+    uint64_t *limit_refusals; /* the store's count of growths refused by that limit */
 };
 
 /* Grows by `delta` entries set to `init`; returns the old size or -1. */

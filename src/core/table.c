@@ -22,9 +22,18 @@ weft_error_t *weft__table_create(weft_store_t *store, const weft_tabletype_t *ty
                                "table of %llu entries exceeds the limit",
                                (unsigned long long)min);
     }
+    uint64_t limit = store->engine->config.max_table_elements;
+    if (limit && min > limit) {
+        return weft__error_new(a, WEFT_ERROR_OOM, UINT64_MAX,
+                               "table of %llu elements exceeds the limit of %llu "
+                               "(max_table_elements)",
+                               (unsigned long long)min, (unsigned long long)limit);
+    }
     weft_table_t *t = weft__calloc(a, 1, sizeof *t);
     if (!t) return weft__error_oom();
     t->alloc = *a;
+    t->limit = limit;
+    t->limit_refusals = &store->table_limit_refusals;
     t->type = *type;
     uint64_t hard = type->limits.is64 ? UINT64_MAX : UINT32_MAX;
     t->max = type->limits.has_max && type->limits.max < hard ? type->limits.max : hard;
@@ -53,7 +62,14 @@ int64_t weft__table_grow(weft_table_t *table, uint64_t delta, uint64_t init)
     uint64_t old = table->size;
     if (delta == 0) return (int64_t)old;
     uint64_t lim = table->max < WEFT_TABLE_MAX_ENTRIES ? table->max : WEFT_TABLE_MAX_ENTRIES;
-    if (old > lim || delta > lim - old) return -1;
+    if (table->limit && table->limit < lim) lim = table->limit;
+    if (old > lim || delta > lim - old) {
+        /* Counted when the table's own type would have allowed the growth (Wasm 2.0 section
+         * 4.4.6: table.grow then returns -1 like any failed growth). */
+        if (table->limit && old <= table->max && delta <= table->max - old)
+            (*table->limit_refusals)++;
+        return -1;
+    }
     uint64_t need = old + delta;
     if (need > table->cap) {
         /* Amortized doubling, never past the limit. */
@@ -167,4 +183,9 @@ int64_t weft_table_grow(weft_table_t *table, uint64_t delta, weft_val_t init)
 {
     if (!table || !ref_kind_matches(table->type.elem, &init)) return -1;
     return weft__table_grow(table, delta, ref_slot(&init));
+}
+
+uint64_t weft_store_table_limit_refusals(const weft_store_t *store)
+{
+    return store ? store->table_limit_refusals : 0;
 }

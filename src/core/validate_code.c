@@ -9,6 +9,7 @@
  * are reused across the functions of a module. */
 #include "core/validate_internal.h"
 #include "core/decode_types.h"
+#include "core/leb_fast.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -409,7 +410,7 @@ static bool read_memarg(const weft_vcode_t *vc, weft_reader_t *r, vmemarg_t *ma)
     uint32_t flags = 0, off32 = 0;
     ma->mem = 0;
     ma->offset = 0;
-    if (!weft__read_u32(r, &flags)) return false;
+    if (!weft__fast_u32(r, &flags)) return false;
     ma->align = flags;
     if (has(vc, WEFT_FEATURE_MULTI_MEMORY)) {
         if (flags >= 0x80) {
@@ -418,10 +419,10 @@ static bool read_memarg(const weft_vcode_t *vc, weft_reader_t *r, vmemarg_t *ma)
             return false;
         }
         ma->align = flags & 0x3F;
-        if ((flags & 0x40) && !weft__read_u32(r, &ma->mem)) return false;
+        if ((flags & 0x40) && !weft__fast_u32(r, &ma->mem)) return false;
     }
     if (has(vc, WEFT_FEATURE_MEMORY64)) return weft__read_u64(r, &ma->offset);
-    if (!weft__read_u32(r, &off32)) return false;
+    if (!weft__fast_u32(r, &off32)) return false;
     ma->offset = off32;
     return true;
 }
@@ -429,7 +430,7 @@ static bool read_memarg(const weft_vcode_t *vc, weft_reader_t *r, vmemarg_t *ma)
 static void read_zero(weft_reader_t *r)
 {
     uint8_t b;
-    if (weft__read_u8(r, &b) && b != 0) {
+    if (weft__fast_u8(r, &b) && b != 0) {
         r->p--;
         weft__reader_fail(r, "zero byte expected");
     }
@@ -440,7 +441,7 @@ static void read_zero(weft_reader_t *r)
 static bool read_memidx(const weft_vcode_t *vc, weft_reader_t *r, uint32_t *mem)
 {
     *mem = 0;
-    if (has(vc, WEFT_FEATURE_MULTI_MEMORY)) return weft__read_u32(r, mem);
+    if (has(vc, WEFT_FEATURE_MULTI_MEMORY)) return weft__fast_u32(r, mem);
     read_zero(r);
     return r->err == NULL;
 }
@@ -580,7 +581,7 @@ static bool check_br_table(weft_vcode_t *vc, const uint8_t *targets, const uint8
     for (uint32_t i = 0; i < count; i++) {
         uint32_t l = 0;
         const vctrl_t *c = NULL;
-        weft__read_u32(&r, &l); /* already decoded once: cannot fail */
+        weft__fast_u32(&r, &l); /* already decoded once: cannot fail */
         if (!need_label(vc, l, &c)) return false;
         if (label_arity(c) != arity)
             return fail(vc, "type mismatch", "br_table target %u has arity %u, default %u", l,
@@ -656,7 +657,7 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
         if (CHK) check_simple(vc, weft__validate_op(WEFT_OP_FC + sub), NULL, 0);
         return;
     case 8: /* memory.init data x, memory y: [at i32 i32] -> [] */
-        if (!weft__read_u32(r, &x) || !read_memidx(vc, r, &y)) return;
+        if (!weft__fast_u32(r, &x) || !read_memidx(vc, r, &y)) return;
         if (!m->has_datacount && m->ndatas > 0) weft__reader_fail(r, "data count section required");
         if (r->err || !CHK) return;
         if (need_memory(vc, y, &a1) && need_data(vc, x) && pop_expect(vc, WEFT_T_I32, NULL) &&
@@ -664,7 +665,7 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
             pop_expect(vc, a1, NULL);
         return;
     case 9: /* data.drop x */
-        if (!weft__read_u32(r, &x)) return;
+        if (!weft__fast_u32(r, &x)) return;
         if (!m->has_datacount && m->ndatas > 0) weft__reader_fail(r, "data count section required");
         if (r->err || !CHK) return;
         need_data(vc, x);
@@ -681,7 +682,7 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
             pop_expect(vc, a1, NULL);
         return;
     case 12: /* table.init elem x, table y */
-        if (!weft__read_u32(r, &x) || !weft__read_u32(r, &y) || !CHK) return;
+        if (!weft__fast_u32(r, &x) || !weft__fast_u32(r, &y) || !CHK) return;
         if (!need_table_at(vc, y, &t1, &a1) || !need_elem(vc, x)) return;
         if (!weft__valtype_sub(m, m->elems[x].type, t1)) {
             fail(vc, "type mismatch", "element segment %u has type %s, table %u has %s", x,
@@ -692,11 +693,11 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
             pop_expect(vc, a1, NULL);
         return;
     case 13: /* elem.drop x */
-        if (!weft__read_u32(r, &x) || !CHK) return;
+        if (!weft__fast_u32(r, &x) || !CHK) return;
         need_elem(vc, x);
         return;
     case 14: /* table.copy dst x, src y */
-        if (!weft__read_u32(r, &x) || !weft__read_u32(r, &y) || !CHK) return;
+        if (!weft__fast_u32(r, &x) || !weft__fast_u32(r, &y) || !CHK) return;
         if (!need_table_at(vc, x, &t1, &a1) || !need_table_at(vc, y, &t2, &a2)) return;
         if (!weft__valtype_sub(m, t2, t1)) {
             fail(vc, "type mismatch", "table %u has type %s, table %u has %s", x, tname(t1), y,
@@ -707,17 +708,17 @@ static void fc_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
             pop_expect(vc, a1, NULL);
         return;
     case 15: /* table.grow x: [t at] -> [at] */
-        if (!weft__read_u32(r, &x) || !CHK) return;
+        if (!weft__fast_u32(r, &x) || !CHK) return;
         if (need_table_at(vc, x, &t1, &a1) && pop_expect(vc, a1, NULL) &&
             pop_expect(vc, t1, NULL))
             push(vc, a1);
         return;
     case 16: /* table.size x: [] -> [at] */
-        if (!weft__read_u32(r, &x) || !CHK) return;
+        if (!weft__fast_u32(r, &x) || !CHK) return;
         if (need_table_at(vc, x, &t1, &a1)) push(vc, a1);
         return;
     case 17: /* table.fill x: [at t at] -> [] */
-        if (!weft__read_u32(r, &x) || !CHK) return;
+        if (!weft__fast_u32(r, &x) || !CHK) return;
         if (need_table_at(vc, x, &t1, &a1) && pop_expect(vc, a1, NULL) && pop_expect(vc, t1, NULL))
             pop_expect(vc, a1, NULL);
         return;
@@ -760,11 +761,11 @@ static void fd_insn(weft_vcode_t *vc, weft_reader_t *r, uint32_t sub)
         break;
     case WEFT_VOP_LOAD_LANE:
     case WEFT_VOP_STORE_LANE:
-        if (!read_memarg(vc, r, &ma) || !weft__read_u8(r, &lane)) return;
+        if (!read_memarg(vc, r, &ma) || !weft__fast_u8(r, &lane)) return;
         break;
     case WEFT_VOP_EXTRACT:
     case WEFT_VOP_REPLACE:
-        if (!weft__read_u8(r, &lane)) return;
+        if (!weft__fast_u8(r, &lane)) return;
         break;
     case WEFT_VOP_UNARY:
     case WEFT_VOP_BINARY:
@@ -803,18 +804,18 @@ static bool check_catch(weft_vcode_t *vc, uint8_t kind, uint32_t tag, uint32_t l
 static bool read_catches(weft_vcode_t *vc, weft_reader_t *r)
 {
     uint32_t n = 0;
-    if (!weft__read_u32(r, &n)) return false;
+    if (!weft__fast_u32(r, &n)) return false;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t kind = 0;
         uint32_t tag = 0, l = 0;
-        if (!weft__read_u8(r, &kind)) return false;
+        if (!weft__fast_u8(r, &kind)) return false;
         if (kind > 3) {
             r->p--;
             weft__reader_fail(r, "malformed catch clause");
             return false;
         }
-        if (kind < 2 && !weft__read_u32(r, &tag)) return false;
-        if (!weft__read_u32(r, &l)) return false;
+        if (kind < 2 && !weft__fast_u32(r, &tag)) return false;
+        if (!weft__fast_u32(r, &l)) return false;
         if (CHK) check_catch(vc, kind, tag, l);
     }
     return true;
@@ -874,7 +875,7 @@ static void handler_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         weft__reader_fail(r, "END opcode expected");
         return;
     }
-    if (op != 0x19 && !weft__read_u32(r, &x)) return;
+    if (op != 0x19 && !weft__fast_u32(r, &x)) return;
     if (CHK) check_frame_end(vc);
     if (vc->track_init) reset_local_init(vc, c->init_height);
     if (op == 0x18) {
@@ -898,7 +899,7 @@ static void handler_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 static void throw_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t x = 0;
-    if (op != 0x0A && !weft__read_u32(r, &x)) return;
+    if (op != 0x0A && !weft__fast_u32(r, &x)) return;
     if (!CHK) return;
     if (op == 0x08) {
         const weft_functype_t *ft = NULL;
@@ -939,7 +940,7 @@ static void local_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t x = 0;
     weft_valtype_t t = 0;
-    if (!weft__read_u32(r, &x) || !CHK || !local_type(vc, x, &t)) return;
+    if (!weft__fast_u32(r, &x) || !CHK || !local_type(vc, x, &t)) return;
     if (op == 0x20) {
         if (vc->track_init && !vc->init[x] && !weft__valtype_defaultable(t)) {
             fail(vc, "uninitialized local", "local %u", x);
@@ -956,7 +957,7 @@ static void local_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 static void global_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t x = 0;
-    if (!weft__read_u32(r, &x) || !CHK) return;
+    if (!weft__fast_u32(r, &x) || !CHK) return;
     if (x >= vc->m->nglobals) {
         char reason[40];
         snprintf(reason, sizeof reason, "unknown global %u", x);
@@ -981,7 +982,7 @@ static void select_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     uint32_t n = 1;
     if (op == 0x1C) {
         /* select t*: the types are decoded in full, then the arity is a validation rule. */
-        if (!weft__read_u32(r, &n)) return;
+        if (!weft__fast_u32(r, &n)) return;
         for (uint32_t i = 0; i < n; i++) {
             weft_valtype_t b;
             if (!weft__read_valtype(r, vc->feat, false, "malformed value type", &b)) return;
@@ -1037,14 +1038,14 @@ static void call_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     weft_valtype_t t = 0, at = WEFT_T_I32;
     bool tail = op == 0x12 || op == 0x13;
     if (op == 0x10 || op == 0x12) {
-        if (!weft__read_u32(r, &x) || !CHK || !need_func(vc, x)) return;
+        if (!weft__fast_u32(r, &x) || !CHK || !need_func(vc, x)) return;
         const weft_functype_t *ft = &m->types[m->func_types[x]];
         if (tail) tail_call_type(vc, ft);
         else call_type(vc, ft);
         return;
     }
     /* call_indirect type y, table x: [t* at] -> [u*] */
-    if (!weft__read_u32(r, &y) || !weft__read_u32(r, &x) || !CHK) return;
+    if (!weft__fast_u32(r, &y) || !weft__fast_u32(r, &x) || !CHK) return;
     if (!need_table_at(vc, x, &t, &at) || !need_type(vc, y)) return;
     if (!weft__valtype_sub(m, t, WEFT_T_FUNCREF)) {
         fail(vc, "type mismatch", "call_indirect through table %u of %s", x, tname(t));
@@ -1059,7 +1060,7 @@ static void branch_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t l = 0;
     const vctrl_t *c = NULL;
-    if (!weft__read_u32(r, &l) || !CHK || !need_label(vc, l, &c)) return;
+    if (!weft__fast_u32(r, &l) || !CHK || !need_label(vc, l, &c)) return;
     if (op == 0x0C) {
         if (pop_n(vc, label_types(c), label_arity(c))) set_unreachable(vc);
         return;
@@ -1071,12 +1072,12 @@ static void branch_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 static void br_table_insn(weft_vcode_t *vc, weft_reader_t *r)
 {
     uint32_t n = 0, l = 0, deflt = 0;
-    if (!weft__read_u32(r, &n)) return;
+    if (!weft__fast_u32(r, &n)) return;
     const uint8_t *targets = r->p;
     for (uint32_t i = 0; i < n; i++)
-        if (!weft__read_u32(r, &l)) return;
+        if (!weft__fast_u32(r, &l)) return;
     const uint8_t *targets_end = r->p;
-    if (!weft__read_u32(r, &deflt) || !CHK) return;
+    if (!weft__fast_u32(r, &deflt) || !CHK) return;
     check_br_table(vc, targets, targets_end, n, deflt);
 }
 
@@ -1084,7 +1085,7 @@ static void table_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t x = 0;
     weft_valtype_t t = 0, at = WEFT_T_I32;
-    if (!weft__read_u32(r, &x) || !CHK || !need_table_at(vc, x, &t, &at)) return;
+    if (!weft__fast_u32(r, &x) || !CHK || !need_table_at(vc, x, &t, &at)) return;
     if (op == 0x25) {
         if (pop_expect(vc, at, NULL)) push(vc, t);
     } else if (pop_expect(vc, t, NULL)) {
@@ -1111,7 +1112,7 @@ static void ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         push(vc, WEFT_T_I32);
         return;
     default: /* ref.func x: x must be in C.refs (3.4.10) */
-        if (!weft__read_u32(r, &x) || !CHK || !need_func(vc, x)) return;
+        if (!weft__fast_u32(r, &x) || !CHK || !need_func(vc, x)) return;
         if (!m->declared_funcs || !(m->declared_funcs[x >> 3] & (1u << (x & 7)))) {
             fail(vc, "undeclared function reference", "function %u", x);
             return;
@@ -1140,7 +1141,7 @@ static void nonnull_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     uint32_t l = 0;
     weft_valtype_t t = 0;
     const vctrl_t *c = NULL;
-    if (op != 0xD4 && !weft__read_u32(r, &l)) return;
+    if (op != 0xD4 && !weft__fast_u32(r, &l)) return;
     if (!CHK) return;
     if (op != 0xD4 && !need_label(vc, l, &c)) return;
     if (!pop_ref(vc, &t)) return;
@@ -1172,7 +1173,7 @@ static void nonnull_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 static void call_ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t x = 0;
-    if (!weft__read_u32(r, &x) || !CHK || !need_type(vc, x)) return;
+    if (!weft__fast_u32(r, &x) || !CHK || !need_type(vc, x)) return;
     if (vc->m->typeinfo && vc->m->typeinfo[x].kind != 0x60) {
         fail(vc, "type mismatch", "type %u is not a function type", x);
         return;
@@ -1206,8 +1207,8 @@ static void const_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     bool ok;
     weft_valtype_t t = 0;
     switch (op) {
-    case 0x41: ok = weft__read_s32(r, &i32); t = WEFT_T_I32; break;
-    case 0x42: ok = weft__read_s64(r, &i64); t = WEFT_T_I64; break;
+    case 0x41: ok = weft__fast_s32(r, &i32); t = WEFT_T_I32; break;
+    case 0x42: ok = weft__fast_s64(r, &i64); t = WEFT_T_I64; break;
     case 0x43: ok = weft__read_f32(r, &f32); t = WEFT_T_F32; break;
     default: ok = weft__read_f64(r, &f64); t = WEFT_T_F64; break;
     }
@@ -1302,12 +1303,12 @@ static bool insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         call_ref_insn(vc, r, op);
         return true;
     case 0xFC:
-        if (!weft__read_u32(r, &sub)) return true;
+        if (!weft__fast_u32(r, &sub)) return true;
         vc->op = sub < WEFT_OP_FC_COUNT ? WEFT_OP_FC + sub : op;
         fc_insn(vc, r, sub);
         return true;
     case 0xFD:
-        if (!weft__read_u32(r, &sub)) return true;
+        if (!weft__fast_u32(r, &sub)) return true;
         vc->op = sub < WEFT_OP_FD_COUNT ? WEFT_OP_FD + sub : op;
         if (sub >= WEFT_OP_FD_COUNT) {
             weft__reader_fail(r, "illegal opcode");

@@ -1,7 +1,7 @@
 # async.sh - command-line tests of `weft run --invoke` on async exports: the demo component
 # (demo/primes.wat: a callback-lifted producer streaming primes, and a stackful consumer linked
 # to it returning a future) and tests/cli/async.wat (a stream and a future in one result,
-# traps inside a task, deadlocks). Sourced by tests/run-cli-tests, whose helpers (expect, has,
+# streams of streams, traps inside a task, deadlocks). Sourced by tests/run-cli-tests, whose helpers (expect, has,
 # ok, bad) and variables (WEFT, OUT, TESTS) it uses; the components are built with the
 # project's pinned text parser (node + node_modules).
 
@@ -44,6 +44,13 @@ ainvoke as-count-zero "$P" 'count-primes(0)' 0 "0${nl}future(1)"
 ainvoke as-pair "$A" 'pair(7)' 0 \
     "stream(1): 7${nl}stream(1): 14${nl}stream(1): 21${nl}future(2): \"done\"${nl}(stream(1), future(2))"
 
+# Streams in stream elements are read too, numbered on, each line naming its stream.
+ainvoke as-nest "$A" 'nest(7)' 0 \
+    "stream(1): stream(2)${nl}stream(1): stream(3)${nl}stream(2): 7${nl}stream(3): 14${nl}stream(1)"
+expect as-take 2 "$WEFT" run --invoke 'take(stream(1))' "$A" &&
+    has as-take "$OUT/as-take.err" "parameter 1 holds a stream or future" &&
+    ok "--invoke of a function taking a stream says it is not supported (exit 2)"
+
 # A long stream: 9592 primes below 100000 arrive in many reads (64 elements at most each).
 if expect as-primes-long 0 "$WEFT" run --invoke 'primes(100000)' "$P" &&
     [ "$(wc -l <"$OUT/as-primes-long.out")" -eq 9593 ] &&
@@ -55,8 +62,9 @@ fi
 
 # Traps inside the task: what was streamed before is printed, then the trap (exit 134).
 ainvoke as-boom "$A" 'boom(3)' 134 "1${nl}2${nl}3" "weft: trap: unreachable"
-ainvoke as-boom0 "$A" 'boom(0)' 134 "" \
-    "weft: trap: the component instance trapped after the task returned"
+# boom(0) traps right after returning, inside weft_task_start: the real reason is shown
+# (weft_task_error of a task whose instance trapped after it returned).
+ainvoke as-boom0 "$A" 'boom(0)' 134 "" "weft: trap: unreachable"
 # Deadlocks: a stream nobody writes, a task waiting for a future nobody writes.
 ainvoke as-mute "$A" 'mute()' 134 "" \
     "weft: trap: deadlock detected: event loop cannot make further progress" \

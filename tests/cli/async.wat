@@ -7,11 +7,16 @@
 ;;                                                writes n, 2n, 3n, then the future "done"
 ;;   mute:  async func() -> stream<u32>           returns a stream it never writes nor drops
 ;;   stuck: async func() -> u32                   waits for a future nobody writes
+;;   nest:  async func(n: u32) -> stream<stream<u32>>
+;;                                                writes two streams, the first holding n,
+;;                                                the second 2n
+;;   take:  async func(s: stream<u32>) -> u32     (a stream argument: not given by --invoke)
 (component
   (type $ST (stream u32))
   (type $FT (future u32))
   (type $FS (future string))
   (type $PAIR (tuple $ST $FS))
+  (type $SST (stream $ST))
 
   (core module $Memory (memory (export "mem") 1))
   (core instance $memory (instantiate $Memory))
@@ -29,6 +34,10 @@
     (import "" "return.stream" (func $return.stream (param i32)))
     (import "" "return.pair" (func $return.pair (param i32 i32)))
     (import "" "return.u32" (func $return.u32 (param i32)))
+    (import "" "sst.new" (func $sst.new (result i64)))
+    (import "" "sst.write" (func $sst.write (param i32 i32 i32) (result i32)))
+    (import "" "sst.drop-writable" (func $sst.drop-writable (param i32)))
+    (import "" "return.sst" (func $return.sst (param i32)))
     (data (memory 0) (i32.const 256) "done")
 
     (func (export "boom") (param $n i32)
@@ -62,6 +71,28 @@
       (drop (call $fs.write (i32.wrap_i64 (i64.shr_u (local.get $f) (i64.const 32))) (i32.const 64)))
       (call $fs.drop-writable (i32.wrap_i64 (i64.shr_u (local.get $f) (i64.const 32)))))
 
+    ;; hands the readable end of a new stream<u32> to outer stream end $w, writes $v to it
+    (func $inner (param $w i32) (param $v i32)
+      (local $ends i64) (local $iw i32)
+      (local.set $ends (call $stream.new))
+      (local.set $iw (i32.wrap_i64 (i64.shr_u (local.get $ends) (i64.const 32))))
+      (i32.store (i32.const 80) (i32.wrap_i64 (local.get $ends)))
+      (drop (call $sst.write (local.get $w) (i32.const 80) (i32.const 1)))
+      (i32.store (i32.const 84) (local.get $v))
+      (drop (call $stream.write (local.get $iw) (i32.const 84) (i32.const 1)))
+      (call $stream.drop-writable (local.get $iw)))
+
+    (func (export "nest") (param $n i32)
+      (local $ends i64) (local $w i32)
+      (local.set $ends (call $sst.new))
+      (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $ends) (i64.const 32))))
+      (call $return.sst (i32.wrap_i64 (local.get $ends)))
+      (call $inner (local.get $w) (local.get $n))
+      (call $inner (local.get $w) (i32.mul (local.get $n) (i32.const 2)))
+      (call $sst.drop-writable (local.get $w)))
+
+    (func (export "take") (param i32) (call $return.u32 (i32.const 0)))
+
     (func (export "mute")
       (call $return.stream (i32.wrap_i64 (call $stream.new))))
 
@@ -83,6 +114,10 @@
   (canon task.return (result $ST) (core func $return.stream))
   (canon task.return (result $PAIR) (core func $return.pair))
   (canon task.return (result u32) (core func $return.u32))
+  (canon stream.new $SST (core func $sst.new))
+  (canon stream.write $SST (memory (core memory $memory "mem")) (core func $sst.write))
+  (canon stream.drop-writable $SST (core func $sst.drop-writable))
+  (canon task.return (result $SST) (core func $return.sst))
   (core instance $m (instantiate $M (with "" (instance
     (export "mem" (memory $memory "mem"))
     (export "stream.new" (func $stream.new))
@@ -95,7 +130,11 @@
     (export "fs.drop-writable" (func $fs.drop-writable))
     (export "return.stream" (func $return.stream))
     (export "return.pair" (func $return.pair))
-    (export "return.u32" (func $return.u32))))))
+    (export "return.u32" (func $return.u32))
+    (export "sst.new" (func $sst.new))
+    (export "sst.write" (func $sst.write))
+    (export "sst.drop-writable" (func $sst.drop-writable))
+    (export "return.sst" (func $return.sst))))))
 
   (func (export "boom") async (param "n" u32) (result $ST)
     (canon lift (core func $m "boom") async))
@@ -105,4 +144,8 @@
     (canon lift (core func $m "mute") async))
   (func (export "stuck") async (result u32)
     (canon lift (core func $m "stuck") async))
+  (func (export "take") async (param "s" $ST) (result u32)
+    (canon lift (core func $m "take") async))
+  (func (export "nest") async (param "n" u32) (result $SST)
+    (canon lift (core func $m "nest") async))
 )

@@ -9,30 +9,7 @@
 
 #include "component/async_internal.h"
 #include "util/error.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
-
-/* A counting allocator: the live heap of the engine. */
-static void *count_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
-{
-    long long *live = ud;
-    if (new_size == 0) {
-        *live -= (long long)old_size;
-        free(ptr);
-        return NULL;
-    }
-    void *p = realloc(ptr, new_size);
-    if (p) *live += (long long)new_size - (long long)(ptr ? old_size : 0);
-    return p;
-}
+#include "test_util.h"
 
 /* (module (import "m" "h" (func (result i32))) (func (export "f") (param i32) call 0 drop)) */
 static const uint8_t module_bytes[] = {
@@ -98,7 +75,7 @@ static void test_many_suspended(void)
     long long live = 0;
     weft_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.alloc = count_alloc;
+    cfg.alloc = test_count_alloc;
     cfg.alloc_ud = &live;
     weft_engine_t *engine = weft_engine_new(&cfg);
     weft_store_t *store = weft_store_new(engine);
@@ -240,10 +217,5 @@ int main(void)
 {
     test_event_collapse();
     test_many_suspended();
-    if (failures) {
-        fprintf(stderr, "test_async_task: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_async_task: ok\n");
-    return 0;
+    return test_report("test_async_task");
 }

@@ -9,16 +9,8 @@
 #include "component/canon.h"
 #include "component/transcode.h"
 #include "util/error.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
+#include "test_types.h"
+#include "test_util.h"
 
 static const weft_alloc_t dflt = {weft__default_alloc, NULL};
 
@@ -78,30 +70,16 @@ static void bump_init(bump_t *b, weft_canon_cx_t *cx, uint8_t enc)
     cx->realloc_env = b;
 }
 
-/* A trap whose message contains `want`. */
+/* A trap whose message contains `want`; no error. Checked at `line` of this file. */
 static void expect_trap(weft_error_t *e, const char *want, int line)
 {
-    if (!e) {
-        fprintf(stderr, "%s:%d: expected a trap containing \"%s\"\n", __FILE__, line, want);
-        failures++;
-        return;
-    }
-    if (weft_error_kind(e) != WEFT_ERROR_TRAP || !strstr(weft_error_message(e), want)) {
-        fprintf(stderr, "%s:%d: expected a trap containing \"%s\", got \"%s\"\n", __FILE__,
-                line, want, weft_error_message(e));
-        failures++;
-    }
-    weft_error_delete(e);
+    test_check(test_is_err(e, WEFT_ERROR_TRAP, want), __FILE__, line, "expected trap");
 }
 #define EXPECT_TRAP(e, want) expect_trap((e), (want), __LINE__)
 
 static void expect_ok(weft_error_t *e, int line)
 {
-    if (e) {
-        fprintf(stderr, "%s:%d: unexpected error: %s\n", __FILE__, line, weft_error_message(e));
-        failures++;
-        weft_error_delete(e);
-    }
+    test_check(test_ok(e), __FILE__, line, "no error");
 }
 #define EXPECT_OK(e) expect_ok((e), __LINE__)
 
@@ -330,37 +308,6 @@ static void test_handles(void)
 }
 
 /* ---- value types ---------------------------------------------------------------------------- */
-
-static weft_ty_arena_t *tya;
-
-static const weft_ty_val_t *prim(uint8_t k) { return weft_ty_prim(tya, k); }
-
-static weft_name_t nm(const char *s)
-{
-    weft_name_t n = {s, (uint32_t)strlen(s)};
-    return n;
-}
-
-static const weft_ty_val_t *mk(uint8_t kind, const weft_ty_val_t *elem, uint32_t count,
-                               const weft_ty_val_t *const *types, const char *const *labels)
-{
-    weft_ty_val_t p;
-    memset(&p, 0, sizeof p);
-    p.kind = kind;
-    p.elem = elem;
-    p.count = count;
-    weft_ty_field_t *f = weft_ty_alloc(tya, (count ? count : 1) * sizeof *f);
-    weft_name_t *l = weft_ty_alloc(tya, (count ? count : 1) * sizeof *l);
-    for (uint32_t i = 0; i < count; i++) {
-        if (types) f[i].type = types[i];
-        f[i].label = nm(labels ? labels[i] : "");
-        l[i] = f[i].label;
-    }
-    if (kind == WEFT_TY_FLAGS || kind == WEFT_TY_ENUM) p.labels = l;
-    else p.fields = f;
-    if (kind == WEFT_TY_FIXED_LIST) p.len = count, p.count = 0, p.fields = NULL;
-    return weft_ty_intern(tya, &p);
-}
 
 static const weft_rt_resource_t test_rt = {NULL};
 static const weft_rt_resource_t *resolve(void *env, const weft_ty_resource_t *r)
@@ -773,10 +720,5 @@ int main(void)
     test_lift_rules();
     test_copy();
     weft_ty_arena_free(tya);
-    if (failures) {
-        fprintf(stderr, "test_canon: %d failures\n", failures);
-        return 1;
-    }
-    printf("test_canon: ok\n");
-    return 0;
+    return test_report("test_canon");
 }

@@ -12,42 +12,12 @@
 #include <string.h>
 
 #include "weft.h"
+#include "test_util.h"
 
-static int failures, checks;
-#define CHECK(c)                                                                 \
-    do {                                                                         \
-        checks++;                                                                \
-        if (!(c)) {                                                              \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
-
-/* True if err is an error of `kind` whose message contains `part` (NULL: any); frees it. */
-static bool is_err(weft_error_t *err, weft_error_kind_t kind, const char *part)
-{
-    if (!err) {
-        fprintf(stderr, "  expected an error of kind %d, got success\n", (int)kind);
-        return false;
-    }
-    bool r = weft_error_kind(err) == kind && (!part || strstr(weft_error_message(err), part));
-    if (!r)
-        fprintf(stderr, "  unexpected error (kind %d): %s\n", (int)weft_error_kind(err),
-                weft_error_message(err));
-    weft_error_delete(err);
-    return r;
-}
-#define EXPECT_ERR(call, kind, part) CHECK(is_err((call), (kind), (part)))
+#define EXPECT_ERR(call, kind, part) CHECK(test_is_err((call), (kind), (part)))
 #define EXPECT_INVALID(call) EXPECT_ERR(call, WEFT_ERROR_INVALID_ARG, NULL)
 #define EXPECT_TRAP(call, part) EXPECT_ERR(call, WEFT_ERROR_TRAP, part)
 
-static bool ok(weft_error_t *err)
-{
-    if (!err) return true;
-    fprintf(stderr, "  error: %s\n", weft_error_message(err));
-    weft_error_delete(err);
-    return false;
-}
 
 /* (component
  *   (type $R (resource (rep i32))) (export $R' "r" (type $R))
@@ -235,8 +205,8 @@ static bool fx_open(fx_t *fx, weft_engine_t *engine, const uint8_t *bytes, size_
     fx->store = weft_store_new(engine);
     fx->arena = weft_cval_arena_new(engine);
     if (!fx->store || !fx->arena) return false;
-    if (!ok(weft_component_new(engine, bytes, len, &fx->comp))) return false;
-    return ok(weft_component_instance_new(fx->store, fx->comp, linker, &fx->inst));
+    if (!test_ok(weft_component_new(engine, bytes, len, &fx->comp))) return false;
+    return test_ok(weft_component_instance_new(fx->store, fx->comp, linker, &fx->inst));
 }
 
 static void fx_close(fx_t *fx)
@@ -318,7 +288,7 @@ static bool gives(const fx_t *fx, const char *name, weft_cval_t arg, uint64_t wa
 {
     weft_cval_t res;
     memset(&res, 0, sizeof res);
-    if (!ok(call1(fx, name, arg, &res))) return false;
+    if (!test_ok(call1(fx, name, arg, &res))) return false;
     if (res.u.u != want) {
         fprintf(stderr, "  %s: got %llu, expected %llu\n", name, (unsigned long long)res.u.u,
                 (unsigned long long)want);
@@ -332,7 +302,7 @@ static bool usable(const fx_t *fx)
 {
     weft_cval_t args[2] = {val_u(WEFT_CVAL_U32, 1), val_u(WEFT_CVAL_U32, 2)}, res;
     memset(&res, 0, sizeof res);
-    return ok(weft_component_func_call(fx->store, fn(fx, "add"), args, 2, &res, 1, fx->arena)) &&
+    return test_ok(weft_component_func_call(fx->store, fn(fx, "add"), args, 2, &res, 1, fx->arena)) &&
            res.u.u == 3;
 }
 
@@ -357,14 +327,14 @@ static void test_arity(weft_engine_t *engine)
     EXPECT_INVALID(weft_component_func_call(NULL, add, args, 2, res, 1, fx.arena));
     EXPECT_INVALID(weft_component_func_call(fx.store, NULL, args, 2, res, 1, fx.arena));
     /* More result slots than results is allowed. */
-    CHECK(ok(weft_component_func_call(fx.store, add, args, 2, res, 2, fx.arena)) &&
+    CHECK(test_ok(weft_component_func_call(fx.store, add, args, 2, res, 2, fx.arena)) &&
           res[0].u.u == 3);
     /* A function without a result takes no result slots (and needs no arena). */
     weft_cval_t own;
     memset(&own, 0, sizeof own);
-    CHECK(ok(weft_component_func_call(fx.store, fn(&fx, "make"), NULL, 0, &own, 1, fx.arena)));
+    CHECK(test_ok(weft_component_func_call(fx.store, fn(&fx, "make"), NULL, 0, &own, 1, fx.arena)));
     CHECK(own.kind == WEFT_CVAL_OWN);
-    CHECK(ok(weft_component_func_call(fx.store, fn(&fx, "take"), &own, 1, NULL, 0, NULL)));
+    CHECK(test_ok(weft_component_func_call(fx.store, fn(&fx, "take"), &own, 1, NULL, 0, NULL)));
     /* None of the rejected calls entered the instance. */
     CHECK(usable(&fx));
     fx_close(&fx);
@@ -450,9 +420,9 @@ static void test_types(weft_engine_t *engine)
     memset(&s, 0, sizeof s);
     const char *text = NULL;
     size_t len = 0;
-    CHECK(ok(call1(&fx, "echo", val_str(hi16, 2, WEFT_CSTRING_UTF16), &s)));
+    CHECK(test_ok(call1(&fx, "echo", val_str(hi16, 2, WEFT_CSTRING_UTF16), &s)));
     CHECK(weft_cval_string_utf8(fx.arena, &s, &text, &len) && len == 2 && !memcmp(text, "hi", 2));
-    CHECK(ok(call1(&fx, "echo", val_str(hi16, 2u | (1u << 31), WEFT_CSTRING_LATIN1_UTF16), &s)));
+    CHECK(test_ok(call1(&fx, "echo", val_str(hi16, 2u | (1u << 31), WEFT_CSTRING_LATIN1_UTF16), &s)));
     CHECK(weft_cval_string_utf8(fx.arena, &s, &text, &len) && len == 2 && !memcmp(text, "hi", 2));
 
     /* Handles: an own where a borrow is expected. */
@@ -486,10 +456,10 @@ static void test_poison(weft_engine_t *engine)
     EXPECT_INVALID(weft_component_func_call(fx.store, fn(&fx, "add"), args, 1, &res, 1,
                                             fx.arena));
     weft_component_instance_t *again = NULL;
-    CHECK(ok(weft_component_instance_new(fx.store, fx.comp, NULL, &again)));
+    CHECK(test_ok(weft_component_instance_new(fx.store, fx.comp, NULL, &again)));
     weft_component_func_t *add2 = NULL;
     CHECK(weft_component_instance_func(again, "add", 3, &add2));
-    CHECK(ok(weft_component_func_call(fx.store, add2, args, 2, &res, 1, fx.arena)) &&
+    CHECK(test_ok(weft_component_func_call(fx.store, add2, args, 2, &res, 1, fx.arena)) &&
           res.u.u == 3);
     fx_close(&fx);
 }
@@ -502,11 +472,11 @@ static void test_resources(weft_engine_t *engine)
     CHECK(fx_open(&fx, engine, c1, sizeof c1, NULL));
     weft_cval_t own;
     memset(&own, 0, sizeof own);
-    CHECK(ok(weft_component_func_call(fx.store, fn(&fx, "make"), NULL, 0, &own, 1, fx.arena)));
+    CHECK(test_ok(weft_component_func_call(fx.store, fn(&fx, "make"), NULL, 0, &own, 1, fx.arena)));
     CHECK(own.kind == WEFT_CVAL_OWN && own.u.rep == 42);
     CHECK(gives(&fx, "get", val_u(WEFT_CVAL_BORROW, own.u.rep), 42));
     /* A rep is the host's to pass: the instance receives a new handle each time. */
-    CHECK(ok(call1(&fx, "take", own, NULL)));
+    CHECK(test_ok(call1(&fx, "take", own, NULL)));
     /* Dropping a handle twice, or using it after the drop, traps. */
     EXPECT_TRAP(call1(&fx, "drop-twice", own, NULL), "unknown handle index");
     EXPECT_TRAP(call1(&fx, "get", val_u(WEFT_CVAL_BORROW, 1), NULL),
@@ -521,9 +491,9 @@ static void test_resources(weft_engine_t *engine)
     fx_t other;
     CHECK(fx_open(&fx, engine, c1, sizeof c1, NULL));
     CHECK(fx_open(&other, engine, c1, sizeof c1, NULL));
-    CHECK(ok(weft_component_func_call(other.store, fn(&other, "make"), NULL, 0, &own, 1,
+    CHECK(test_ok(weft_component_func_call(other.store, fn(&other, "make"), NULL, 0, &own, 1,
                                       other.arena)));
-    CHECK(ok(call1(&fx, "take", own, NULL)));
+    CHECK(test_ok(call1(&fx, "take", own, NULL)));
     CHECK(usable(&fx) && usable(&other));
 
     /* A function of another store. */
@@ -595,14 +565,14 @@ static void test_host(weft_engine_t *engine)
     host_t h;
     memset(&h, 0, sizeof h);
     weft_component_linker_t *l = weft_component_linker_new(engine);
-    CHECK(l && ok(define_host(l, &h, true)));
+    CHECK(l && test_ok(define_host(l, &h, true)));
     fx_t fx;
     CHECK(fx_open(&fx, engine, c2, sizeof c2, l));
     CHECK(gives(&fx, "use", val_u(WEFT_CVAL_BORROW, 7), 1007));
     weft_cval_t s;
     const char *text = NULL;
     size_t len = 0;
-    CHECK(ok(weft_component_func_call(fx.store, fn(&fx, "callstr"), NULL, 0, &s, 1, fx.arena)));
+    CHECK(test_ok(weft_component_func_call(fx.store, fn(&fx, "callstr"), NULL, 0, &s, 1, fx.arena)));
     CHECK(weft_cval_string_utf8(fx.arena, &s, &text, &len) && len == 2 && !memcmp(text, "hi", 2));
     /* A borrow kept past the end of the call traps. */
     EXPECT_TRAP(call1(&fx, "keep", val_u(WEFT_CVAL_BORROW, 7), NULL),
@@ -623,7 +593,7 @@ static void test_host(weft_engine_t *engine)
         CHECK(fx_open(&fx, engine, c2, sizeof c2, l));
         weft_error_t *err = weft_component_func_call(fx.store, fn(&fx, "callstr"), NULL, 0, &s,
                                                      1, fx.arena);
-        if (!is_err(err, WEFT_ERROR_TRAP, want[mode])) {
+        if (!test_is_err(err, WEFT_ERROR_TRAP, want[mode])) {
             fprintf(stderr, "  (hstr mode %d)\n", mode);
             CHECK(0);
         }
@@ -657,26 +627,26 @@ static void test_link(weft_engine_t *engine)
     weft_store_t *store = weft_store_new(engine);
     weft_component_t *comp = NULL;
     weft_component_instance_t *inst = NULL;
-    CHECK(store && ok(weft_component_new(engine, c2, sizeof c2, &comp)));
+    CHECK(store && test_ok(weft_component_new(engine, c2, sizeof c2, &comp)));
     /* No linker, an incomplete one, and ones giving imports of the wrong kind or type. */
     EXPECT_ERR(weft_component_instance_new(store, comp, NULL, &inst), WEFT_ERROR_LINK,
                "test:host/api");
     weft_component_linker_t *l = weft_component_linker_new(engine);
-    CHECK(l && ok(define_host(l, &h, false)));
+    CHECK(l && test_ok(define_host(l, &h, false)));
     EXPECT_ERR(weft_component_instance_new(store, comp, l, &inst), WEFT_ERROR_LINK, NULL);
-    CHECK(ok(weft_component_linker_define_resource(l, api, strlen(api), "hstr", 4, NULL,
+    CHECK(test_ok(weft_component_linker_define_resource(l, api, strlen(api), "hstr", 4, NULL,
                                                    NULL)));
     EXPECT_ERR(weft_component_instance_new(store, comp, l, &inst), WEFT_ERROR_LINK, NULL);
     weft_component_linker_delete(l);
     l = weft_component_linker_new(engine);
-    CHECK(l && ok(define_host(l, &h, true)));
-    CHECK(ok(weft_component_linker_define_func(l, api, strlen(api), "h", 1, unused_fn, NULL,
+    CHECK(l && test_ok(define_host(l, &h, true)));
+    CHECK(test_ok(weft_component_linker_define_func(l, api, strlen(api), "h", 1, unused_fn, NULL,
                                                NULL)));
     EXPECT_ERR(weft_component_instance_new(store, comp, l, &inst), WEFT_ERROR_LINK, NULL);
     /* The same names at the top level instead of in the instance. */
     weft_component_linker_delete(l);
     l = weft_component_linker_new(engine);
-    CHECK(l && ok(weft_component_linker_define_resource(l, NULL, 0, "h", 1, NULL, NULL)));
+    CHECK(l && test_ok(weft_component_linker_define_resource(l, NULL, 0, "h", 1, NULL, NULL)));
     EXPECT_ERR(weft_component_instance_new(store, comp, l, &inst), WEFT_ERROR_LINK, NULL);
     /* A linker of another engine. */
     weft_engine_t *other = weft_engine_new(NULL);
@@ -822,7 +792,7 @@ static void test_lifetimes(weft_engine_t *engine)
     fx.comp = NULL;
     CHECK(usable(&fx));
     weft_cval_t s;
-    CHECK(ok(call1(&fx, "echo", val_str("abc", 3, WEFT_CSTRING_UTF8), &s)));
+    CHECK(test_ok(call1(&fx, "echo", val_str("abc", 3, WEFT_CSTRING_UTF8), &s)));
     /* Results live in the arena until it is reset; the instance is unaffected by the reset. */
     weft_cval_arena_reset(fx.arena);
     CHECK(usable(&fx));
@@ -833,7 +803,7 @@ static void test_lifetimes(weft_engine_t *engine)
     host_t h;
     memset(&h, 0, sizeof h);
     weft_component_linker_t *l = weft_component_linker_new(engine);
-    CHECK(l && ok(define_host(l, &h, true)));
+    CHECK(l && test_ok(define_host(l, &h, true)));
     CHECK(fx_open(&fx, engine, c2, sizeof c2, l));
     CHECK(gives(&fx, "use", val_u(WEFT_CVAL_BORROW, 3), 1003));
     weft_component_linker_delete(l);
@@ -853,6 +823,5 @@ int main(void)
     test_nulls(engine);
     test_lifetimes(engine);
     weft_engine_delete(engine);
-    printf("test_capi_misuse: %d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return test_report("test_capi_misuse");
 }

@@ -9,16 +9,7 @@
 
 #include "component/component.h"
 #include "util/error.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
+#include "test_util.h"
 
 /* A binary written as a string literal (embedded NULs included). */
 #define BIN(s) (const uint8_t *)(s), (sizeof(s) - 1)
@@ -795,10 +786,5 @@ int main(void)
     test_start_values_names();
     test_alloc_failures();
     test_truncation_and_mutation();
-    if (failures) {
-        fprintf(stderr, "test_component_decode: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_component_decode: all passed\n");
-    return 0;
+    return test_report("test_component_decode");
 }

@@ -6,23 +6,7 @@
 #include <string.h>
 
 #include "weft.h"
-
-static int failures;
-#define CHECK(c)                                                                 \
-    do {                                                                         \
-        if (!(c)) {                                                              \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
-
-static bool ok(weft_error_t *err)
-{
-    if (!err) return true;
-    fprintf(stderr, "error: %s\n", weft_error_message(err));
-    weft_error_delete(err);
-    return false;
-}
+#include "test_util.h"
 
 /* (component
  *   (core module $m (memory (export "mem") 1) (global $bump (mut i32) (i32.const 1024))
@@ -217,7 +201,7 @@ static const uint8_t t5[] = {
 static void test_basic(weft_engine_t *engine)
 {
     weft_component_t *c = NULL;
-    if (!ok(weft_component_new(engine, t1, sizeof t1, &c))) {
+    if (!test_ok(weft_component_new(engine, t1, sizeof t1, &c))) {
         failures++;
         return;
     }
@@ -227,7 +211,7 @@ static void test_basic(weft_engine_t *engine)
     /* Two instances of one component are independent. */
     for (int k = 0; k < 2; k++) {
         weft_component_instance_t *inst = NULL;
-        CHECK(ok(weft_component_instance_new(store, c, NULL, &inst)));
+        CHECK(test_ok(weft_component_instance_new(store, c, NULL, &inst)));
         if (!inst) continue;
         CHECK(weft_component_instance_export_count(inst) == 3);
         weft_component_func_t *add = NULL, *echo = NULL, *boom = NULL;
@@ -244,7 +228,7 @@ static void test_basic(weft_engine_t *engine)
         args[0].kind = args[1].kind = WEFT_CVAL_U32;
         args[0].u.u = 40;
         args[1].u.u = 2;
-        CHECK(ok(weft_component_func_call(store, add, args, 2, &res, 1, ar)));
+        CHECK(test_ok(weft_component_func_call(store, add, args, 2, &res, 1, ar)));
         CHECK(res.kind == WEFT_CVAL_U32 && res.u.u == 42);
         /* Wrong argument kinds are rejected before entering the component. */
         args[0].kind = WEFT_CVAL_S32;
@@ -254,7 +238,7 @@ static void test_basic(weft_engine_t *engine)
 
         weft_cval_t s;
         CHECK(weft_cval_set_string(ar, "héllo", 6, &s));
-        CHECK(ok(weft_component_func_call(store, echo, &s, 1, &res, 1, ar)));
+        CHECK(test_ok(weft_component_func_call(store, echo, &s, 1, &res, 1, ar)));
         CHECK(weft_cval_equal(&s, &res));
         const char *u8;
         size_t n;
@@ -296,7 +280,7 @@ static weft_error_t *twice(void *env, weft_store_t *store, const weft_cval_t *ar
 static void test_host_import(weft_engine_t *engine)
 {
     weft_component_t *c = NULL;
-    if (!ok(weft_component_new(engine, t2, sizeof t2, &c))) {
+    if (!test_ok(weft_component_new(engine, t2, sizeof t2, &c))) {
         failures++;
         return;
     }
@@ -311,13 +295,13 @@ static void test_host_import(weft_engine_t *engine)
 
     int calls = 0;
     weft_component_linker_t *l = weft_component_linker_new(engine);
-    CHECK(ok(weft_component_linker_define_func(l, "host", 4, "twice", 5, twice, &calls, NULL)));
-    CHECK(ok(weft_component_instance_new(store, c, l, &inst)));
+    CHECK(test_ok(weft_component_linker_define_func(l, "host", 4, "twice", 5, twice, &calls, NULL)));
+    CHECK(test_ok(weft_component_instance_new(store, c, l, &inst)));
     weft_component_func_t *run = NULL;
     if (inst && weft_component_instance_func(inst, "run", 3, &run)) {
         weft_cval_t s, res;
         CHECK(weft_cval_set_string(ar, "ab", 2, &s));
-        CHECK(ok(weft_component_func_call(store, run, &s, 1, &res, 1, ar)));
+        CHECK(test_ok(weft_component_func_call(store, run, &s, 1, &res, 1, ar)));
         weft_cval_t want;
         CHECK(weft_cval_set_string(ar, "abab", 4, &want));
         CHECK(weft_cval_equal(&want, &res));
@@ -384,19 +368,19 @@ static bool enter_traps(weft_store_t *store, weft_component_instance_t *inst, co
 static void test_reentrance(weft_engine_t *engine)
 {
     weft_component_t *c = NULL;
-    if (!ok(weft_component_new(engine, t3, sizeof t3, &c))) {
+    if (!test_ok(weft_component_new(engine, t3, sizeof t3, &c))) {
         failures++;
         return;
     }
     weft_store_t *store = weft_store_new(engine);
     weft_cval_arena_t *ar = weft_cval_arena_new(engine);
     weft_component_instance_t *inst = NULL;
-    CHECK(ok(weft_component_instance_new(store, c, NULL, &inst)));
+    CHECK(test_ok(weft_component_instance_new(store, c, NULL, &inst)));
     if (inst) {
         uint32_t v = 0;
         weft_error_t *err = NULL;
         CHECK(call_u32(store, inst, "sibling", ar, &v, &err) && v == 7);
-        CHECK(ok(err));
+        CHECK(test_ok(err));
         /* child-to-parent: $up calls a function lifted by its parent. */
         CHECK(enter_traps(store, inst, "up", ar));
         /* parent-to-child: the parent's own core code calls into $child. */
@@ -404,9 +388,9 @@ static void test_reentrance(weft_engine_t *engine)
         /* The trap poisoned the parent, not the child, which the host may still enter. */
         CHECK(enter_traps(store, inst, "down", ar));
         CHECK(call_u32(store, inst, "child", ar, &v, &err) && v == 7);
-        CHECK(ok(err));
+        CHECK(test_ok(err));
         CHECK(call_u32(store, inst, "sibling", ar, &v, &err) && v == 7);
-        CHECK(ok(err));
+        CHECK(test_ok(err));
     }
     weft_cval_arena_delete(ar);
     weft_store_delete(store);
@@ -457,7 +441,7 @@ static weft_error_t *reenter_cb(void *env, weft_store_t *store, const weft_cval_
 static void test_host_reentrance(weft_engine_t *engine)
 {
     weft_component_t *c = NULL;
-    if (!ok(weft_component_new(engine, t4, sizeof t4, &c))) {
+    if (!test_ok(weft_component_new(engine, t4, sizeof t4, &c))) {
         failures++;
         return;
     }
@@ -466,23 +450,23 @@ static void test_host_reentrance(weft_engine_t *engine)
     memset(&e, 0, sizeof e);
     e.ar = weft_cval_arena_new(engine);
     weft_component_linker_t *l = weft_component_linker_new(engine);
-    CHECK(ok(weft_component_linker_define_func(l, NULL, 0, "cb", 2, reenter_cb, &e, NULL)));
+    CHECK(test_ok(weft_component_linker_define_func(l, NULL, 0, "cb", 2, reenter_cb, &e, NULL)));
     weft_component_instance_t *a = NULL, *b = NULL;
-    CHECK(ok(weft_component_instance_new(store, c, l, &a)));
-    CHECK(ok(weft_component_instance_new(store, c, l, &b)));
+    CHECK(test_ok(weft_component_instance_new(store, c, l, &a)));
+    CHECK(test_ok(weft_component_instance_new(store, c, l, &b)));
     if (a && b) {
         e.self = a;
         e.other = b;
         uint32_t v = 0;
         weft_error_t *err = NULL;
         CHECK(call_u32(store, a, "run", e.ar, &v, &err) && v == 5);
-        CHECK(ok(err));
+        CHECK(test_ok(err));
         CHECK(e.calls == 1 && e.self_trapped && e.child_trapped && e.other_ok);
         /* The refused entries did not poison anything: the tree is enterable again. */
         CHECK(call_u32(store, a, "seven", e.ar, &v, &err) && v == 7);
-        CHECK(ok(err));
+        CHECK(test_ok(err));
         CHECK(call_u32(store, a, "child", e.ar, &v, &err) && v == 8);
-        CHECK(ok(err));
+        CHECK(test_ok(err));
     }
     weft_component_linker_delete(l);
     weft_cval_arena_delete(e.ar);
@@ -505,19 +489,19 @@ static void test_host_reentrance(weft_engine_t *engine)
 static void test_async_typed_sync(weft_engine_t *engine)
 {
     weft_component_t *c = NULL;
-    if (!ok(weft_component_new(engine, t5, sizeof t5, &c))) {
+    if (!test_ok(weft_component_new(engine, t5, sizeof t5, &c))) {
         failures++;
         return;
     }
     weft_store_t *store = weft_store_new(engine);
     weft_cval_arena_t *ar = weft_cval_arena_new(engine);
     weft_component_instance_t *inst = NULL;
-    CHECK(ok(weft_component_instance_new(store, c, NULL, &inst)));
+    CHECK(test_ok(weft_component_instance_new(store, c, NULL, &inst)));
     if (inst) {
         uint32_t v = 0;
         weft_error_t *err = NULL;
         CHECK(call_u32(store, inst, "f", ar, &v, &err) && v == 3);
-        CHECK(ok(err));
+        CHECK(test_ok(err));
         /* A synchronously-typed task may not make a synchronous call to an async-typed
          * function (it could block): the call traps before the callee runs, as the
          * reference tests require (async/trap-if-block-and-sync.wast). */
@@ -534,22 +518,22 @@ static void test_async_typed_sync(weft_engine_t *engine)
  * and calls a nullary export. */
 static int run_file(weft_engine_t *engine, const char *path, const char *func)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 2;
-    static uint8_t buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
+    size_t n;
+    uint8_t *buf = test_read_file(path, &n);
+    if (!buf) return 2;
     weft_component_t *c = NULL;
-    if (!ok(weft_component_new(engine, buf, n, &c))) return 1;
+    weft_error_t *err = weft_component_new(engine, buf, n, &c);
+    free(buf);
+    if (!test_ok(err)) return 1;
     weft_store_t *store = weft_store_new(engine);
     weft_component_instance_t *inst = NULL;
     int rc = 0;
-    if (!ok(weft_component_instance_new(store, c, NULL, &inst))) rc = 1;
+    if (!test_ok(weft_component_instance_new(store, c, NULL, &inst))) rc = 1;
     weft_component_func_t *fn = NULL;
     if (!rc && func && weft_component_instance_func(inst, func, strlen(func), &fn)) {
         weft_cval_arena_t *ar = weft_cval_arena_new(engine);
         weft_cval_t res;
-        if (!ok(weft_component_func_call(store, fn, NULL, 0, &res, 1, ar))) rc = 1;
+        if (!test_ok(weft_component_func_call(store, fn, NULL, 0, &res, 1, ar))) rc = 1;
         else printf("result kind %d value %llu\n", res.kind, (unsigned long long)res.u.u);
         weft_cval_arena_delete(ar);
     }
@@ -573,10 +557,5 @@ int main(int argc, char **argv)
     test_host_reentrance(engine);
     test_async_typed_sync(engine);
     weft_engine_delete(engine);
-    if (failures) {
-        fprintf(stderr, "%d failures\n", failures);
-        return 1;
-    }
-    printf("test_component_instance: ok\n");
-    return 0;
+    return test_report("test_component_instance");
 }

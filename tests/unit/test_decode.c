@@ -2,16 +2,10 @@
  * binaries covering every section kind, malformed binaries with their reason and byte offset,
  * the name section, and allocation failures at every step. Builds the module struct itself so
  * it depends only on the decoder and src/util. */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "core/module.h"
 #include "core/runtime.h"
+#include "test_binary.h"
 #include "util/error.h"
-
-static int failures;
 
 /* The engine modules are decoded for: NULL (every feature), wasm2_engine, whose configuration
  * disables every feature past Wasm 2.0 (Wasm 2.0 rules), or unshared_engine (Wasm 3.0 without
@@ -20,102 +14,9 @@ static struct weft_engine wasm2_engine;
 static struct weft_engine unshared_engine;
 static weft_engine_t *cur_engine;
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
-
-/* ---- a byte buffer to assemble binaries ---------------------------------------------------- */
-
-typedef struct buf {
-    uint8_t b[4096];
-    size_t n;
-} buf_t;
-
-static void put(buf_t *b, const void *p, size_t n)
-{
-    if (b->n + n > sizeof b->b) {
-        fprintf(stderr, "test buffer overflow\n");
-        exit(2);
-    }
-    memcpy(b->b + b->n, p, n);
-    b->n += n;
-}
-static void byte(buf_t *b, uint8_t v) { put(b, &v, 1); }
-static void bytes(buf_t *b, size_t n, ...)
-{
-    va_list ap;
-    va_start(ap, n);
-    for (size_t i = 0; i < n; i++) byte(b, (uint8_t)va_arg(ap, int));
-    va_end(ap);
-}
-static void uleb(buf_t *b, uint64_t v)
-{
-    do {
-        uint8_t c = v & 0x7f;
-        v >>= 7;
-        if (v) c |= 0x80;
-        byte(b, c);
-    } while (v);
-}
-static void str(buf_t *b, const char *s)
-{
-    uleb(b, strlen(s));
-    put(b, s, strlen(s));
-}
-static void header(buf_t *b)
-{
-    b->n = 0;
-    put(b, "\0asm\1\0\0\0", 8);
-}
-static void section(buf_t *b, uint8_t id, const buf_t *payload)
-{
-    byte(b, id);
-    uleb(b, payload->n);
-    put(b, payload->b, payload->n);
-}
-
-/* ---- decoding with a counting allocator ----------------------------------------------------- */
-
-typedef struct counting {
-    long live;      /* allocations not yet freed */
-    long calls;     /* allocations made */
-    long fail_at;   /* the allocation (1-based) that fails, or 0 */
-} counting_t;
-
-static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
-{
-    counting_t *c = ud;
-    (void)old_size;
-    if (new_size == 0) {
-        if (ptr) c->live--;
-        free(ptr);
-        return NULL;
-    }
-    c->calls++;
-    if (c->fail_at && c->calls == c->fail_at) return NULL;
-    void *p = realloc(ptr, new_size);
-    if (p && !ptr) c->live++;
-    return p;
-}
-
 static void module_init(weft_module_t *m, counting_t *c, const buf_t *b)
 {
-    memset(m, 0, sizeof *m);
-    m->engine = cur_engine;
-    m->alloc.fn = counting_alloc;
-    m->alloc.ud = c;
-    m->refcount = 1;
-    m->bytes = weft__malloc(&m->alloc, b->n);
-    if (!m->bytes) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
-    }
-    memcpy(m->bytes, b->b, b->n);
-    m->len = b->n;
+    module_init_for(m, cur_engine, c, b);
 }
 
 /* Decodes b and expects failure with `reason` (a prefix of the message) at `offset`. */
@@ -879,10 +780,5 @@ int main(void)
     test_alloc_failures();
     test_malformed();
     test_bad_names();
-    if (failures) {
-        fprintf(stderr, "test_decode: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_decode: ok\n");
-    return 0;
+    return test_report("test_decode");
 }

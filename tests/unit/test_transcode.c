@@ -14,16 +14,7 @@
 #include "component/canon.h"
 #include "component/transcode.h"
 #include "util/error.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
+#include "test_util.h"
 
 static const weft_alloc_t dflt = {weft__default_alloc, NULL};
 
@@ -846,10 +837,5 @@ int main(void)
     free(gb->bytes);
     free(ga);
     free(gb);
-    if (failures) {
-        fprintf(stderr, "test_transcode: %d failures\n", failures);
-        return 1;
-    }
-    printf("test_transcode: all passed\n");
-    return 0;
+    return test_report("test_transcode");
 }

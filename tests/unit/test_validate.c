@@ -2,64 +2,15 @@
  * modules, decoded with weft__module_decode and then validated, covering typing of every
  * instruction family, the polymorphic stack, module-level rules, constant expressions, the
  * exact wording of the spec test suite, error offsets and kinds, and allocation failures. */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "core/module.h"
 #include "core/runtime.h"
+#include "test_binary.h"
 #include "util/error.h"
-
-static int passed, failed;
 
 /* The engine modules are checked for: NULL (every feature) or wasm2_engine, whose
  * configuration disables every feature past Wasm 2.0 (Wasm 2.0 rules). */
 static struct weft_engine wasm2_engine;
 static weft_engine_t *cur_engine;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (cond) {                                                                            \
-            passed++;                                                                          \
-        } else {                                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failed++;                                                                          \
-        }                                                                                      \
-    } while (0)
-
-/* ---- assembling binaries ------------------------------------------------------------------ */
-
-typedef struct buf {
-    uint8_t b[16384];
-    size_t n;
-} buf_t;
-
-static void put(buf_t *b, const void *p, size_t n)
-{
-    if (b->n + n > sizeof b->b) {
-        fprintf(stderr, "test buffer overflow\n");
-        exit(2);
-    }
-    memcpy(b->b + b->n, p, n);
-    b->n += n;
-}
-static void byte(buf_t *b, uint8_t v) { put(b, &v, 1); }
-static void uleb(buf_t *b, uint64_t v)
-{
-    do {
-        uint8_t c = v & 0x7f;
-        v >>= 7;
-        if (v) c |= 0x80;
-        byte(b, c);
-    } while (v);
-}
-static void section(buf_t *b, uint8_t id, const buf_t *payload)
-{
-    byte(b, id);
-    uleb(b, payload->n);
-    put(b, payload->b, payload->n);
-}
 
 /* What a test module contains besides its one function. */
 enum {
@@ -77,8 +28,7 @@ static void build(buf_t *b, const char *ft, size_t ftn, const char *body, size_t
                   unsigned with)
 {
     buf_t s;
-    b->n = 0;
-    put(b, "\0asm\1\0\0\0", 8);
+    header(b);
     s.n = 0;
     uleb(&s, (with & WITH_TWO_TYPES) ? 2 : 1);
     byte(&s, 0x60);
@@ -127,39 +77,9 @@ static void build(buf_t *b, const char *ft, size_t ftn, const char *body, size_t
 
 /* ---- decoding and validating with a counting allocator ---------------------------------- */
 
-typedef struct counting {
-    long live;
-    long calls;
-    long fail_at; /* the allocation (1-based) that fails, or 0 */
-} counting_t;
-
-static void *counting_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
-{
-    counting_t *c = ud;
-    (void)old_size;
-    if (new_size == 0) {
-        if (ptr) c->live--;
-        free(ptr);
-        return NULL;
-    }
-    c->calls++;
-    if (c->fail_at && c->calls == c->fail_at) return NULL;
-    void *p = realloc(ptr, new_size);
-    if (p && !ptr) c->live++;
-    return p;
-}
-
 static void module_init(weft_module_t *m, counting_t *c, const buf_t *b)
 {
-    memset(m, 0, sizeof *m);
-    m->engine = cur_engine;
-    m->alloc.fn = counting_alloc;
-    m->alloc.ud = c;
-    m->refcount = 1;
-    m->bytes = weft__malloc(&m->alloc, b->n);
-    if (!m->bytes) exit(2);
-    memcpy(m->bytes, b->b, b->n);
-    m->len = b->n;
+    module_init_for(m, cur_engine, c, b);
 }
 
 /* Decodes and validates; returns the error (or NULL) and leaves the module freed. */
@@ -862,6 +782,5 @@ int main(void)
     test_module_rules();
     test_const_exprs();
     test_alloc_failures();
-    printf("test_validate: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report("test_validate");
 }

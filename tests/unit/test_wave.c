@@ -9,51 +9,10 @@
 #include "component/instance.h"
 #include "component/types.h"
 #include "util/error.h"
+#include "test_types.h"
+#include "test_util.h"
 
-static int failures, checks;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        checks++;                                                                              \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
-
-static weft_ty_arena_t *tya;
 static weft_cval_arena_t *ar;
-
-/* ---- type builders --------------------------------------------------------------------- */
-
-static const weft_ty_val_t *prim(uint8_t k) { return weft_ty_prim(tya, k); }
-
-static weft_name_t nm(const char *s)
-{
-    weft_name_t n = {s, (uint32_t)strlen(s)};
-    return n;
-}
-
-static const weft_ty_val_t *mk(uint8_t kind, const weft_ty_val_t *elem, uint32_t count,
-                               const weft_ty_val_t *const *types, const char *const *labels)
-{
-    weft_ty_val_t p;
-    memset(&p, 0, sizeof p);
-    p.kind = kind;
-    p.elem = elem;
-    p.count = count;
-    weft_ty_field_t *f = weft_ty_alloc(tya, (count ? count : 1) * sizeof *f);
-    weft_name_t *l = weft_ty_alloc(tya, (count ? count : 1) * sizeof *l);
-    for (uint32_t i = 0; i < count; i++) {
-        if (types) f[i].type = types[i];
-        f[i].label = nm(labels ? labels[i] : "");
-        l[i] = f[i].label;
-    }
-    if (kind == WEFT_TY_FLAGS || kind == WEFT_TY_ENUM) p.labels = l;
-    else p.fields = f;
-    if (kind == WEFT_TY_FIXED_LIST) p.len = count, p.count = 0, p.fields = NULL;
-    return weft_ty_intern(tya, &p);
-}
 
 static const weft_ty_val_t *list(const weft_ty_val_t *e) { return mk(WEFT_TY_LIST, e, 0, NULL, NULL); }
 static const weft_ty_val_t *option(const weft_ty_val_t *e) { return mk(WEFT_TY_OPTION, e, 0, NULL, NULL); }
@@ -593,10 +552,5 @@ int main(void)
     weft_cval_arena_delete(ar);
     weft_ty_arena_free(tya);
     weft_engine_delete(engine);
-    if (failures) {
-        fprintf(stderr, "test_wave: %d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("test_wave: %d checks passed\n", checks);
-    return 0;
+    return test_report("test_wave");
 }

@@ -241,6 +241,10 @@ bool weft__wasi2_allowed(const weft_wasi2_t *w, uint8_t proto, const struct sock
 bool weft__wasi2_addr_unspecified(const struct sockaddr *sa);
 /* The port of a host address. */
 uint16_t weft__wasi2_addr_port(const struct sockaddr *sa);
+/* A new owned socket object of `kind` (W2_TCP, W2_UDP) over the host socket `fd` of `family`;
+ * NULL when allocation fails, having closed fd. */
+weft__wasi2_obj_t *weft__wasi2_sock_obj(weft_wasi2_t *w, uint8_t kind, int fd, uint8_t family,
+                                        uint32_t *rep);
 /* A new host socket of `family` (0 ipv4, 1 ipv6) and `type`, non-blocking, close-on-exec,
  * ipv6 sockets IPv6-only. -1 with errno on failure. */
 int weft__wasi2_socket(uint8_t family, int type);

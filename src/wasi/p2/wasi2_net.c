@@ -154,6 +154,20 @@ bool weft__wasi2_allowed(const weft_wasi2_t *w, uint8_t proto, const struct sock
 
 /* ---- addresses ------------------------------------------------------------------------- */
 
+weft__wasi2_obj_t *weft__wasi2_sock_obj(weft_wasi2_t *w, uint8_t kind, int fd, uint8_t family,
+                                        uint32_t *rep)
+{
+    weft__wasi2_obj_t *o = weft__wasi2_obj_new(w, kind, rep);
+    if (!o) {
+        close(fd);
+        return NULL;
+    }
+    o->fd = fd;
+    o->owned = true;
+    o->family = family;
+    return o;
+}
+
 int weft__wasi2_socket(uint8_t family, int type)
 {
     int fd = socket(family ? AF_INET6 : AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -72,14 +72,8 @@ short weft__wasi2_tcp_events(weft_wasi2_t *w, uint32_t rep, int *fd)
 static weft_error_t *new_socket(weft_wasi2_t *w, int fd, uint8_t family, uint8_t state,
                                 uint32_t *rep)
 {
-    weft__wasi2_obj_t *o = weft__wasi2_obj_new(w, W2_TCP, rep);
-    if (!o) {
-        close(fd);
-        return W2_OOM;
-    }
-    o->fd = fd;
-    o->owned = true;
-    o->family = family;
+    weft__wasi2_obj_t *o = weft__wasi2_sock_obj(w, W2_TCP, fd, family, rep);
+    if (!o) return W2_OOM;
     o->state = state;
     o->backlog = DEFAULT_BACKLOG;
     o->pend_code = CONNECT_OK;

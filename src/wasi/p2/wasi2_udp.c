@@ -43,14 +43,7 @@ W2_FN(create_udp_socket)
     int fd = weft__wasi2_socket(family, SOCK_DGRAM);
     if (fd < 0) return code(ar, res, weft__wasi2_net_code(errno));
     uint32_t rep;
-    weft__wasi2_obj_t *o = weft__wasi2_obj_new(W2, W2_UDP, &rep);
-    if (!o) {
-        close(fd);
-        return W2_OOM;
-    }
-    o->fd = fd;
-    o->owned = true;
-    o->family = family;
+    if (!weft__wasi2_sock_obj(W2, W2_UDP, fd, family, &rep)) return W2_OOM;
     weft_cval_t *ok = weft__wasi2_case(ar, res, WEFT_CVAL_RESULT, 0, true);
     if (!ok) return W2_OOM;
     weft__wasi2_own(ok, rep);
