@@ -3,7 +3,6 @@
  * NULL, even for a memory of size zero. */
 #include "core/instance.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* 32-bit memories hold at most 2^16 pages (4 GiB); 64-bit ones at most 2^48 pages, the
@@ -14,15 +13,6 @@
 static size_t alloc_size(uint64_t bytes)
 {
     return bytes ? (size_t)bytes : 1u;
-}
-
-/* A zero-filled buffer of n bytes. The default hook is the C library's realloc/free, so its
- * calloc may be used with it: that gets fresh pages from the system already zero, without
- * touching every page of a large memory at instantiation as a memset would. */
-static void *zeroed(const weft_alloc_t *a, size_t n)
-{
-    if (a->fn == weft__default_alloc) return calloc(1, n);
-    return weft__calloc(a, 1, n);
 }
 
 /* Largest number of pages the memory may ever reach under its type and the engine limit. */
@@ -61,7 +51,7 @@ weft_error_t *weft__memory_create(weft_store_t *store, const weft_memtype_t *typ
                                (unsigned long long)min);
     }
     mem->size = min * WEFT_PAGE_SIZE;
-    mem->data = zeroed(a, alloc_size(mem->size));
+    mem->data = weft__calloc(a, 1, alloc_size(mem->size));
     if (!mem->data) {
         weft__free(a, mem, sizeof *mem);
         return weft__error_oom();
