@@ -13,9 +13,15 @@
 ;;   yield switches to the other task (a switch with one built-in call, for comparison).
 ;; - run-many(n): starts n tasks of B.block(f), each blocked in a synchronous future.read of
 ;;   its own future, then writes every future and waits until all n tasks returned.
+;; - run-stream(n): creates a stream<u8>, passes its readable end to B.sink(s, n) and writes n
+;;   chunks of 64 KiB from its memory with a synchronous stream.write; B reads each chunk
+;;   into its own memory with a synchronous stream.read of 64 KiB, so every write is matched
+;;   by one read and copied memory to memory. A stamps chunk i with i in its first and last
+;;   four bytes; B returns the sum of both stamps over all chunks (n * (n - 1) mod 2^32).
 (component
   (component $B
-    (core module $Mem (memory (export "mem") 1))
+    ;; Page 1 is the 64 KiB buffer run-stream's chunks are read into.
+    (core module $Mem (memory (export "mem") 2))
     (core instance $mem (instantiate $Mem))
     (type $FT (future))
     (core func $task.return.u32 (canon task.return (result u32)))
@@ -26,7 +32,11 @@
     (core func $future.drop-readable (canon future.drop-readable $FT))
     (core func $future.drop-writable (canon future.drop-writable $FT))
     (core func $thread.yield (canon thread.yield))
+    (type $ST (stream u8))
+    (core func $stream.read (canon stream.read $ST (memory (core memory $mem "mem"))))
+    (core func $stream.drop-readable (canon stream.drop-readable $ST))
     (core module $M
+      (import "" "mem" (memory 2))
       (import "" "task.return.u32" (func $task.return.u32 (param i32)))
       (import "" "task.return0" (func $task.return0))
       (import "" "future.new" (func $future.new (result i64)))
@@ -35,6 +45,8 @@
       (import "" "future.drop-readable" (func $future.drop-readable (param i32)))
       (import "" "future.drop-writable" (func $future.drop-writable (param i32)))
       (import "" "thread.yield" (func $thread.yield (result i32)))
+      (import "" "stream.read" (func $stream.read (param i32 i32 i32) (result i32)))
+      (import "" "stream.drop-readable" (func $stream.drop-readable (param i32)))
       ;; The writable ends each side writes next (set by the other side).
       (global $wa (mut i32) (i32.const 0))
       (global $wb (mut i32) (i32.const 0))
@@ -98,6 +110,27 @@
       (func (export "block") (param $r i32)
         (call $sleep (local.get $r))
         (call $task.return0))
+
+      ;; n synchronous reads of 64 KiB into page 1; each must copy all 65536 bytes (the result
+      ;; is count << 4 | status). The status is COMPLETED (0), except that the last read may
+      ;; report DROPPED (1) when A dropped its end before this task took the event.
+      ;; Returns the sum of each chunk's two stamps.
+      (func (export "sink") (param $r i32) (param $n i32)
+        (local $sum i32) (local $res i32)
+        (block $done
+          (loop $next
+            (br_if $done (i32.eqz (local.get $n)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (local.set $res (call $stream.read (local.get $r) (i32.const 65536) (i32.const 65536)))
+            (if (i32.eqz (local.get $n))
+              (then (local.set $res (i32.and (local.get $res) (i32.const -2)))))
+            (if (i32.ne (local.get $res) (i32.const 0x100000))
+              (then unreachable))
+            (local.set $sum (i32.add (local.get $sum)
+              (i32.add (i32.load (i32.const 65536)) (i32.load (i32.const 131068)))))
+            (br $next)))
+        (call $stream.drop-readable (local.get $r))
+        (call $task.return.u32 (local.get $sum)))
     )
     (core instance $m (instantiate $M (with "" (instance
       (export "task.return.u32" (func $task.return.u32))
@@ -107,7 +140,10 @@
       (export "future.write" (func $future.write))
       (export "future.drop-readable" (func $future.drop-readable))
       (export "future.drop-writable" (func $future.drop-writable))
-      (export "thread.yield" (func $thread.yield))))))
+      (export "thread.yield" (func $thread.yield))
+      (export "stream.read" (func $stream.read))
+      (export "stream.drop-readable" (func $stream.drop-readable))
+      (export "mem" (memory $mem "mem"))))))
     (func (export "f") async (param "x" u32) (result u32)
       (canon lift (core func $m "f") async (callback (core func $m "f_cb"))))
     (func (export "waiter") async (param "n" u32)
@@ -118,6 +154,8 @@
       (canon lift (core func $m "yielder") async))
     (func (export "block") async (param "f" (future))
       (canon lift (core func $m "block") async))
+    (func (export "sink") async (param "s" (stream u8)) (param "n" u32) (result u32)
+      (canon lift (core func $m "sink") async))
   )
 
   (component $A
@@ -126,7 +164,9 @@
     (import "writer" (func $writer async (param "n" u32)))
     (import "block" (func $block async (param "f" (future))))
     (import "yielder" (func $yielder async (param "n" u32)))
-    (core module $Mem (memory (export "mem") 1))
+    (import "sink" (func $sink async (param "s" (stream u8)) (param "n" u32) (result u32)))
+    ;; Page 1 is the 64 KiB buffer run-stream writes its chunks from.
+    (core module $Mem (memory (export "mem") 2))
     (core instance $mem (instantiate $Mem))
     (type $FT (future))
     (core func $f' (canon lower (func $f) async (memory (core memory $mem "mem"))))
@@ -134,6 +174,11 @@
     (core func $writer' (canon lower (func $writer) async))
     (core func $block' (canon lower (func $block) async))
     (core func $yielder' (canon lower (func $yielder) async))
+    (core func $sink' (canon lower (func $sink) async (memory (core memory $mem "mem"))))
+    (type $ST (stream u8))
+    (core func $stream.new (canon stream.new $ST))
+    (core func $stream.write (canon stream.write $ST (memory (core memory $mem "mem"))))
+    (core func $stream.drop-writable (canon stream.drop-writable $ST))
     (core func $future.new (canon future.new $FT))
     (core func $future.write (canon future.write $FT (memory (core memory $mem "mem"))))
     (core func $future.drop-writable (canon future.drop-writable $FT))
@@ -148,6 +193,10 @@
       (import "" "writer" (func $writer (param i32) (result i32)))
       (import "" "block" (func $block (param i32) (result i32)))
       (import "" "yielder" (func $yielder (param i32) (result i32)))
+      (import "" "sink" (func $sink (param i32 i32 i32) (result i32)))
+      (import "" "stream.new" (func $stream.new (result i64)))
+      (import "" "stream.write" (func $stream.write (param i32 i32 i32) (result i32)))
+      (import "" "stream.drop-writable" (func $stream.drop-writable (param i32)))
       (import "" "future.new" (func $future.new (result i64)))
       (import "" "future.write" (func $future.write (param i32 i32) (result i32)))
       (import "" "future.drop-writable" (func $future.drop-writable (param i32)))
@@ -248,6 +297,33 @@
             (br $next)))
         (call $drain (local.get $pending))
         (local.get $pending))
+
+      ;; B.sink's result goes to address 16 (0..7 hold waitable-set.wait's event payload).
+      (func (export "run-stream") (param $n i32) (result i32)
+        (local $p i64) (local $w i32) (local $i i32) (local $pending i32) (local $res i32)
+        (if (i32.eqz (global.get $ws)) (then (global.set $ws (call $waitable-set.new))))
+        (local.set $p (call $stream.new))
+        (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $p) (i64.const 32))))
+        (local.set $pending
+          (call $track (call $sink (i32.wrap_i64 (local.get $p)) (local.get $n) (i32.const 16))))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+            (i32.store (i32.const 65536) (local.get $i))
+            (i32.store (i32.const 131068) (local.get $i))
+            ;; synchronous: returns once B's read took all 65536 bytes (count << 4 | status);
+            ;; COMPLETED, or for the last chunk DROPPED when B dropped its end before this
+            ;; task took the event
+            (local.set $res (call $stream.write (local.get $w) (i32.const 65536) (i32.const 65536)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (if (i32.eq (local.get $i) (local.get $n))
+              (then (local.set $res (i32.and (local.get $res) (i32.const -2)))))
+            (if (i32.ne (local.get $res) (i32.const 0x100000))
+              (then unreachable))
+            (br $next)))
+        (call $stream.drop-writable (local.get $w))
+        (call $drain (local.get $pending))
+        (i32.load (i32.const 16)))
     )
     (core instance $main (instantiate $Main (with "" (instance
       (export "mem" (memory $mem "mem"))
@@ -256,6 +332,10 @@
       (export "writer" (func $writer'))
       (export "block" (func $block'))
       (export "yielder" (func $yielder'))
+      (export "sink" (func $sink'))
+      (export "stream.new" (func $stream.new))
+      (export "stream.write" (func $stream.write))
+      (export "stream.drop-writable" (func $stream.drop-writable))
       (export "future.new" (func $future.new))
       (export "future.write" (func $future.write))
       (export "future.drop-writable" (func $future.drop-writable))
@@ -272,6 +352,8 @@
       (canon lift (core func $main "run-yield")))
     (func (export "run-many") async (param "n" u32) (result u32)
       (canon lift (core func $main "run-many")))
+    (func (export "run-stream") async (param "n" u32) (result u32)
+      (canon lift (core func $main "run-stream")))
   )
 
   (instance $b (instantiate $B))
@@ -280,10 +362,12 @@
     (with "waiter" (func $b "waiter"))
     (with "writer" (func $b "writer"))
     (with "block" (func $b "block"))
-    (with "yielder" (func $b "yielder"))))
+    (with "yielder" (func $b "yielder"))
+    (with "sink" (func $b "sink"))))
   (func (export "base") (alias export $a "base"))
   (func (export "run-call") (alias export $a "run-call"))
   (func (export "run-switch") (alias export $a "run-switch"))
   (func (export "run-yield") (alias export $a "run-yield"))
   (func (export "run-many") (alias export $a "run-many"))
+  (func (export "run-stream") (alias export $a "run-stream"))
 )
