@@ -619,6 +619,28 @@ weft_error_t *weft_component_func_call(weft_store_t *store, weft_component_func_
                                        weft_cval_t *results, size_t nresults,
                                        weft_cval_arena_t *arena);
 
+/* The typed fast path for hot calls of an exported (lifted, synchronous) function whose
+ * parameters and result are all scalars: bool, s8..u64, f32, f64, char. Values are core-typed
+ * weft_val_t, one per parameter and for the result: WEFT_I32 for bool, 8/16/32-bit integers
+ * and char, WEFT_I64 for s64/u64, WEFT_F32/WEFT_F64 (bit patterns) for floats. Nothing is
+ * allocated and no weft_cval_t or arena is involved. Arguments are checked as the Canonical
+ * ABI would lower typed values: a u8/u16 must be in 0..255/0..65535, an s8/s16 in its signed
+ * range (as int32), a char a Unicode scalar value; a bool is any i32 (nonzero is true, passed
+ * as 1); NaNs are passed canonical. The result is lifted as the ABI does: integers wrapped to
+ * their type (zero- or sign-extended in the i32), bools as 0/1, NaNs canonicalised, and a
+ * char outside the Unicode scalar values traps. `args` and `result` are only read/written
+ * during the call (nresults >= the result count, 0 or 1). Same entry rules as
+ * weft_component_func_call(): a trap poisons the instance, a call into a poisoned instance or
+ * one already entered traps ("cannot enter component instance"), post-return runs before this
+ * returns. Same thread rules as every store function. Errors: WEFT_ERROR_INVALID_ARG (not a
+ * lifted scalar function, an async function, wrong count, kind or range of an argument; no
+ * call is made), WEFT_ERROR_TRAP, WEFT_ERROR_OOM. */
+weft_error_t *weft_component_func_call_scalar(weft_store_t *store, weft_component_func_t *func,
+                                              const weft_val_t *args, size_t nargs,
+                                              weft_val_t *result, size_t nresults);
+/* Whether weft_component_func_call_scalar() accepts `func`. */
+bool weft_component_func_is_scalar(const weft_component_func_t *func);
+
 
 /* ---------------------------------------------------------------------------------------------
  * Component Model async (CanonicalABI.md "Concurrency", Concurrency.md): host functions that
@@ -685,6 +707,28 @@ weft_error_t *weft_component_linker_define_async_func(weft_component_linker_t *l
                                                       const char *name, size_t name_len,
                                                       weft_component_async_host_fn fn,
                                                       void *env, void (*env_free)(void *));
+
+/* Definitions by full import name: `full_name` (with `len`, not NUL-terminated, not retained)
+ * is "INSTANCE#NAME", split at its last '#' (e.g. "wasi:cli/environment@0.2.0#get-environment"
+ * defines get-environment in wasi:cli/environment@0.2.0), or, without '#', a top-level import
+ * name. Otherwise exactly like weft_component_linker_define_func() / _async_func() /
+ * _resource(): same ownership of `env` (`env_free`, when given, is called on every failure,
+ * including a bad name), same lifetime and replacement rules. Like every linker function they
+ * must not run concurrently with other uses of the same linker. Errors: WEFT_ERROR_INVALID_ARG
+ * ("... empty instance name before '#'", "... empty function (after '#') name", "... empty
+ * import name", NULL name with a nonzero length, NULL linker or fn), WEFT_ERROR_OOM. */
+weft_error_t *weft_component_linker_define_func_full(weft_component_linker_t *linker,
+                                                     const char *full_name, size_t len,
+                                                     weft_component_host_fn fn, void *env,
+                                                     void (*env_free)(void *));
+weft_error_t *weft_component_linker_define_async_func_full(weft_component_linker_t *linker,
+                                                           const char *full_name, size_t len,
+                                                           weft_component_async_host_fn fn,
+                                                           void *env, void (*env_free)(void *));
+weft_error_t *weft_component_linker_define_resource_full(weft_component_linker_t *linker,
+                                                         const char *full_name, size_t len,
+                                                         void (*dtor)(void *env, uint32_t rep),
+                                                         void *env);
 
 /* Completes pending call `call` with its result (nresults is 1 when the import's type has a
  * result, else 0; the value is checked against the type and copied, so `results` need not

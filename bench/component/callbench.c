@@ -1,7 +1,7 @@
 /* callbench.c - times component calls through Weft's public component API (bench/component/
  * README.md): cross-component calls driven by a loop in wasm (calls.wat), with the loop's own
  * cost measured by the same loop over a plain core call and subtracted, and host->guest calls
- * through weft_component_func_call() timed from C.
+ * through weft_component_func_call() (and weft_component_func_call_scalar()) timed from C.
  *
  * usage: callbench CALLS.wasm [LAST.txt]
  * Prints one line per case: ns/call, the target, and the ratio against LAST.txt (the previous
@@ -83,16 +83,36 @@ static void cross(bench_t *b, const char *run, uint32_t len, uint32_t n, double 
     *net = *raw - *loop;
 }
 
-/* n host->guest calls of h(i, 1); best per-call time over b->runs repetitions. */
-static double host_calls(bench_t *b, uint32_t n)
+/* The same call through weft_component_func_call_scalar(): core-typed values, no arena. */
+static uint32_t call2_scalar(bench_t *b, weft_component_func_t *f, uint32_t x, uint32_t y)
+{
+    weft_val_t args[2], res;
+    args[0].kind = WEFT_I32;
+    args[0].of.i32 = (int32_t)x;
+    args[1].kind = WEFT_I32;
+    args[1].of.i32 = (int32_t)y;
+    weft_error_t *err = weft_component_func_call_scalar(b->store, f, args, 2, &res, 1);
+    if (err)
+        bench_die("scalar call", err);
+    return (uint32_t)res.of.i32;
+}
+
+/* n host->guest calls of h(i, 1) (through the scalar path if `scalar`); best per-call time
+ * over b->runs repetitions. */
+static double host_calls(bench_t *b, uint32_t n, bool scalar)
 {
     weft_component_func_t *h = func(b, "h");
     double best = 0;
     for (int r = 0; r <= b->runs; r++) { /* r == 0 warms up */
         uint32_t sum = 0;
         double t0 = now_ns(b);
-        for (uint32_t i = 0; i < n; i++)
-            sum += call2(b, h, i, 1);
+        if (scalar) {
+            for (uint32_t i = 0; i < n; i++)
+                sum += call2_scalar(b, h, i, 1);
+        } else {
+            for (uint32_t i = 0; i < n; i++)
+                sum += call2(b, h, i, 1);
+        }
         double dt = now_ns(b) - t0;
         uint32_t expect = (uint32_t)((uint64_t)n * (n + 1) / 2);
         if (sum != expect) {
@@ -151,11 +171,13 @@ int main(int argc, char **argv)
     printf("best of %d, %s time; cross-component = wasm loop minus the same loop over a core "
            "call\n",
            b.runs, env.wall ? "wall" : "cpu");
-    printf("%-22s %10s %10s %10s %8s   %s\n", "case", "ns/call", "target", "raw", "loop",
+    printf("%-26s %10s %10s %10s %8s   %s\n", "case", "ns/call", "target", "raw", "loop",
            "vs previous");
-    for (size_t i = 0; i <= ncases; i++) {
+    for (size_t i = 0; i <= ncases + 1; i++) {
         double ns, raw = 0, loop = 0, target;
-        const char *name = i < ncases ? cases[i].name : "host-to-guest-u32x2";
+        const char *name = i < ncases    ? cases[i].name
+                           : i == ncases ? "host-to-guest-u32x2"
+                                         : "host-to-guest-u32x2-scalar";
         if (!bench_want(&env, name)) /* one case, e.g. for a profiler */
             continue;
         if (i < ncases) {
@@ -163,7 +185,7 @@ int main(int argc, char **argv)
             cross(&b, cases[i].run, cases[i].len, n, &ns, &raw, &loop);
             target = cases[i].target;
         } else {
-            ns = host_calls(&b, (uint32_t)(2000000 * scale) + 1);
+            ns = host_calls(&b, (uint32_t)(2000000 * scale) + 1, i > ncases);
             target = 60;
         }
         char tbuf[16] = "-", rbuf[16] = "-", lbuf[16] = "-", vbuf[32] = "";
@@ -176,7 +198,7 @@ int main(int argc, char **argv)
         double p = bench_prev_of(prev, nprev, name);
         if (p > 0)
             snprintf(vbuf, sizeof vbuf, "vs previous: %.2fx", ns / p);
-        printf("%-22s %10.1f %10s %10s %8s   %s%s\n", name, ns, tbuf, rbuf, lbuf, vbuf,
+        printf("%-26s %10.1f %10s %10s %8s   %s%s\n", name, ns, tbuf, rbuf, lbuf, vbuf,
                target > 0 && ns > target ? "  (over target)" : "");
         fflush(stdout);
         bench_record(now, &nnow, BENCH_MAX_CASES, name, ns);

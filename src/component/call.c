@@ -204,7 +204,7 @@ static bool value_fits(const weft_ty_val_t *t, const weft_cval_t *v)
 
 /* Traps leaving a component to the host read "wasm trap: REASON", the wording the reference
  * tests match. */
-static weft_error_t *with_prefix(weft_store_t *store, weft_error_t *err)
+weft_error_t *weft__call_trap_prefix(weft_store_t *store, weft_error_t *err)
 {
     static const char prefix[] = "wasm trap: ";
     if (!err || weft_error_kind(err) != WEFT_ERROR_TRAP) return err;
@@ -363,7 +363,7 @@ weft_error_t *weft__call_func(weft_store_t *store, weft_component_func_t *f,
         err = call_lifted(f, args, results, arena);
     }
     if (own) weft__cval_arena_reset(&local);
-    return with_prefix(store, err);
+    return weft__call_trap_prefix(store, err);
 }
 
 /* ---- calls from a component (canon lower) ---------------------------------------------- */

@@ -334,3 +334,138 @@ weft_error_t *weft_trap_new(weft_store_t *store, const char *message)
     if (err != weft__error_oom()) err->trap = WEFT_TRAP_HOST;
     return err;
 }
+
+/* ---- the typed scalar fast path -------------------------------------------------------- */
+
+static bool fast_kind(uint8_t k) { return k >= WEFT_TY_BOOL && k <= WEFT_TY_CHAR; }
+
+bool weft_component_func_is_scalar(const weft_component_func_t *func)
+{
+    if (!func || !func->type || func->kind != WEFT_CFUNC_LIFTED || !func->core) return false;
+    const weft_ty_func_t *ft = func->type;
+    if (ft->is_async || func->opts.is_async || ft->nparams > WEFT_MAX_FLAT_PARAMS) return false;
+    if (ft->result && !fast_kind(ft->result->kind)) return false;
+    if (func->ncore_results != (ft->result ? 1u : 0u)) return false;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        if (!fast_kind(ft->params[i].type->kind)) return false;
+    return true;
+}
+
+/* The core value kind of a scalar type (flatten_type, CanonicalABI.md "Flattening"). */
+static uint32_t flat_kind(uint8_t k)
+{
+    switch (k) {
+    case WEFT_TY_S64: case WEFT_TY_U64: return WEFT_I64;
+    case WEFT_TY_F32: return WEFT_F32;
+    case WEFT_TY_F64: return WEFT_F64;
+    default: return WEFT_I32;
+    }
+}
+
+/* A host argument as lower_flat would produce it from a value of type k; false if it is not
+ * a value of k (the host's error, found before entering the callee). */
+static bool lower_fast(uint8_t k, const weft_val_t *v, weft_val_t *o)
+{
+    if (v->kind != flat_kind(k)) return false;
+    *o = *v;
+    int32_t i = v->of.i32;
+    switch (k) {
+    case WEFT_TY_BOOL: o->of.i32 = i != 0; return true;
+    case WEFT_TY_U8: return i >= 0 && i <= UINT8_MAX;
+    case WEFT_TY_U16: return i >= 0 && i <= UINT16_MAX;
+    case WEFT_TY_S8: return i >= INT8_MIN && i <= INT8_MAX;
+    case WEFT_TY_S16: return i >= INT16_MIN && i <= INT16_MAX;
+    case WEFT_TY_CHAR: {
+        uint32_t c = (uint32_t)i;
+        return c <= 0x10FFFF && (c < 0xD800 || c > 0xDFFF);
+    }
+    case WEFT_TY_F32: o->of.f32 = weft__canon_nan32(v->of.f32); return true;
+    case WEFT_TY_F64: o->of.f64 = weft__canon_nan64(v->of.f64); return true;
+    default: return true;
+    }
+}
+
+/* lift_flat of a scalar of type k (canon_lift.c): integers wrapped, NaNs canonical, chars
+ * checked (convert_i32_to_char). */
+static weft_error_t *lift_fast(const weft_alloc_t *a, uint8_t k, const weft_val_t *v,
+                               weft_val_t *o)
+{
+    uint32_t w = (uint32_t)v->of.i32;
+    memset(o, 0, sizeof *o);
+    o->kind = flat_kind(k);
+    switch (k) {
+    case WEFT_TY_BOOL: o->of.i32 = w != 0; break;
+    case WEFT_TY_U8: o->of.i32 = (int32_t)(w & 0xff); break;
+    case WEFT_TY_U16: o->of.i32 = (int32_t)(w & 0xffff); break;
+    case WEFT_TY_S8: o->of.i32 = (int8_t)(uint8_t)w; break;
+    case WEFT_TY_S16: o->of.i32 = (int16_t)(uint16_t)w; break;
+    case WEFT_TY_S64: case WEFT_TY_U64: o->of.i64 = v->of.i64; break;
+    case WEFT_TY_F32: o->of.f32 = weft__canon_nan32(v->of.f32); break;
+    case WEFT_TY_F64: o->of.f64 = weft__canon_nan64(v->of.f64); break;
+    case WEFT_TY_CHAR:
+        if (w > 0x10FFFF || (w >= 0xD800 && w <= 0xDFFF))
+            return weft__canon_trap(a, "invalid `char` bit pattern: 0x%x", w);
+        o->of.i32 = (int32_t)w;
+        break;
+    default: o->of.i32 = (int32_t)w; break;
+    }
+    return NULL;
+}
+
+weft_error_t *weft_component_func_call_scalar(weft_store_t *store, weft_component_func_t *func,
+                                              const weft_val_t *args, size_t nargs,
+                                              weft_val_t *result, size_t nresults)
+{
+    const weft_alloc_t dflt = {weft__default_alloc, NULL};
+    const weft_alloc_t *a = store ? &store->alloc : &dflt;
+    if (!store || !weft_component_func_is_scalar(func)) {
+        return weft__error_new(a, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "weft_component_func_call_scalar: %s",
+                               store ? "not a synchronous function of scalar types"
+                                     : "invalid argument");
+    }
+    if (func->inst->store != store) {
+        return weft__error_new(a, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "weft_component_func_call_scalar: function of another store");
+    }
+    const weft_ty_func_t *ft = func->type;
+    size_t want = ft->result ? 1 : 0;
+    if (nargs != ft->nparams || nresults < want || (nargs && !args) || (want && !result)) {
+        return weft__error_new(a, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "component call: expected %u arguments and %zu results, got %zu "
+                               "and %zu",
+                               ft->nparams, want, nargs, nresults);
+    }
+    weft_val_t flat[WEFT_MAX_FLAT_PARAMS];
+    for (uint32_t i = 0; i < ft->nparams; i++) {
+        uint8_t k = ft->params[i].type->kind;
+        if (!lower_fast(k, &args[i], &flat[i]))
+            return weft__error_new(a, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                                   "component call: argument %u is not a value of type %s", i,
+                                   weft_ty_kind_name(k));
+    }
+    weft_cstate_t *st = func->inst;
+    weft_error_t *err = weft__call_enter_check(NULL, st);
+    if (err) return weft__call_trap_prefix(store, err);
+    /* A synchronously-lifted function of an instance with backpressure set would have to
+     * wait (definitions.py Task.enter): as weft_component_func_call, refuse with a trap. */
+    if (ft->is_async && st->backpressure > 0)
+        return weft__call_trap_prefix(store, weft__canon_trap(&st->root->alloc, "async not yet supported"));
+    weft__call_enter(st);
+    memset(st->context, 0, sizeof st->context);
+    weft_val_t res[1];
+    memset(res, 0, sizeof res);
+    if (want) res[0].kind = func->core_results[0];
+    err = weft__canon_core_call(store, func->core, flat, ft->nparams, res, (uint32_t)want);
+    if (!err && want) err = lift_fast(&st->root->alloc, ft->result->kind, &res[0], result);
+    if (!err && func->post_return) {
+        /* post-return runs with may_leave cleared (definitions.py canon_lift). */
+        bool saved = st->may_leave;
+        st->may_leave = false;
+        err = weft__canon_core_call(store, func->post_return, res, (uint32_t)want, NULL, 0);
+        st->may_leave = saved;
+    }
+    weft__call_leave(st);
+    if (err) st->poisoned = true;
+    return weft__call_trap_prefix(store, err);
+}

@@ -253,6 +253,9 @@ weft_error_t *weft__call_func(weft_store_t *store, weft_component_func_t *f,
 weft_error_t *weft__call_enter_check(const weft_cstate_t *caller, const weft_cstate_t *callee);
 /* Marks a call into st as started / finished (pairs with a successful enter check). */
 void weft__call_enter(weft_cstate_t *st);
+/* Traps leaving a component to the host read "wasm trap: REASON" (the wording the reference
+ * tests match): returns err with that prefix (err itself when it has it or is no trap). */
+weft_error_t *weft__call_trap_prefix(weft_store_t *store, weft_error_t *err);
 void weft__call_leave(weft_cstate_t *st);
 
 /* ---- resources (resource.c) ------------------------------------------------------------ */

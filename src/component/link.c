@@ -186,3 +186,105 @@ weft_error_t *weft_component_linker_define_component_func(weft_component_linker_
     e->cfunc = func;
     return NULL;
 }
+
+/* ---- definitions by full name ------------------------------------------------------------ */
+
+/* Splits "instance#name" at its last '#' (an interface name such as "wasi:cli/environment@0.2.0"
+ * never contains one; a function name such as "[method]stream.read" may not either, so the
+ * last '#' is the unambiguous boundary). Without '#' the name is a top-level import
+ * (*instance NULL). Empty parts are the caller's error. */
+static weft_error_t *split_full(const weft_alloc_t *a, const char *what, const char *full,
+                                size_t len, const char **instance, size_t *instance_len,
+                                const char **name, size_t *name_len)
+{
+    if (!full && len) {
+        return weft__error_new(a, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "%s: NULL name with a nonzero length", what);
+    }
+    size_t hash = len;
+    for (size_t i = len; i > 0; i--) {
+        if (full[i - 1] == '#') {
+            hash = i - 1;
+            break;
+        }
+    }
+    if (hash == len) {
+        *instance = NULL;
+        *instance_len = 0;
+        *name = full;
+        *name_len = len;
+    } else {
+        *instance = full;
+        *instance_len = hash;
+        *name = full + hash + 1;
+        *name_len = len - hash - 1;
+        if (hash == 0) {
+            return weft__error_new(a, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                                   "%s: empty instance name before '#'", what);
+        }
+    }
+    if (*name_len == 0) {
+        return weft__error_new(a, WEFT_ERROR_INVALID_ARG, UINT64_MAX, "%s: empty %s name", what,
+                               *instance ? "function (after '#')" : "import");
+    }
+    return NULL;
+}
+
+static const weft_alloc_t *linker_alloc(const weft_component_linker_t *l, weft_alloc_t *dflt)
+{
+    dflt->fn = weft__default_alloc;
+    dflt->ud = NULL;
+    return l ? &l->alloc : dflt;
+}
+
+weft_error_t *weft_component_linker_define_func_full(weft_component_linker_t *linker,
+                                                     const char *full_name, size_t len,
+                                                     weft_component_host_fn fn, void *env,
+                                                     void (*env_free)(void *))
+{
+    weft_alloc_t dflt;
+    const char *in, *nm;
+    size_t in_len, nm_len;
+    weft_error_t *err = split_full(linker_alloc(linker, &dflt),
+                                   "weft_component_linker_define_func_full", full_name, len, &in,
+                                   &in_len, &nm, &nm_len);
+    if (err) {
+        if (env_free) env_free(env);
+        return err;
+    }
+    return weft_component_linker_define_func(linker, in, in_len, nm, nm_len, fn, env, env_free);
+}
+
+weft_error_t *weft_component_linker_define_async_func_full(weft_component_linker_t *linker,
+                                                           const char *full_name, size_t len,
+                                                           weft_component_async_host_fn fn,
+                                                           void *env, void (*env_free)(void *))
+{
+    weft_alloc_t dflt;
+    const char *in, *nm;
+    size_t in_len, nm_len;
+    weft_error_t *err = split_full(linker_alloc(linker, &dflt),
+                                   "weft_component_linker_define_async_func_full", full_name, len,
+                                   &in, &in_len, &nm, &nm_len);
+    if (err) {
+        if (env_free) env_free(env);
+        return err;
+    }
+    return weft_component_linker_define_async_func(linker, in, in_len, nm, nm_len, fn, env,
+                                                   env_free);
+}
+
+weft_error_t *weft_component_linker_define_resource_full(weft_component_linker_t *linker,
+                                                         const char *full_name, size_t len,
+                                                         void (*dtor)(void *env, uint32_t rep),
+                                                         void *env)
+{
+    weft_alloc_t dflt;
+    const char *in, *nm;
+    size_t in_len, nm_len;
+    weft_error_t *err = split_full(linker_alloc(linker, &dflt),
+                                   "weft_component_linker_define_resource_full", full_name, len,
+                                   &in, &in_len, &nm, &nm_len);
+    if (err) return err;
+    return weft_component_linker_define_resource(linker, in, in_len, nm, nm_len, dtor, env);
+}
