@@ -125,6 +125,10 @@ typedef struct weft_config {
      * to the interpreter's code on each function's first call (a translation failure, such as
      * running out of memory, then fails that call); true: every body is translated up front. */
     bool eager_compile;
+    /* 0: no limit. Else a store holds at most this many core module instances (those made by
+     * weft_instance_new() and those a component instantiation makes for its core modules);
+     * one more fails with WEFT_ERROR_OOM, "instance limit reached ...". */
+    uint32_t max_instances;
 } weft_config_t;
 
 /* Wasm 3.0 features a module may use (weft_config_t.disabled_features turns them off; with

@@ -527,6 +527,13 @@ weft_error_t *weft_instance_new(weft_store_t *store, const weft_module_t *module
                                "unknown import: the module has %u imports, %zu were given",
                                module->nimports, nimports);
     }
+    uint32_t max = store->engine->config.max_instances;
+    if (max && store->ninstances >= max) {
+        return weft__error_new(&store->alloc, WEFT_ERROR_OOM, UINT64_MAX,
+                               "instance limit reached: the store holds %u instances "
+                               "(max_instances)",
+                               store->ninstances);
+    }
     uint32_t *ids = intern_types(store, module);
     if (!ids) return weft__error_oom();
     for (uint32_t i = 0; i < module->nimports; i++) {
@@ -555,6 +562,7 @@ weft_error_t *weft_instance_new(weft_store_t *store, const weft_module_t *module
     }
     inst->next = store->instances;
     store->instances = inst;
+    store->ninstances++;
 
     err = weft__instance_make_tags(inst);
     if (err) return err;

@@ -57,6 +57,8 @@ struct weft_store {
     /* memory.grow requests refused because of the engine's max_memory_bytes (not the memory's
      * own maximum): weft_store_memory_limit_refusals(). */
     uint64_t memory_limit_refusals;
+    /* Core instances made in the store (they live until it is deleted): max_instances. */
+    uint32_t ninstances;
     /* table.grow requests refused because of the engine's max_table_elements:
      * weft_store_table_limit_refusals(). */
     uint64_t table_limit_refusals;

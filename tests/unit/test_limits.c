@@ -1,7 +1,8 @@
-/* test_limits.c - unit tests of the engine's max_table_elements limit (weft_config_t): table
- * creation beyond it is refused, table.grow (from wasm and weft_table_grow) fails past it and
- * is counted by weft_store_table_limit_refusals() only when the table's own maximum would have
- * allowed the growth; 0 means no limit. The embedded modules were produced with wat2wasm from
+/* test_limits.c - unit tests of the engine's max_table_elements and max_instances limits
+ * (weft_config_t). Tables: creation beyond the limit is refused, table.grow (from wasm and
+ * weft_table_grow) fails past it and is counted by weft_store_table_limit_refusals() only
+ * when the table's own maximum would have allowed the growth; 0 means no limit. Instances: a
+ * store holds at most max_instances core instances. The embedded modules were produced with wat2wasm from
  * the WAT text shown above each array. */
 #include <stdio.h>
 #include <string.h>
@@ -174,12 +175,47 @@ static void test_creation_refused(void)
     weft_engine_delete(engine);
 }
 
+/* max_instances: a store holds at most that many core instances; the next one fails with a
+ * message naming the limit, and another store of the engine still has its own budget. */
+static void test_instance_limit(void)
+{
+    weft_config_t cfg;
+    weft_config_init(&cfg);
+    CHECK(cfg.max_instances == 0);
+    cfg.max_instances = 2;
+    weft_engine_t *engine = weft_engine_new(&cfg);
+    weft_store_t *store = weft_store_new(engine);
+    weft_module_t *mod = NULL;
+    weft_error_t *err = weft_module_new(engine, big_wasm, sizeof big_wasm, &mod);
+    CHECK(err == NULL);
+    weft_instance_t *inst = NULL;
+    for (int i = 0; i < 2 && mod; i++) {
+        err = weft_instance_new(store, mod, NULL, 0, &inst);
+        CHECK(err == NULL && inst != NULL);
+        weft_error_delete(err);
+    }
+    err = mod ? weft_instance_new(store, mod, NULL, 0, &inst) : NULL;
+    CHECK(err != NULL && weft_error_kind(err) == WEFT_ERROR_OOM);
+    CHECK(err && strstr(weft_error_message(err), "instance limit") != NULL);
+    CHECK(err && strstr(weft_error_message(err), "max_instances") != NULL);
+    weft_error_delete(err);
+    weft_store_t *other = weft_store_new(engine);
+    err = mod ? weft_instance_new(other, mod, NULL, 0, &inst) : NULL;
+    CHECK(err == NULL);
+    weft_error_delete(err);
+    weft_store_delete(other);
+    weft_store_delete(store);
+    weft_module_delete(mod);
+    weft_engine_delete(engine);
+}
+
 int main(void)
 {
     test_default_is_unlimited();
     test_grow_limit();
     test_own_maximum_not_counted();
     test_creation_refused();
+    test_instance_limit();
     printf("test_limits: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }
