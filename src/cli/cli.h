@@ -82,12 +82,11 @@ int weft__cli_inspect(int argc, char **argv);
 int weft__cli_wast(int argc, char **argv);
 void weft__cli_run_usage(void *stream);
 
-/* `weft run --invoke 'NAME(ARGS)' FILE` for a component (invoke.c): instantiates the component
- * `bytes` (without imports) under `limits`, calls its export NAME (`iface#func` reaches into
- * an exported instance) with the WAVE arguments, and prints the result in WAVE. `nextra` is
- * the count of ARGS after FILE, which a component call does not take. Returns the exit
- * status. */
-int weft__cli_invoke_component(const char *file, const uint8_t *bytes, size_t len,
-                               const char *invoke, int nextra, const weft_cli_limits_t *limits);
+/* `weft run --invoke 'NAME(ARGS)' FILE` for a component (invoke.c), called by the component
+ * runner (run_component.c) once the instance exists with WASI 0.2 linked: calls its export
+ * NAME (`iface#func` reaches into an exported instance) with the WAVE arguments and prints the
+ * result in WAVE (streams and futures as they arrive). Returns the exit status. */
+int weft__cli_invoke_call(weft_engine_t *engine, weft_store_t *store,
+                          weft_component_instance_t *inst, const char *file, const char *invoke);
 
 #endif

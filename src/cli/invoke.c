@@ -385,8 +385,8 @@ static int call_async(weft_engine_t *engine, weft_store_t *store, weft_component
     return status;
 }
 
-static int call(weft_engine_t *engine, weft_store_t *store, weft_component_instance_t *inst,
-                const char *file, const char *invoke)
+int weft__cli_invoke_call(weft_engine_t *engine, weft_store_t *store,
+                          weft_component_instance_t *inst, const char *file, const char *invoke)
 {
     /* NAME(ARGS): the name ends at the first parenthesis (names never hold one). */
     const char *paren = strchr(invoke, '(');
@@ -463,47 +463,5 @@ static int call(weft_engine_t *engine, weft_store_t *store, weft_component_insta
     }
     weft__free(&a, argtext, tl + 1);
     weft_cval_arena_delete(arena);
-    return status;
-}
-
-int weft__cli_invoke_component(const char *file, const uint8_t *bytes, size_t len,
-                               const char *invoke, int nextra, const weft_cli_limits_t *limits)
-{
-    if (nextra) {
-        fprintf(stderr, "weft: --invoke on a component takes its arguments in the call, "
-                        "e.g. --invoke 'add(1, 2)', not after FILE\n");
-        return WEFT_CLI_USAGE;
-    }
-    weft_engine_t *engine = weft__cli_limits_engine(limits);
-    if (!engine) {
-        fputs("weft: out of memory\n", stderr);
-        return WEFT_CLI_FAILURE;
-    }
-    weft_component_t *comp = NULL;
-    weft_error_t *err = weft_component_new(engine, bytes, len, &comp);
-    int status = WEFT_CLI_OK;
-    if (err) {
-        status = weft__cli_report(file, err);
-        weft_engine_delete(engine);
-        return status;
-    }
-    weft_store_t *store = weft_store_new(engine);
-    weft_component_linker_t *linker = weft_component_linker_new(engine);
-    weft_component_instance_t *inst = NULL;
-    if (!store || !linker) {
-        fputs("weft: out of memory\n", stderr);
-        status = WEFT_CLI_FAILURE;
-    } else if ((status = weft__cli_limits_apply(store, limits)) != 0) {
-        /* printed */
-    } else if ((err = weft_component_instance_new(store, comp, linker, &inst))) {
-        status = weft__cli_limits_note(store, limits, file, weft__cli_report(file, err));
-    } else {
-        status = weft__cli_limits_note(store, limits, file,
-                                       call(engine, store, inst, file, invoke));
-    }
-    weft_store_delete(store);
-    weft_component_linker_delete(linker);
-    weft_component_delete(comp);
-    weft_engine_delete(engine);
     return status;
 }

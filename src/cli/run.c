@@ -38,7 +38,8 @@ void weft__cli_run_usage(void *stream)
           "                       numbered on, and with several, each line starts with the\n"
           "                       end it came from ('stream(2): 7'). Not supported: functions\n"
           "                       taking stream or future arguments (the command line cannot\n"
-          "                       give them), and components with imports\n"
+          "                       give them). WASI 0.2 imports are linked as for a command\n"
+          "                       (--dir, --env, --allow-*); other imports are not\n"
           "  --allow-tcp HOST:PORT  (components) let wasi:sockets TCP sockets bind and connect\n"
           "                       to HOST:PORT: HOST an IPv4 address, [IPv6], localhost or *\n"
           "                       (any, and 0.0.0.0 / [::] for a bind), PORT a number or *\n"
@@ -333,13 +334,8 @@ int weft__cli_run(int argc, char **argv)
     if (weft_is_component(bytes, len)) {
         /* A component: --invoke calls one of its exports with WAVE arguments; running a
          * WASI command component goes to its own runner. */
-        if (o.invoke) {
-            status = weft__cli_invoke_component(o.file, bytes, len, o.invoke, o.nargs,
-                                                &o.limits);
-        } else {
-            int weft__cli_run_component(int, char **, const uint8_t *, size_t);
-            status = weft__cli_run_component(argc, argv, bytes, len); /* run_component.c */
-        }
+        int weft__cli_run_component(int, char **, const uint8_t *, size_t);
+        status = weft__cli_run_component(argc, argv, bytes, len); /* run_component.c */
         weft__free(&a, bytes, len + 1);
         goto out;
     }

@@ -1,5 +1,6 @@
 /* run_component.c - `weft run FILE` when FILE is a component: instantiate it with the WASI 0.2
- * host and call its wasi:cli/run export, with the same options as for core modules (--dir
+ * host and call its wasi:cli/run export (or, with --invoke 'NAME(ARGS)', that export: invoke.c),
+ * with the same options as for core modules (--dir
  * HOST[::GUEST], --env KEY[=VALUE], ARGS after FILE) plus the network policy of wasi:sockets
  * (--allow-tcp HOST:PORT, --allow-udp HOST:PORT, --allow-ip-name-lookup; without them the
  * guest has no network: weft_wasi2_allow_tcp in weft.h). The exit status is 0 when run returns
@@ -25,6 +26,7 @@ typedef struct copts {
     size_t nnets;
     bool lookup;
     const char *file;
+    const char *invoke; /* --invoke 'NAME(ARGS)': call that export instead of wasi:cli/run */
     char **args;
     int nargs;
     weft_cli_limits_t limits; /* --fuel, --timeout, --max-* (common.c) */
@@ -58,11 +60,7 @@ static int parse(int argc, char **argv, copts_t *o)
                 o->nets[o->nnets] = val;
                 o->net_udp[o->nnets++] = k == 4;
             }
-            if (k == 2) {
-                fputs("weft: run: --invoke is for core modules; a component runs its "
-                      "wasi:cli/run export\n", stderr);
-                return WEFT_CLI_USAGE;
-            }
+            if (k == 2) o->invoke = val;
         }
     }
     if (i >= argc) return WEFT_CLI_USAGE;
@@ -171,6 +169,11 @@ static int configure(weft_wasi2_t *w, const copts_t *o, const weft_alloc_t *a)
 static int execute(weft_engine_t *engine, const copts_t *o, const uint8_t *bytes, size_t len,
                    const weft_alloc_t *a)
 {
+    if (o->invoke && o->nargs) {
+        fprintf(stderr, "weft: --invoke on a component takes its arguments in the call, "
+                        "e.g. --invoke 'add(1, 2)', not after FILE\n");
+        return WEFT_CLI_USAGE;
+    }
     weft_component_t *comp = NULL;
     weft_error_t *err = weft_component_new(engine, bytes, len, &comp);
     if (err) return report(o->file, err);
@@ -187,8 +190,12 @@ static int execute(weft_engine_t *engine, const copts_t *o, const uint8_t *bytes
     if (!status && (err = weft_wasi2_link(w, l, comp)) != NULL) status = report(o->file, err);
     weft_component_instance_t *inst = NULL;
     if (!status && (err = weft_component_instance_new(store, comp, l, &inst)) != NULL)
-        status = report(o->file, err);
-    if (!status) {
+        status = weft__cli_limits_note(store, &o->limits, o->file, report(o->file, err));
+    if (!status && o->invoke) {
+        status = weft__cli_limits_note(store, &o->limits, o->file,
+                                       weft__cli_invoke_call(engine, store, inst, o->file,
+                                                             o->invoke));
+    } else if (!status) {
         int code = 0;
         err = weft_wasi2_run(store, inst, &code);
         status = err ? report(o->file, err) : (code & 0xFF);

@@ -121,3 +121,13 @@ expect inv-nofunc 5 "$WEFT" run --invoke 'nope()' "$C" &&
     has inv-nofunc "$OUT/inv-nofunc.err" "no exported function 'nope'" &&
     has inv-nofunc "$OUT/inv-nofunc.err" "example:demo/math#plus" && ok "--invoke of a missing export exits 5 and lists the exports"
 expect inv-extra 2 "$WEFT" run --invoke 'add(1, 2)' "$C" 3 4 && ok "--invoke on a component with ARGS after FILE exits 2"
+
+# A component importing WASI 0.2 is invoked with its WASI imports linked, as for a command.
+WI="$OUT/wasi-invoke.wasm"
+if node "$ROOT/bench/component/wat2wasm.mjs" "$TESTS/cli/wasi-invoke.wat" "$WI" 2>"$OUT/wasi-invoke.build.err"; then
+    expect inv-wasi 0 "$WEFT" run --invoke 'clock-ok()' "$WI" &&
+        [ "$(cat "$OUT/inv-wasi.out")" = "true" ] &&
+        ok "--invoke on a component importing WASI 0.2 (monotonic clock) links it: true"
+else
+    bad "build wasi-invoke.wasm" "$(head -c 300 "$OUT/wasi-invoke.build.err")"
+fi
