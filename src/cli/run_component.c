@@ -70,36 +70,13 @@ static int parse(int argc, char **argv, copts_t *o)
     return 0;
 }
 
+/* The exit status of an error, printed: as weft__cli_report (common.c), and an I/O error (a
+ * --dir that cannot be opened) exits with WEFT_CLI_IO. */
 static int report(const char *file, weft_error_t *err)
 {
-    int status;
-    switch (weft_error_kind(err)) {
-    case WEFT_ERROR_EXIT:
-        status = weft_error_exit_code(err) & 0xFF;
-        break;
-    case WEFT_ERROR_TRAP:
-        weft__cli_print_trap(err);
-        status = WEFT_CLI_TRAP;
-        break;
-    case WEFT_ERROR_LINK:
-        fprintf(stderr, "weft: %s: link error: %s\n", file, weft_error_message(err));
-        status = WEFT_CLI_LINK;
-        break;
-    case WEFT_ERROR_DECODE:
-    case WEFT_ERROR_VALIDATE:
-        weft__cli_print_module_error(file, err);
-        status = WEFT_CLI_BAD_MODULE;
-        break;
-    case WEFT_ERROR_IO:
-        fprintf(stderr, "weft: %s\n", weft_error_message(err));
-        status = WEFT_CLI_IO;
-        break;
-    default:
-        fprintf(stderr, "weft: %s: %s\n", file, weft_error_message(err));
-        status = WEFT_CLI_FAILURE;
-        break;
-    }
-    status = weft__cli_limit_status(file, err, status);
+    if (weft_error_kind(err) != WEFT_ERROR_IO) return weft__cli_report(file, err);
+    fprintf(stderr, "weft: %s\n", weft_error_message(err));
+    int status = weft__cli_limit_status(file, err, WEFT_CLI_IO);
     weft_error_delete(err);
     return status;
 }
