@@ -195,7 +195,8 @@ uint64_t weft_monotonic_ns(void);
 /* Asks wasm code running in `store` to stop: it traps with WEFT_TRAP_INTERRUPTED, which
  * consumes the request. The only store function that may be called from any thread, at any
  * time (it sets an atomic flag), e.g. from a watchdog thread or a signal handler. A request
- * made while no wasm code runs stops the next call into the store. */
+ * made while no wasm code runs stops the next call into the store; a store whose event loop
+ * sleeps (weft_store_run, weft_task_wait) is woken, and the wait ends with that trap. */
 void weft_store_interrupt(weft_store_t *store);
 
 /* ---------------------------------------------------------------------------------------------
@@ -768,8 +769,9 @@ typedef enum weft_task_state {
 /* Starts a call of `func` (an export of a component instance in `store`) and returns at the
  * first point where it blocks, or when it finished: *task receives its handle. Any number of
  * tasks may be in flight; they progress in weft_store_run() / weft_task_wait(). `args` are
- * checked (as weft_component_func_call) and copied. A synchronously-typed function runs to its
- * end here. A trap while starting makes the task WEFT_TASK_FAILED (not an error here); a
+ * checked (as weft_component_func_call) and copied. A synchronously-typed function runs here
+ * until it returns or blocks on a call of an async host function that did not complete at once
+ * (then it goes on, like an async one, once the host completes the call). A trap while starting makes the task WEFT_TASK_FAILED (not an error here); a
  * trap after it returned leaves it WEFT_TASK_RETURNED and is given by weft_task_error().
  * Errors: WEFT_ERROR_INVALID_ARG (arguments), WEFT_ERROR_TRAP ("cannot enter component
  * instance": the instance is poisoned or a synchronous call into it is in progress;
@@ -799,9 +801,11 @@ weft_error_t *weft_task_cancel(weft_store_t *store, weft_async_handle_t task);
 /* Runs the event loop (weft_store_run in WEFT_RUN_UNTIL_IDLE fashion: timers included) until
  * `task` resolves. Errors: WEFT_ERROR_INVALID_ARG (unknown handle), WEFT_ERROR_TRAP with the
  * spec's "deadlock detected: event loop cannot make further progress" when nothing can run,
- * no timer is pending and the task is not resolved (the task stays pending: the host may
- * complete its calls and wait again), or a trap of any guest code that ran. Returns NULL
- * once the task is resolved, whatever its state. */
+ * no timer or descriptor watcher is pending and the task is not resolved (the task stays
+ * pending: the host may complete its calls and wait again), WEFT_ERROR_TRAP with
+ * WEFT_TRAP_INTERRUPTED when the store's deadline passes (or weft_store_interrupt() is called:
+ * it also ends a sleep of the loop) while it waits, or a trap of any guest
+ * code that ran. Returns NULL once the task is resolved, whatever its state. */
 weft_error_t *weft_task_wait(weft_store_t *store, weft_async_handle_t task);
 /* Releases `task`. A pending task is asked to cancel and goes on without an observer; its
  * records are freed when it resolves. `task` is invalid afterwards. Errors:
@@ -878,8 +882,10 @@ weft_error_t *weft_error_context_drop(weft_store_t *store, weft_async_handle_t c
 /* ---- the event loop ---------------------------------------------------------------------- */
 
 typedef enum weft_run_mode {
-    /* Runs until no guest thread is ready and no timer is pending, sleeping until the next
-     * timer in between; returns early when woken by weft_store_wake(). */
+    /* Runs until no guest thread is ready and no timer or descriptor watcher is pending,
+     * sleeping until the next timer or ready descriptor in between; returns early when woken
+     * by weft_store_wake(). Sleeping ends with a WEFT_TRAP_INTERRUPTED trap once the store's
+     * deadline (weft_store_set_deadline_ns) passed. */
     WEFT_RUN_UNTIL_IDLE = 0,
     /* Runs what is ready; if nothing was, first sleeps until something is (a timer, a
      * wake-up). May sleep forever when nothing can happen. */
@@ -901,12 +907,16 @@ weft_error_t *weft_store_run(weft_store_t *store, weft_run_mode_t mode);
  * has work now, UINT64_MAX when it has none until something happens (a host action, a
  * wake-up), else the earliest timer. */
 uint64_t weft_store_next_deadline_ns(weft_store_t *store);
-/* A file descriptor (an eventfd) that is readable whenever weft_store_run() has work that
- * appeared outside it (a host call completed or a copy started from a callback of the host's
- * own loop, weft_store_wake()): add it to an epoll/poll/libuv loop and call
- * weft_store_run(store, WEFT_RUN_NOWAIT) when it is readable (weft_store_run drains it), with
- * weft_store_next_deadline_ns() as the loop's timeout. Owned by the store (closed by
- * weft_store_delete); -1 if it cannot be made (WEFT_ERROR_IO is not reported). */
+/* A file descriptor that is readable whenever weft_store_run() has work that appeared
+ * outside it (a host call completed or a copy started from a callback of the host's own loop,
+ * weft_store_wake(), a descriptor of a pending watcher became ready): add it to an
+ * epoll/poll/libuv loop and call weft_store_run(store, WEFT_RUN_NOWAIT) when it is readable
+ * (weft_store_run consumes what made it readable), with weft_store_next_deadline_ns() as the
+ * loop's timeout (0 also covers watchers of always-ready descriptors). On Linux it is the
+ * loop's epoll instance (holding an eventfd and the watched descriptors), elsewhere an
+ * eventfd or pipe (watched descriptors are then waited for only inside weft_store_run()).
+ * Owned by the store (closed by weft_store_delete); -1 if it cannot be made (WEFT_ERROR_IO is
+ * not reported). */
 int weft_store_async_fd(weft_store_t *store);
 /* Wakes the loop: makes the descriptor readable and ends a sleeping weft_store_run() or
  * weft_task_wait(). The only function of this section callable from any thread (and from a
@@ -924,6 +934,33 @@ weft_error_t *weft_timer_new(weft_store_t *store, uint64_t deadline_ns, weft_tim
 /* Cancels a timer that has not run (`timer` is invalid afterwards). Errors:
  * WEFT_ERROR_INVALID_ARG (unknown handle, e.g. the timer already ran). */
 weft_error_t *weft_timer_cancel(weft_store_t *store, weft_async_handle_t timer);
+
+/* Descriptor watchers: the loop waits for host file descriptors together with its timers and
+ * wake-ups (on Linux one epoll instance holds them all: a loop blocked on descriptors costs no
+ * CPU). A watcher is one-shot, like a timer: `fn(data, store, watch, events)` runs once, inside
+ * the weft_store_run() / weft_task_wait() (loop thread) that finds `fd` ready for one of the
+ * `events` asked (WEFT_FD_READABLE, WEFT_FD_WRITABLE), and the handle is invalid once it ran.
+ * `events` given to fn are those found: a subset of the ones asked, plus WEFT_FD_ERROR on an
+ * error or hang-up condition (the next read or write on fd reports it). Any number of watchers
+ * may watch the same descriptor; a descriptor stays registered with the kernel while any
+ * watcher uses it, so the cost of a wait does not grow with the number of earlier waits. A
+ * descriptor that cannot be waited for (a regular file: epoll refuses it) is always ready: its
+ * watchers run in the next pass. `fd` is not owned: the host keeps it open until the watcher
+ * ran or was cancelled (closing it earlier leaves the watcher pending, never firing). Pending
+ * watchers are pending work, like timers: WEFT_RUN_UNTIL_IDLE waits for them and
+ * weft_task_wait() does not report a deadlock while one is pending. Errors:
+ * WEFT_ERROR_INVALID_ARG (fd < 0, no known event in `events`, fn NULL), WEFT_ERROR_TRAP
+ * (WEFT_TRAP_HANDLE_LIMIT), WEFT_ERROR_OOM. */
+#define WEFT_FD_READABLE 1u
+#define WEFT_FD_WRITABLE 2u
+#define WEFT_FD_ERROR 4u
+typedef void (*weft_fd_watch_fn)(void *data, weft_store_t *store, weft_async_handle_t watch,
+                                 uint32_t events);
+weft_error_t *weft_fd_watch_new(weft_store_t *store, int fd, uint32_t events,
+                                weft_fd_watch_fn fn, void *data, weft_async_handle_t *watch);
+/* Cancels a watcher that has not run (`watch` is invalid afterwards). Errors:
+ * WEFT_ERROR_INVALID_ARG (unknown handle, e.g. the watcher already ran). */
+weft_error_t *weft_fd_watch_cancel(weft_store_t *store, weft_async_handle_t watch);
 
 /* Limits of the async objects of a store (0 leaves a limit unchanged): `max_tasks` bounds the
  * tasks in flight that the host sees (tasks it started and has not deleted or seen resolve,

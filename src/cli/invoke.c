@@ -95,8 +95,9 @@ static int print_value(weft_cval_arena_t *arena, const char *file, const weft_cv
 }
 
 /* ---- async exports (weft.h "Component Model async") -------------------------------------
- * An async-typed export, or one whose result holds streams or futures, is started as a task
- * (weft_task_start) and the store's event loop runs until it returns. The stream and future
+ * Every export is started as a task (weft_task_start) and the store's event loop runs until
+ * it returns: an async one, one whose result holds streams or futures, or a synchronous one
+ * whose WASI 0.2 imports wait (the guest is suspended meanwhile, not the thread). The stream and future
  * readable ends in its result then belong to the host, which reads them all at once: every
  * stream element and future value is printed on a line of its own as it arrives, until each
  * writer has dropped its end. The result itself is printed last, its streams and futures
@@ -120,14 +121,6 @@ typedef struct rends {
     size_t n, cap;
     bool prefixed; /* lines name their end */
 } rends_t;
-
-/* Whether --invoke must run the store's loop for `f`: an async-typed function, or a result
- * holding a stream or future (which the host then reads). */
-static bool needs_loop(const weft_component_func_t *f)
-{
-    const weft_ty_val_t *r = weft_component_func_result_type(f);
-    return (f->type && f->type->is_async) || (r && (r->bits & WEFT_TYB_ASYNC));
-}
 
 /* Adds end v (of type t) and renumbers v: the value then shows the end's number. */
 static bool rends_push(rends_t *e, weft_cval_t *v, const weft_ty_val_t *t)
@@ -423,7 +416,6 @@ int weft__cli_invoke_call(weft_engine_t *engine, weft_store_t *store,
     }
     int status = WEFT_CLI_OK;
     weft_cval_t *args = weft_cval_alloc(arena, np + 1);
-    weft_cval_t *res = weft_cval_alloc(arena, 1);
     /* The arguments are parsed in place, the name blanked out, so that the character offsets
      * of errors count from the start of the whole --invoke text. */
     size_t tl = strlen(invoke);
@@ -434,7 +426,7 @@ int weft__cli_invoke_call(weft_engine_t *engine, weft_store_t *store,
         memset(argtext, ' ', (size_t)(paren - invoke));
     }
     weft_error_t *err = NULL;
-    if (!args || !res || (paren && !argtext)) {
+    if (!args || (paren && !argtext)) {
         fputs("weft: out of memory\n", stderr);
         status = WEFT_CLI_FAILURE;
     } else if ((err = weft_wave_parse_args(arena, f, argtext ? argtext : "()",
@@ -450,16 +442,10 @@ int weft__cli_invoke_call(weft_engine_t *engine, weft_store_t *store,
             status = WEFT_CLI_USAGE;
         }
         weft_error_delete(err);
-    } else if (needs_loop(f)) {
-        status = call_async(engine, store, f, file, args, np, arena);
     } else {
-        size_t nr = weft_component_func_result_count(f);
-        err = weft_component_func_call(store, f, args, np, res, nr, arena);
-        if (err)
-            status = weft__cli_report(file, err);
-        else if (nr)
-            status = print_value(arena, file, weft_component_func_result_type(f), res, NULL);
-        fflush(stdout);
+        /* Always as a task: a WASI 0.2 import that waits (poll, blocking-read) suspends the
+         * guest until the store's loop completes it (weft_task_start). */
+        status = call_async(engine, store, f, file, args, np, arena);
     }
     weft__free(&a, argtext, tl + 1);
     weft_cval_arena_delete(arena);

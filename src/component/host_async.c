@@ -91,7 +91,10 @@ static weft_error_t *error_copy(const weft_alloc_t *a, const weft_error_t *err)
 {
     weft_error_t *e = weft__error_new(a, weft_error_kind(err), weft_error_offset(err), "%s",
                                       weft_error_message(err));
-    if (!e->is_static) e->trap = weft_error_trap_code(err);
+    if (!e->is_static) {
+        e->trap = weft_error_trap_code(err);
+        e->exit_code = err->exit_code;
+    }
     return e;
 }
 
@@ -591,9 +594,11 @@ weft_error_t *weft_task_start(weft_store_t *store, weft_component_func_t *func,
     }
     weft_hloop_t *l = weft__hloop(store);
     if (!l) return weft__error_oom();
-    bool lifted_async = func->kind == WEFT_CFUNC_LIFTED && ft->is_async;
+    /* Every lifted function runs as a task of its own (definitions.py canon_lift), so that a
+     * synchronously-typed one blocked on an async host call suspends instead of failing. */
+    bool lifted = func->kind == WEFT_CFUNC_LIFTED;
     weft_error_t *err = NULL;
-    if (lifted_async && (err = weft__call_enter_check(NULL, func->inst))) return err;
+    if (lifted && (err = weft__call_enter_check(NULL, func->inst))) return err;
     if (!weft__hloop_task_begin(l, false)) return weft__hloop_limit_trap(l, WEFT_TRAP_TASK_LIMIT);
     htask_t *t = weft__async_obj_new(store, sizeof *t, htask_dtor);
     if (!t) {
@@ -618,8 +623,8 @@ weft_error_t *weft_task_start(weft_store_t *store, weft_component_func_t *func,
         return weft__error_oom();
     }
     *task = t->h.handle;
-    if (!lifted_async) {
-        /* Runs to its end now (a synchronous function, or a host function). */
+    if (!lifted) {
+        /* A host function runs to its end now. */
         err = weft_component_func_call(store, func, t->args, nargs, &t->result,
                                        ft->result ? 1 : 0, &t->arena);
         t->state = err ? WEFT_TASK_FAILED : WEFT_TASK_RETURNED;
@@ -697,6 +702,17 @@ weft_error_t *weft_task_results(const weft_store_t *store, weft_async_handle_t t
     return NULL;
 }
 
+weft_error_t *weft__ahost_task_take_error(weft_store_t *store, weft_async_handle_t task)
+{
+    weft_error_t *err;
+    htask_t *t = find_task(store, task, "weft_task_error", &err);
+    weft_error_delete(err);
+    if (!t || !t->err) return NULL;
+    err = t->err;
+    t->err = NULL;
+    return err;
+}
+
 weft_error_t *weft_task_error(const weft_store_t *store, weft_async_handle_t task)
 {
     weft_error_t *err;
@@ -749,10 +765,12 @@ weft_error_t *weft_task_wait(weft_store_t *store, weft_async_handle_t task)
         bool progress = false;
         if ((err = weft__hloop_pass(l, &progress))) return err;
         if (progress) continue;
-        if (!weft__hloop_has_timers(l))
+        /* Pending timers and descriptor watchers are work to come: not a deadlock. */
+        if (!weft__hloop_has_waits(l))
             return weft__error_new(&l->alloc, WEFT_ERROR_TRAP, UINT64_MAX,
                                    "wasm trap: deadlock detected: event loop cannot make "
                                    "further progress");
+        if ((err = weft__hloop_stopped(l))) return err;
         weft__hloop_sleep(l, false);
     }
 }

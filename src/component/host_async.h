@@ -33,6 +33,7 @@ enum {
     WEFT_HK_FUTURE_WRITABLE,
     WEFT_HK_TIMER,
     WEFT_HK_ERROR_CONTEXT,
+    WEFT_HK_FD_WATCH,
 };
 
 /* The head of every object a host handle names. */
@@ -56,6 +57,8 @@ typedef struct weft_hslot {
 
 struct weft_htimer;
 struct weft_hcall;
+struct weft_hwatch;
+struct weft_hfd;
 
 /* The store's loop: a scheduler object (freed with the store), reached from the scheduler. */
 typedef struct weft_hloop {
@@ -75,6 +78,14 @@ typedef struct weft_hloop {
     size_t nnotes, notes_cap;
     struct weft_hcall *rq_head, *rq_tail; /* host calls resolved, to deliver to their callers */
     weft_error_t *failed;           /* a host call's failure for the next pass to return */
+    /* Descriptor watchers (loop_fd.c). On Linux every watched descriptor and the wake-up
+     * descriptor are in one epoll instance (epfd), so that one epoll_wait sleeps on all. */
+    int epfd;                       /* -1 when none (other systems: poll(2) over `fds`) */
+    struct weft_hfd **fds;          /* by descriptor number; NULL: never watched */
+    size_t fds_cap;
+    struct weft_hfd *dirty;         /* records whose registration is to be brought up to date */
+    struct weft_hwatch *ready_head, *ready_tail; /* watchers to call in the next pass */
+    uint32_t nwatch;                /* pending watchers (ready ones included) */
 } weft_hloop_t;
 
 /* The loop of `store`, made on first use (NULL when out of memory). */
@@ -108,10 +119,34 @@ weft_error_t *weft__hloop_misuse(const weft_store_t *store, const char *fmt, ...
 /* One pass of the loop: resolutions, timers, notifications, ready threads. *progress tells
  * whether anything happened. */
 weft_error_t *weft__hloop_pass(weft_hloop_t *l, bool *progress);
-/* Sleeps until the next timer or a wake-up (no timer and !forever: returns at once). */
+/* Sleeps until the next timer, a ready watched descriptor, a wake-up or the store's deadline
+ * (nothing pending and !forever: returns at once). */
 void weft__hloop_sleep(weft_hloop_t *l, bool forever);
 /* Whether a timer is pending. */
 bool weft__hloop_has_timers(const weft_hloop_t *l);
+/* Whether a timer or a descriptor watcher is pending: something the loop can wait for. */
+bool weft__hloop_has_waits(const weft_hloop_t *l);
+/* The trap that ends a wait of the loop when the store's deadline passed or an interrupt was
+ * requested (weft_store_set_deadline_ns, weft_store_interrupt), else NULL. */
+weft_error_t *weft__hloop_stopped(weft_hloop_t *l);
+
+/* ---- descriptor watchers (loop_fd.c) ------------------------------------------------------ */
+
+/* Makes the loop's epoll instance holding the wake-up descriptor (Linux; -1 elsewhere). */
+void weft__hloop_fd_open(weft_hloop_t *l);
+/* Frees the records and closes the epoll instance (the loop's destructor). */
+void weft__hloop_fd_close(weft_hloop_t *l);
+/* Waits up to timeout_ms (-1: no limit, 0: just looks) for the wake-up descriptor or a watched
+ * descriptor; ready watchers are queued for weft__hloop_fd_fire. */
+void weft__hloop_fd_wait(weft_hloop_t *l, int timeout_ms);
+/* Calls the watchers queued as ready: true when any. */
+bool weft__hloop_fd_fire(weft_hloop_t *l);
+/* Brings the registrations of changed descriptors up to date (no stale interest remains). */
+void weft__hloop_fd_sync(weft_hloop_t *l);
+/* Whether watchers are queued as ready. */
+bool weft__hloop_fd_ready(const weft_hloop_t *l);
+/* The descriptor to give as weft_store_async_fd(). */
+int weft__hloop_fd_public(const weft_hloop_t *l);
 
 /* ---- async host functions and host tasks (host_async.c) -------------------------------- */
 
@@ -129,6 +164,9 @@ void weft__ahost_detach(void *host_call);
  * of its own keeps a copy as the reason weft_task_error() gives, also a task that returned. */
 void weft__ahost_note_trap(weft_hloop_t *l, const struct weft_cstate *inst,
                            const weft_error_t *err);
+/* The failure kept by host task `task` itself (with its backtrace and exit status, unlike the
+ * copy weft_task_error() makes), moved to the caller; NULL when none. */
+weft_error_t *weft__ahost_task_take_error(weft_store_t *store, weft_async_handle_t task);
 /* Processes the queued resolutions of host calls (loop.c): *progress set when any. */
 weft_error_t *weft__ahost_resolve_queued(weft_hloop_t *l, bool *progress);
 /* The deep copy of host value v into arena (strings and aggregates copied). */

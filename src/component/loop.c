@@ -4,10 +4,10 @@
  * The loop drives the async scheduler (async_task.c, definitions.py Store.tick) the way the
  * host's own entry (weft__async_call_host) does, but without a task of its own to wait for:
  * one pass delivers the results of host calls to their callers, fires due timers, calls the
- * host's notifications and resumes every guest thread that can go on. Only the wake-up is
+ * host's notifications, calls the watchers of ready descriptors (loop_fd.c) and resumes every
+ * guest thread that can go on. Sleeping is one wait on the wake-up descriptor, the watched
+ * descriptors and the nearest timer (or the store's deadline). Only the wake-up is
  * thread-safe: an atomic flag plus a write to an eventfd (a pipe where there is none). */
-#include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +41,7 @@ static void loop_dtor(void *p)
     weft__free(&l->alloc, l->heap, l->heap_cap * sizeof *l->heap);
     weft__free(&l->alloc, l->notes, l->notes_cap * sizeof *l->notes);
     weft_error_delete(l->failed);
+    weft__hloop_fd_close(l);
     if (l->rfd >= 0) close(l->rfd);
     if (l->wfd >= 0 && l->wfd != l->rfd) close(l->wfd);
 }
@@ -84,7 +85,11 @@ weft_hloop_t *weft__hloop(weft_store_t *store)
     l->nslots = 1;
     atomic_init(&l->woken, 0u);
     open_fd(l);
+    weft__hloop_fd_open(l);
     s->loop = l;
+    /* Published after the descriptors exist: weft_store_interrupt() may wake the loop from any
+     * thread from now on. */
+    atomic_store_explicit(&store->wake_hook, weft_store_wake, memory_order_release);
     return l;
 }
 
@@ -280,6 +285,21 @@ bool weft__hloop_has_timers(const weft_hloop_t *l)
     return l && l->nheap > 0;
 }
 
+bool weft__hloop_has_waits(const weft_hloop_t *l)
+{
+    return l && (l->nheap > 0 || l->nwatch > 0);
+}
+
+weft_error_t *weft__hloop_stopped(weft_hloop_t *l)
+{
+    weft_store_t *s = l->store;
+    bool stop = s->deadline_ns && weft_monotonic_ns() >= s->deadline_ns;
+    /* A request is consumed by the trap it causes, as in running code (weft.h). */
+    if (!stop && atomic_load(&s->interrupt_flag) && atomic_exchange(&s->interrupt_flag, 0u))
+        stop = true;
+    return stop ? weft__error_trap(&l->alloc, WEFT_TRAP_INTERRUPTED, NULL) : NULL;
+}
+
 weft_error_t *weft_timer_new(weft_store_t *store, uint64_t deadline_ns, weft_timer_fn fn,
                              void *data, weft_async_handle_t *timer)
 {
@@ -401,6 +421,10 @@ weft_error_t *weft__hloop_pass(weft_hloop_t *l, bool *progress)
     }
     if (!err) {
         if (fire_timers(l)) *progress = true;
+        if (l->nwatch) {
+            weft__hloop_fd_wait(l, 0);
+            if (weft__hloop_fd_fire(l)) *progress = true;
+        }
         if (deliver_notes(l)) *progress = true;
         /* A callback may have completed host calls: their results go out in this pass. */
         err = weft__ahost_resolve_queued(l, progress);
@@ -420,29 +444,31 @@ weft_error_t *weft__hloop_pass(weft_hloop_t *l, bool *progress)
             weft__ahost_note_trap(l, ti, err);
         }
     }
+    /* Interest dropped in this pass leaves the kernel before anyone waits on the descriptor. */
+    if (l->dirty) weft__hloop_fd_sync(l);
     l->running = saved;
     return err;
 }
 
 void weft__hloop_sleep(weft_hloop_t *l, bool forever)
 {
-    if (atomic_load(&l->woken)) return;
+    if (atomic_load(&l->woken) || l->ready_head) return;
     int timeout = -1;
+    uint64_t now = weft_monotonic_ns();
     if (l->nheap > 0) {
-        uint64_t now = weft_monotonic_ns(), d = l->heap[0]->deadline;
+        uint64_t d = l->heap[0]->deadline;
         uint64_t ms = d <= now ? 0 : (d - now + 999999u) / 1000000u;
         timeout = ms > 60000u ? 60000 : (int)ms;
-    } else if (!forever) {
+    } else if (!forever && l->nwatch == 0) {
         return;
     }
-    struct pollfd pfd;
-    pfd.fd = l->rfd;
-    pfd.events = POLLIN;
-    pfd.revents = 0;
-    int r;
-    do {
-        r = poll(&pfd, l->rfd >= 0 ? 1u : 0u, timeout);
-    } while (r < 0 && errno == EINTR && !atomic_load(&l->woken));
+    /* The store's deadline ends the sleep too: the caller then reports it (hloop_stopped). */
+    uint64_t dl = l->store->deadline_ns;
+    if (dl) {
+        uint64_t ms = dl <= now ? 0 : (dl - now + 999999u) / 1000000u;
+        if (timeout < 0 || ms < (uint64_t)timeout) timeout = ms > 60000u ? 60000 : (int)ms;
+    }
+    weft__hloop_fd_wait(l, timeout);
 }
 
 static weft_error_t *run_ready(weft_hloop_t *l, bool *any)
@@ -466,11 +492,13 @@ weft_error_t *weft_store_run(weft_store_t *store, weft_run_mode_t mode)
     if (err || mode == WEFT_RUN_NOWAIT) return err;
     if (mode == WEFT_RUN_ONCE) {
         if (any) return NULL;
+        if ((err = weft__hloop_stopped(l))) return err;
         weft__hloop_sleep(l, true);
         return run_ready(l, &any);
     }
     /* WEFT_RUN_UNTIL_IDLE */
-    while (weft__hloop_has_timers(l)) {
+    while (weft__hloop_has_waits(l)) {
+        if ((err = weft__hloop_stopped(l))) return err;
         weft__hloop_sleep(l, false);
         if (atomic_load(&l->woken)) return run_ready(l, &any);
         if ((err = run_ready(l, &any))) return err;
@@ -482,7 +510,8 @@ uint64_t weft_store_next_deadline_ns(weft_store_t *store)
 {
     const weft_hloop_t *l = weft__hloop_peek(store);
     const weft_asched_t *s = store ? store->async_sched : NULL;
-    if (l && (l->rq_head || l->nnotes || l->failed || atomic_load(&l->woken))) return 0;
+    if (l && (l->rq_head || l->nnotes || l->failed || l->ready_head || atomic_load(&l->woken)))
+        return 0;
     if (s && (s->rqhead || s->dirty)) return 0;
     if (l && l->nheap) return l->heap[0]->deadline;
     return UINT64_MAX;
@@ -491,7 +520,7 @@ uint64_t weft_store_next_deadline_ns(weft_store_t *store)
 int weft_store_async_fd(weft_store_t *store)
 {
     weft_hloop_t *l = store ? weft__hloop(store) : NULL;
-    return l ? l->rfd : -1;
+    return l ? weft__hloop_fd_public(l) : -1;
 }
 
 void weft_store_wake(weft_store_t *store)

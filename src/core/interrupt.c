@@ -77,5 +77,10 @@ uint64_t weft_monotonic_ns(void)
 
 void weft_store_interrupt(weft_store_t *store)
 {
-    if (store) atomic_store_explicit(&store->interrupt_flag, 1u, memory_order_relaxed);
+    if (!store) return;
+    atomic_store_explicit(&store->interrupt_flag, 1u, memory_order_relaxed);
+    /* A store sleeping in its event loop (no wasm running to see the flag) is woken: the loop
+     * then reports the interruption. */
+    weft__store_wake_fn wake = atomic_load_explicit(&store->wake_hook, memory_order_acquire);
+    if (wake) wake(store);
 }

@@ -27,6 +27,9 @@ struct weft_engine {
     weft_config_t config; /* defaults filled in */
 };
 
+/* A function ending a sleep of a store's event loop (struct weft_store, wake_hook). */
+typedef void (*weft__store_wake_fn)(weft_store_t *store);
+
 struct weft_store {
     weft_engine_t *engine;
     weft_alloc_t alloc;
@@ -47,6 +50,10 @@ struct weft_store {
     bool fuel_on;
     uint64_t deadline_ns;            /* weft_monotonic_ns() time; 0: none */
     _Atomic unsigned interrupt_flag; /* set by weft_store_interrupt() from any thread */
+    /* Ends a sleep of the store's event loop (src/component/loop.c, weft_store_wake), so that
+     * weft_store_interrupt() also stops a store waiting for timers or descriptors: published
+     * once by the loop when it is made, called from any thread. NULL until then. */
+    _Atomic(weft__store_wake_fn) wake_hook;
     /* Execution contexts kept by weft_func_call (call.c) for its next calls, with their value
      * and frame stacks, so a call allocates nothing; a nested call takes another one. */
     weft_call_t *call_cache[WEFT_CALL_CACHE_MAX];

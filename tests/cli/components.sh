@@ -128,6 +128,10 @@ if node "$ROOT/bench/component/wat2wasm.mjs" "$TESTS/cli/wasi-invoke.wat" "$WI" 
     expect inv-wasi 0 "$WEFT" run --invoke 'clock-ok()' "$WI" &&
         [ "$(cat "$OUT/inv-wasi.out")" = "true" ] &&
         ok "--invoke on a component importing WASI 0.2 (monotonic clock) links it: true"
+    # A synchronous export whose WASI call waits: suspended on the store's loop, not the thread.
+    expect inv-wasi-block 0 "$WEFT" run --invoke 'sleep-ms(20)' "$WI" &&
+        [ "$(cat "$OUT/inv-wasi-block.out")" -ge 20000000 ] 2>/dev/null &&
+        ok "--invoke of an export blocking on a WASI 0.2 pollable: slept $(cat "$OUT/inv-wasi-block.out") ns"
 else
     bad "build wasi-invoke.wasm" "$(head -c 300 "$OUT/wasi-invoke.build.err")"
 fi

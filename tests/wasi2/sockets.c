@@ -64,6 +64,7 @@ IMPORT(UDP, "[method]outgoing-datagram-stream.check-send") void udp_check_send(h
 IMPORT(UDP, "[method]outgoing-datagram-stream.send") void udp_send(h_t, void *, int32_t, void *);
 IMPORT(DNS, "resolve-addresses") void resolve_addresses(h_t, const char *, int32_t, void *);
 IMPORT(DNS, "[method]resolve-address-stream.resolve-next-address") void resolve_next(h_t, void *);
+IMPORT(DNS, "[method]resolve-address-stream.subscribe") h_t resolve_subscribe(h_t);
 IMPORT(POLL, "[method]pollable.block") void pollable_block(h_t);
 IMPORT(POLL, "poll") void poll_list(const h_t *, int32_t, void *);
 IMPORT(POLL, "[resource-drop]pollable") void pollable_drop(h_t);
@@ -412,6 +413,13 @@ static void echo(h_t net)
         int loopback = 0, count = 0;
         for (;;) {
             resolve_next(rs, ret);
+            if (ret[0] != 0 && ret[2] == 8) {
+                /* would-block: the name is being resolved; wait on the stream's pollable */
+                h_t p = resolve_subscribe(rs);
+                pollable_block(p);
+                pollable_drop(p);
+                continue;
+            }
             if (ret[0] != 0 || ret[2] == 0) break;
             count++;
             if (ret[4] == 0 && ret[6] == 127) loopback = 1;

@@ -98,24 +98,24 @@ W2_FN(get_terminal_stdout) { W2_UNUSED; return terminal(W2, 1, res, ar); }
 W2_FN(get_terminal_stderr) { W2_UNUSED; return terminal(W2, 2, res, ar); }
 
 static const weft__wasi2_fn_t env_fns[] = {
-    {"get-environment", get_environment},
-    {"get-arguments", get_arguments},
-    {"initial-cwd", initial_cwd},
+    {"get-environment", get_environment, NULL},
+    {"get-arguments", get_arguments, NULL},
+    {"initial-cwd", initial_cwd, NULL},
 };
 static const weft__wasi2_fn_t exit_fns[] = {
-    {"exit", exit_fn},
-    {"exit-with-code", exit_with_code},
+    {"exit", exit_fn, NULL},
+    {"exit-with-code", exit_with_code, NULL},
 };
 static const char *const in_res[] = {"input-stream"};
 static const char *const out_res[] = {"output-stream"};
-static const weft__wasi2_fn_t stdin_fns[] = {{"get-stdin", get_stdin}};
-static const weft__wasi2_fn_t stdout_fns[] = {{"get-stdout", get_stdout}};
-static const weft__wasi2_fn_t stderr_fns[] = {{"get-stderr", get_stderr}};
+static const weft__wasi2_fn_t stdin_fns[] = {{"get-stdin", get_stdin, NULL}};
+static const weft__wasi2_fn_t stdout_fns[] = {{"get-stdout", get_stdout, NULL}};
+static const weft__wasi2_fn_t stderr_fns[] = {{"get-stderr", get_stderr, NULL}};
 static const char *const term_in_res[] = {"terminal-input"};
 static const char *const term_out_res[] = {"terminal-output"};
-static const weft__wasi2_fn_t tstdin_fns[] = {{"get-terminal-stdin", get_terminal_stdin}};
-static const weft__wasi2_fn_t tstdout_fns[] = {{"get-terminal-stdout", get_terminal_stdout}};
-static const weft__wasi2_fn_t tstderr_fns[] = {{"get-terminal-stderr", get_terminal_stderr}};
+static const weft__wasi2_fn_t tstdin_fns[] = {{"get-terminal-stdin", get_terminal_stdin, NULL}};
+static const weft__wasi2_fn_t tstdout_fns[] = {{"get-terminal-stdout", get_terminal_stdout, NULL}};
+static const weft__wasi2_fn_t tstderr_fns[] = {{"get-terminal-stderr", get_terminal_stderr, NULL}};
 
 #define NELEM(a) (sizeof a / sizeof *a)
 const weft__wasi2_iface_t weft__wasi2_cli_ifaces[] = {

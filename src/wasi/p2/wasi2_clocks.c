@@ -135,24 +135,24 @@ W2_FN(insecure_seed)
 
 static const char *const mono_res[] = {"pollable"}; /* `use wasi:io/poll.{pollable}` */
 static const weft__wasi2_fn_t mono_fns[] = {
-    {"now", mono_now},
-    {"resolution", mono_resolution},
-    {"subscribe-instant", mono_subscribe_instant},
-    {"subscribe-duration", mono_subscribe_duration},
+    {"now", mono_now, NULL},
+    {"resolution", mono_resolution, NULL},
+    {"subscribe-instant", mono_subscribe_instant, NULL},
+    {"subscribe-duration", mono_subscribe_duration, NULL},
 };
 static const weft__wasi2_fn_t wall_fns[] = {
-    {"now", wall_now},
-    {"resolution", wall_resolution},
+    {"now", wall_now, NULL},
+    {"resolution", wall_resolution, NULL},
 };
 static const weft__wasi2_fn_t random_fns[] = {
-    {"get-random-bytes", get_random_bytes},
-    {"get-random-u64", get_random_u64},
+    {"get-random-bytes", get_random_bytes, NULL},
+    {"get-random-u64", get_random_u64, NULL},
 };
 static const weft__wasi2_fn_t insecure_fns[] = {
-    {"get-insecure-random-bytes", get_insecure_random_bytes},
-    {"get-insecure-random-u64", get_insecure_random_u64},
+    {"get-insecure-random-bytes", get_insecure_random_bytes, NULL},
+    {"get-insecure-random-u64", get_insecure_random_u64, NULL},
 };
-static const weft__wasi2_fn_t seed_fns[] = {{"insecure-seed", insecure_seed}};
+static const weft__wasi2_fn_t seed_fns[] = {{"insecure-seed", insecure_seed, NULL}};
 
 #define NELEM(a) (sizeof a / sizeof *a)
 const weft__wasi2_iface_t weft__wasi2_clock_ifaces[] = {

@@ -35,6 +35,7 @@ static void free_strings(const weft_alloc_t *a, char **v, size_t n)
 void weft_wasi2_delete(weft_wasi2_t *w)
 {
     if (!w) return;
+    weft__wasi2_waits_free(w);
     for (size_t i = 0; i < w->nobjs; i++)
         if (w->objs[i].kind != W2_FREE) weft__wasi2_obj_drop(w, (uint32_t)i + 1);
     weft__free(&w->alloc, w->objs, w->objs_cap * sizeof *w->objs);
@@ -199,6 +200,7 @@ void weft__wasi2_obj_drop(void *env, uint32_t rep)
         return;
     }
     uint32_t link = o->link;
+    if (o->lookup) weft__wasi2_lookup_drop(o);
     if (o->dir) closedir(o->dir);
     if (o->owned && o->fd >= 0) close(o->fd);
     if (o->mem) weft__free(&w->alloc, o->mem, o->mem_cap);

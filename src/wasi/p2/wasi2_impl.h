@@ -109,6 +109,7 @@ typedef struct weft__wasi2_obj {
     size_t mem_len, mem_cap, mem_pos;
     uint32_t backlog;  /* tcp: listen backlog */
     uint64_t permit;   /* output stream: bytes the last check-write allowed, not yet written */
+    struct weft__wasi2_lookup *lookup; /* resolve: the resolution in progress (wasi2_lookup.c) */
 } weft__wasi2_obj_t;
 
 /* A --allow-tcp / --allow-udp rule (weft_wasi2_allow_tcp). */
@@ -151,6 +152,7 @@ struct weft_wasi2 {
     weft__wasi2_rule_t *rules;  /* network policy: what sockets may bind and reach */
     size_t nrules, rules_cap;
     bool allow_lookup;          /* ip-name-lookup permitted */
+    struct weft__wasi2_wait *waits; /* calls waiting on the store's loop (wasi2_wait.c) */
 };
 
 /* --- objects (wasi2_ctx.c) ------------------------------------------------------------------ */
@@ -206,12 +208,45 @@ weft_error_t *weft__wasi2_stdio_stream(weft_wasi2_t *w, int which, uint32_t *rep
  * stream-error::closed when e is 0. */
 weft_error_t *weft__wasi2_stream_err(weft_wasi2_t *w, weft_cval_arena_t *ar, weft_cval_t *v,
                                      int e);
-/* Waits until pollable `rep` is ready (poll(2) with the timer as timeout; never spins). */
-weft_error_t *weft__wasi2_block(weft_wasi2_t *w, uint32_t rep);
 /* A new pollable: ready at once, a timer, or readiness of a host descriptor. */
 weft_error_t *weft__wasi2_pollable(weft_wasi2_t *w, uint8_t sub, int fd, short events,
                                    uint64_t deadline, weft_cval_t *out);
 uint64_t weft__wasi2_now(void);
+
+/* --- waiting on the store's loop (wasi2_wait.c) -------------------------------------------- */
+
+/* A call of a WASI function that waits: an async host call that completes when its attempt
+ * succeeds. An attempt either finishes (*done: `res` holds the result, built in `ar`) or
+ * registers what it waits for (weft__wasi2_wait_fd / _until) and is made again when one of
+ * those is ready. Nothing blocks the thread: the store's loop sleeps meanwhile. */
+typedef struct weft__wasi2_wait weft__wasi2_wait_t;
+typedef weft_error_t *(*weft__wasi2_try_fn)(weft__wasi2_wait_t *wt, weft_wasi2_t *w,
+                                            const weft_cval_t *args, weft_cval_t *res,
+                                            weft_cval_arena_t *ar, bool *done);
+struct weft__wasi2_wait {
+    weft_wasi2_t *w;
+    weft_store_t *store;
+    weft_async_handle_t call;
+    const weft_cval_t *args;      /* live until the call completes (weft.h) */
+    weft__wasi2_try_fn fn;
+    size_t nres;
+    uint64_t phase;               /* for the attempt's own use */
+    struct weft__wasi2_reg *regs; /* watchers and timers registered by the last attempt */
+    size_t nregs, regs_cap;
+    struct weft__wasi2_wait *prev, *next; /* in the context's list of pending waits */
+};
+/* Runs fn for async host call `call` now, and again whenever what it waits for is ready,
+ * until it finishes (the entry of every WASI function that waits). */
+weft_error_t *weft__wasi2_async(weft_wasi2_t *w, weft_store_t *store, const weft_cval_t *args,
+                                weft_async_handle_t call, size_t nres, weft__wasi2_try_fn fn);
+/* The attempt waits for host descriptor fd to have one of `events` (POLLIN / POLLOUT). */
+weft_error_t *weft__wasi2_wait_fd(weft__wasi2_wait_t *wt, int fd, short events);
+/* The attempt waits for the monotonic clock to reach `deadline`. */
+weft_error_t *weft__wasi2_wait_until(weft__wasi2_wait_t *wt, uint64_t deadline);
+/* Frees the pending waits of the context (weft_wasi2_delete). */
+void weft__wasi2_waits_free(weft_wasi2_t *w);
+/* Whether host descriptor fd is ready for `events` now (or has an error to report). */
+bool weft__wasi2_fd_ready(int fd, short events);
 
 /* --- sockets (wasi2_net.c, wasi2_tcp.c, wasi2_udp.c) -------------------------------------- */
 
@@ -249,6 +284,21 @@ weft__wasi2_obj_t *weft__wasi2_sock_obj(weft_wasi2_t *w, uint8_t kind, int fd, u
  * ipv6 sockets IPv6-only. -1 with errno on failure. */
 int weft__wasi2_socket(uint8_t family, int type);
 
+/* Name lookup (wasi2_lookup.c). A resolve-address-stream holds its answers in `mem`,
+ * W2_LOOKUP_SIZE bytes each (family byte, then 4 or 16 address bytes), or the error-code in
+ * `pend_code`. */
+#define W2_LOOKUP_SIZE 17
+/* Starts resolving `name` (n bytes, a valid host name or address) for stream o: a numeric
+ * address is converted now, a name on a thread of its own. False when out of memory. */
+bool weft__wasi2_lookup_begin(weft_wasi2_t *w, weft__wasi2_obj_t *o, const char *name,
+                              size_t n);
+/* Moves the answers of a finished resolution into o: false while it is still running. */
+bool weft__wasi2_lookup_take(weft__wasi2_obj_t *o);
+/* The descriptor that becomes readable when o's resolution ends, or -1 when it has. */
+int weft__wasi2_lookup_fd(const weft__wasi2_obj_t *o);
+/* Lets go of o's resolution (the stream is dropped; a running thread frees it at its end). */
+void weft__wasi2_lookup_drop(weft__wasi2_obj_t *o);
+
 /* sockets error-code cases (wasi:sockets/network). */
 enum {
     W2_N_UNKNOWN = 0, W2_N_ACCESS_DENIED, W2_N_NOT_SUPPORTED, W2_N_INVALID_ARGUMENT,
@@ -264,6 +314,9 @@ enum {
 typedef struct weft__wasi2_fn {
     const char *name;
     weft_component_host_fn fn;
+    /* Functions that wait are async host functions instead (fn NULL): a guest blocked in one
+     * is suspended while the store's loop waits (wasi2_wait.c). */
+    weft_component_async_host_fn afn;
 } weft__wasi2_fn_t;
 
 typedef struct weft__wasi2_iface {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "component/component.h"
+#include "component/host_async.h"
 #include "component/instance.h"
 #include "wasi/p2/wasi2_impl.h"
 
@@ -116,8 +117,12 @@ static weft_error_t *define(weft_wasi2_t *w, weft_component_linker_t *l,
     }
     for (size_t i = 0; i < f->nfns; i++) {
         const char *fn = f->fns[i].name;
-        weft_error_t *err = weft_component_linker_define_func(l, name, len, fn, strlen(fn),
-                                                              f->fns[i].fn, w, NULL);
+        weft_error_t *err =
+            f->fns[i].afn
+                ? weft_component_linker_define_async_func(l, name, len, fn, strlen(fn),
+                                                          f->fns[i].afn, w, NULL)
+                : weft_component_linker_define_func(l, name, len, fn, strlen(fn), f->fns[i].fn,
+                                                    w, NULL);
         if (err) return err;
     }
     return NULL;
@@ -192,7 +197,25 @@ weft_error_t *weft_wasi2_run(weft_store_t *store, weft_component_instance_t *ins
     if (!ar) return weft__error_oom();
     weft_cval_t result;
     memset(&result, 0, sizeof result);
-    weft_error_t *err = weft_component_func_call(store, run, NULL, 0, &result, 1, ar);
+    /* A task rather than a plain call: `run` blocked in a WASI function (those that wait are
+     * async host functions) suspends, and the store's loop sleeps on the descriptors and
+     * timers it waits for until it can go on. */
+    weft_async_handle_t task = 0;
+    weft_error_t *err = weft_task_start(store, run, NULL, 0, &task);
+    if (!err) err = weft_task_wait(store, task);
+    if (!err) {
+        weft_task_state_t st = weft_task_state(store, task);
+        if (st == WEFT_TASK_RETURNED) err = weft_task_results(store, task, &result, 1, ar);
+        else if (!(err = weft__ahost_task_take_error(store, task))) err = weft_task_error(store, task);
+        if (!err && st != WEFT_TASK_RETURNED)
+            err = weft__error_new(&store->alloc, WEFT_ERROR_TRAP, UINT64_MAX,
+                                  "wasm trap: wasi:cli/run did not return");
+    }
+    if (task) {
+        weft_error_t *e = weft_task_delete(store, task);
+        weft_error_delete(e);
+    }
+    err = weft__call_trap_prefix(store, err);
     int status = 0;
     if (!err) {
         status = result.u.var.index == 0 ? 0 : 1;

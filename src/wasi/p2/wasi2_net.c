@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -336,10 +337,6 @@ W2_FN(instance_network)
 
 /* ---- wasi:sockets/ip-name-lookup --------------------------------------------------------- */
 
-/* A resolve-address-stream holds its answers in `mem`: 17 bytes each (family byte, then 4 or
- * 16 address bytes), or the error-code in `pend_code`. */
-#define RESOLVED_SIZE 17
-
 /* True if `name` is a syntactically valid host name (RFC 1123 labels) or an IP address. */
 static bool valid_name(const char *s, size_t n)
 {
@@ -364,9 +361,10 @@ static bool valid_name(const char *s, size_t n)
     return true;
 }
 
-/* resolve-addresses: the name is resolved at once by the host's resolver (getaddrinfo); the
- * answers or the failure are then handed out by resolve-next-address, whose pollable is
- * always ready. */
+/* resolve-addresses: returns at once. A numeric address is the answer itself; a name is
+ * resolved by the host's resolver (getaddrinfo) on a thread of its own (wasi2_lookup.c), and
+ * resolve-next-address reports would-block until it finished; the stream's pollable becomes
+ * ready then. */
 W2_FN(resolve_addresses)
 {
     W2_UNUSED;
@@ -380,56 +378,14 @@ W2_FN(resolve_addresses)
     /* Bracketed IPv6 literals ("[::1]") are names of URLs, not of the resolver. */
     if (!valid_name(name, n))
         return weft__wasi2_err_code(ar, res, W2_N_INVALID_ARGUMENT) ? NULL : W2_OOM;
-    struct addrinfo hints, *ai = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM; /* one answer per address, not per socket type */
-    int rc = getaddrinfo(name, NULL, &hints, &ai);
-    uint8_t code = 0xFF;
-    size_t count = 0;
-    if (rc == EAI_NONAME) code = W2_N_NAME_UNRESOLVABLE;
-#ifdef EAI_NODATA
-    else if (rc == EAI_NODATA) code = W2_N_NAME_UNRESOLVABLE;
-#endif
-    else if (rc == EAI_AGAIN) code = W2_N_TEMPORARY_RESOLVER_FAILURE;
-    else if (rc == EAI_MEMORY) code = W2_N_OUT_OF_MEMORY;
-    else if (rc != 0) code = W2_N_PERMANENT_RESOLVER_FAILURE;
-    for (struct addrinfo *p = rc == 0 ? ai : NULL; p; p = p->ai_next) count++;
-    uint8_t *mem = count ? weft__malloc(&w->alloc, count * RESOLVED_SIZE) : NULL;
-    if (count && !mem) {
-        freeaddrinfo(ai);
-        return W2_OOM;
-    }
-    size_t k = 0;
-    for (struct addrinfo *p = rc == 0 ? ai : NULL; p; p = p->ai_next) {
-        uint8_t *e = mem + k * RESOLVED_SIZE;
-        memset(e, 0, RESOLVED_SIZE);
-        if (p->ai_family == AF_INET) {
-            struct sockaddr_in in;
-            memcpy(&in, p->ai_addr, sizeof in);
-            e[0] = AF_INET;
-            memcpy(e + 1, &in.sin_addr, 4);
-        } else if (p->ai_family == AF_INET6) {
-            struct sockaddr_in6 in6;
-            memcpy(&in6, p->ai_addr, sizeof in6);
-            e[0] = AF_INET6;
-            memcpy(e + 1, &in6.sin6_addr, 16);
-        } else {
-            continue;
-        }
-        k++;
-    }
-    if (ai) freeaddrinfo(ai);
     uint32_t rep;
     weft__wasi2_obj_t *o = weft__wasi2_obj_new(w, W2_RESOLVE, &rep);
-    if (!o) {
-        if (mem) weft__free(&w->alloc, mem, count * RESOLVED_SIZE);
+    if (!o) return W2_OOM;
+    o->pend_code = 0xFF;
+    if (!weft__wasi2_lookup_begin(w, o, name, n)) {
+        weft__wasi2_obj_drop(w, rep);
         return W2_OOM;
     }
-    o->mem = mem;
-    o->mem_cap = count * RESOLVED_SIZE;
-    o->mem_len = k;
-    o->pend_code = code;
     weft_cval_t *ok = weft__wasi2_case(ar, res, WEFT_CVAL_RESULT, 0, true);
     if (!ok) return W2_OOM;
     weft__wasi2_own(ok, rep);
@@ -441,6 +397,7 @@ W2_FN(resolve_next_address)
     W2_UNUSED;
     weft__wasi2_obj_t *o = weft__wasi2_obj_get(W2, args[0].u.rep, W2_RESOLVE);
     if (!o) return weft__wasi2_trap(W2, "resolve-address-stream: unknown handle");
+    if (!weft__wasi2_lookup_take(o)) return weft__wasi2_err_code(ar, res, W2_N_WOULD_BLOCK) ? NULL : W2_OOM;
     if (o->pend_code != 0xFF) {
         /* The failure is reported once; the stream then ends. */
         int code = o->pend_code;
@@ -453,7 +410,7 @@ W2_FN(resolve_next_address)
         weft__wasi2_case(ar, ok, WEFT_CVAL_OPTION, 0, false);
         return NULL;
     }
-    const uint8_t *e = o->mem + o->mem_pos++ * RESOLVED_SIZE;
+    const uint8_t *e = o->mem + o->mem_pos++ * W2_LOOKUP_SIZE;
     weft_cval_t *some = weft__wasi2_case(ar, ok, WEFT_CVAL_OPTION, 1, true);
     weft_cval_t *ip = some ? weft__wasi2_case(ar, some, WEFT_CVAL_VARIANT,
                                               e[0] == AF_INET ? 0 : 1, true)
@@ -465,25 +422,27 @@ W2_FN(resolve_next_address)
 W2_FN(resolve_subscribe)
 {
     W2_UNUSED;
-    if (!weft__wasi2_obj_get(W2, args[0].u.rep, W2_RESOLVE))
-        return weft__wasi2_trap(W2, "resolve-address-stream: unknown handle");
+    weft__wasi2_obj_t *o = weft__wasi2_obj_get(W2, args[0].u.rep, W2_RESOLVE);
+    if (!o) return weft__wasi2_trap(W2, "resolve-address-stream: unknown handle");
+    int fd = weft__wasi2_lookup_fd(o);
+    if (fd >= 0) return weft__wasi2_pollable(W2, W2_POLL_FD, fd, POLLIN, 0, res);
     return weft__wasi2_pollable(W2, W2_POLL_READY, -1, 0, 0, res);
 }
 
 static const char *const network_res[] = {"network", "error"};
 static const weft__wasi2_fn_t network_fns[] = {
-    {"network-error-code", network_error_code},
-    {"[method]network.noop", network_noop},
+    {"network-error-code", network_error_code, NULL},
+    {"[method]network.noop", network_noop, NULL},
 };
 static const char *const inet_res[] = {"network"};
 static const weft__wasi2_fn_t inet_fns[] = {
-    {"instance-network", instance_network},
+    {"instance-network", instance_network, NULL},
 };
 static const char *const lookup_res[] = {"resolve-address-stream", "pollable", "network"};
 static const weft__wasi2_fn_t lookup_fns[] = {
-    {"resolve-addresses", resolve_addresses},
-    {"[method]resolve-address-stream.resolve-next-address", resolve_next_address},
-    {"[method]resolve-address-stream.subscribe", resolve_subscribe},
+    {"resolve-addresses", resolve_addresses, NULL},
+    {"[method]resolve-address-stream.resolve-next-address", resolve_next_address, NULL},
+    {"[method]resolve-address-stream.subscribe", resolve_subscribe, NULL},
 };
 
 const weft__wasi2_iface_t weft__wasi2_net_ifaces[] = {

@@ -1,12 +1,12 @@
 /* wasi2_poll.c - wasi:io/error and wasi:io/poll (WASI 0.2, io/wit/error.wit, poll.wit).
  *
  * A pollable is ready at once (regular files, memory buffers: they never block), at a
- * monotonic-clock instant (timers), or when a host descriptor is readable / writable. Waiting
- * is one poll(2) on the descriptors with the nearest timer as its timeout, so nothing spins.
- * A TCP socket's pollable waits for what the socket's state awaits at the time of the wait
- * (wasi2_tcp.c). */
+ * monotonic-clock instant (timers), or when a host descriptor is readable / writable. A TCP
+ * socket's pollable waits for what the socket's state awaits at the time of the wait
+ * (wasi2_tcp.c). `poll` and `pollable.block` wait on the store's event loop (wasi2_wait.c):
+ * one watcher per descriptor and a single timer for the nearest deadline, so a poll over
+ * many pollables costs one registration each and nothing while it sleeps. */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -52,109 +52,120 @@ W2_FN(error_to_debug_string)
 
 /* ---- wasi:io/poll ---------------------------------------------------------------------- */
 
-/* Waits until at least one of the n pollables is ready; marks them in `ready`. */
-static weft_error_t *wait_any(weft_wasi2_t *w, const uint32_t *reps, size_t n, bool *ready,
-                              bool block)
+/* What pollable o waits for: *fd and *events (POLLIN / POLLOUT) for a descriptor, else -1.
+ * True when it is ready without waiting (a ready-made pollable, a socket in a state that
+ * waits for nothing). */
+static bool pollable_source(weft_wasi2_t *w, const weft__wasi2_obj_t *o, int *fd, short *events)
+{
+    *fd = o->fd;
+    *events = o->events;
+    if (o->sub == W2_POLL_SOCK) *events = weft__wasi2_tcp_events(w, o->link, fd);
+    if (o->sub == W2_POLL_READY || (o->sub == W2_POLL_FD && *fd < 0) ||
+        (o->sub == W2_POLL_SOCK && *events == 0))
+        return true;
+    if (o->sub == W2_POLL_TIMER) *fd = -1;
+    return false;
+}
+
+/* Marks in `ready` which of the n pollables are ready now (one poll(2) with no timeout);
+ * *any when at least one. Never waits. */
+static weft_error_t *check(weft_wasi2_t *w, const uint32_t *reps, size_t n, bool *ready,
+                           bool *any)
 {
     struct pollfd *pfd = weft__calloc(&w->alloc, n + 1, sizeof *pfd);
     size_t *slot = weft__calloc(&w->alloc, n + 1, sizeof *slot); /* pollable -> pfd index + 1 */
-    if (!pfd || !slot) {
-        if (pfd) weft__free(&w->alloc, pfd, (n + 1) * sizeof *pfd);
-        if (slot) weft__free(&w->alloc, slot, (n + 1) * sizeof *slot);
-        return W2_OOM;
+    weft_error_t *err = (pfd && slot) ? NULL : W2_OOM;
+    uint64_t now = weft__wasi2_now();
+    nfds_t nf = 0;
+    *any = false;
+    for (size_t i = 0; i < n && !err; i++) {
+        weft__wasi2_obj_t *o = weft__wasi2_obj_get(w, reps[i], W2_POLLABLE);
+        if (!o) {
+            err = weft__wasi2_trap(w, "poll: unknown pollable handle");
+            break;
+        }
+        ready[i] = false;
+        slot[i] = 0;
+        int fd;
+        short events;
+        if (pollable_source(w, o, &fd, &events)) {
+            ready[i] = *any = true;
+        } else if (o->sub == W2_POLL_TIMER) {
+            if (now >= o->deadline) ready[i] = *any = true;
+        } else {
+            pfd[nf].fd = fd;
+            pfd[nf].events = events;
+            pfd[nf].revents = 0;
+            slot[i] = ++nf;
+        }
     }
-    weft_error_t *err = NULL;
-    for (;;) {
-        uint64_t now = weft__wasi2_now();
-        bool any = false;
-        uint64_t nearest = UINT64_MAX;
-        nfds_t nf = 0;
-        for (size_t i = 0; i < n; i++) {
-            weft__wasi2_obj_t *o = weft__wasi2_obj_get(w, reps[i], W2_POLLABLE);
-            if (!o) {
-                err = weft__wasi2_trap(w, "poll: unknown pollable handle");
-                goto out;
-            }
-            ready[i] = false;
-            slot[i] = 0;
-            int fd = o->fd;
-            short events = o->events;
-            if (o->sub == W2_POLL_SOCK) events = weft__wasi2_tcp_events(w, o->link, &fd);
-            if (o->sub == W2_POLL_READY || (o->sub == W2_POLL_FD && fd < 0) ||
-                (o->sub == W2_POLL_SOCK && events == 0)) {
-                ready[i] = any = true;
-            } else if (o->sub == W2_POLL_TIMER) {
-                if (now >= o->deadline) ready[i] = any = true;
-                else if (o->deadline < nearest) nearest = o->deadline;
-            } else {
-                pfd[nf].fd = fd;
-                pfd[nf].events = events;
-                pfd[nf].revents = 0;
-                slot[i] = ++nf;
-            }
-        }
-        int timeout = -1;
-        if (any || !block) {
-            timeout = 0;
-        } else if (nearest != UINT64_MAX) {
-            uint64_t ms = (nearest - now + 999999) / 1000000;
-            timeout = ms > INT_MAX ? INT_MAX : (int)ms;
-        }
-        if (nf || timeout != 0) {
-            int r = poll(pfd, nf, timeout);
-            if (r < 0 && errno != EINTR) {
-                err = weft__wasi2_trap(w, "poll failed");
-                goto out;
-            }
-            if (r > 0) {
-                for (size_t i = 0; i < n; i++)
-                    if (slot[i] && pfd[slot[i] - 1].revents) ready[i] = any = true;
-            }
-            if (!any && nearest != UINT64_MAX) {
-                now = weft__wasi2_now();
-                for (size_t i = 0; i < n; i++) {
-                    weft__wasi2_obj_t *o = &w->objs[reps[i] - 1];
-                    if (o->sub == W2_POLL_TIMER && now >= o->deadline) ready[i] = any = true;
-                }
-            }
-        }
-        if (any || !block) break;
+    if (!err && nf) {
+        int r;
+        do r = poll(pfd, nf, 0); while (r < 0 && errno == EINTR);
+        if (r < 0) err = weft__wasi2_trap(w, "poll failed");
+        for (size_t i = 0; r > 0 && i < n; i++)
+            if (slot[i] && pfd[slot[i] - 1].revents) ready[i] = *any = true;
     }
-out:
-    weft__free(&w->alloc, pfd, (n + 1) * sizeof *pfd);
-    weft__free(&w->alloc, slot, (n + 1) * sizeof *slot);
+    if (pfd) weft__free(&w->alloc, pfd, (n + 1) * sizeof *pfd);
+    if (slot) weft__free(&w->alloc, slot, (n + 1) * sizeof *slot);
     return err;
 }
 
-weft_error_t *weft__wasi2_block(weft_wasi2_t *w, uint32_t rep)
+/* Registers what the n pollables (none ready) wait for with the store's loop: a watcher per
+ * descriptor and one timer, the nearest (the others cannot be due before it). */
+static weft_error_t *subscribe(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const uint32_t *reps,
+                               size_t n)
 {
-    bool ready = false;
-    return wait_any(w, &rep, 1, &ready, true);
+    uint64_t nearest = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        weft__wasi2_obj_t *o = weft__wasi2_obj_get(w, reps[i], W2_POLLABLE);
+        if (!o) return weft__wasi2_trap(w, "poll: unknown pollable handle");
+        int fd;
+        short events;
+        if (pollable_source(w, o, &fd, &events)) continue;
+        if (o->sub == W2_POLL_TIMER) {
+            if (o->deadline < nearest) nearest = o->deadline;
+            continue;
+        }
+        weft_error_t *err = weft__wasi2_wait_fd(wt, fd, events);
+        if (err) return err;
+    }
+    return nearest == UINT64_MAX ? NULL : weft__wasi2_wait_until(wt, nearest);
 }
 
 W2_FN(pollable_ready)
 {
     W2_UNUSED;
     uint32_t rep = args[0].u.rep;
-    bool ready = false;
-    weft_error_t *err = wait_any(W2, &rep, 1, &ready, false);
+    bool ready = false, any;
+    weft_error_t *err = check(W2, &rep, 1, &ready, &any);
     if (err) return err;
     weft__wasi2_bool(res, ready);
     return NULL;
 }
 
-W2_FN(pollable_block)
+static weft_error_t *try_block(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
+                               weft_cval_t *res, weft_cval_arena_t *ar, bool *done)
 {
-    W2_UNUSED;
-    return weft__wasi2_block(W2, args[0].u.rep);
+    (void)res, (void)ar;
+    uint32_t rep = args[0].u.rep;
+    bool ready = false;
+    weft_error_t *err = check(w, &rep, 1, &ready, done);
+    return err || *done ? err : subscribe(wt, w, &rep, 1);
+}
+
+static weft_error_t *pollable_block(void *env, weft_store_t *store, const weft_cval_t *args,
+                                   size_t nargs, weft_async_handle_t call)
+{
+    (void)nargs;
+    return weft__wasi2_async(env, store, args, call, 0, try_block);
 }
 
 /* poll: list<borrow<pollable>> -> list<u32>, the indices of the ready ones (poll.wit: traps
  * when the list is empty). */
-W2_FN(poll_poll)
+static weft_error_t *try_poll(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
+                              weft_cval_t *res, weft_cval_arena_t *ar, bool *done)
 {
-    W2_UNUSED;
-    weft_wasi2_t *w = W2;
     const weft_cval_t *in = &args[0];
     size_t n = in->u.agg.len;
     if (n == 0) return weft__wasi2_trap(w, "poll: empty list of pollables");
@@ -162,8 +173,8 @@ W2_FN(poll_poll)
     bool *ready = weft__calloc(&w->alloc, n, sizeof *ready);
     weft_error_t *err = (reps && ready) ? NULL : W2_OOM;
     for (size_t i = 0; i < n && !err; i++) reps[i] = in->u.agg.items[i].u.rep;
-    if (!err) err = wait_any(w, reps, n, ready, true);
-    if (!err) {
+    if (!err) err = check(w, reps, n, ready, done);
+    if (!err && *done) {
         uint32_t count = 0;
         for (size_t i = 0; i < n; i++) count += ready[i];
         weft_cval_t *items = weft__wasi2_agg(ar, res, WEFT_CVAL_LIST, count);
@@ -174,21 +185,30 @@ W2_FN(poll_poll)
             for (size_t i = 0; i < n; i++)
                 if (ready[i]) weft__wasi2_u32(&items[k++], (uint32_t)i);
         }
+    } else if (!err) {
+        err = subscribe(wt, w, reps, n);
     }
     if (reps) weft__free(&w->alloc, reps, n * sizeof *reps);
     if (ready) weft__free(&w->alloc, ready, n * sizeof *ready);
     return err;
 }
 
+static weft_error_t *poll_poll(void *env, weft_store_t *store, const weft_cval_t *args,
+                               size_t nargs, weft_async_handle_t call)
+{
+    (void)nargs;
+    return weft__wasi2_async(env, store, args, call, 1, try_poll);
+}
+
 static const char *const error_res[] = {"error"};
 static const weft__wasi2_fn_t error_fns[] = {
-    {"[method]error.to-debug-string", error_to_debug_string},
+    {"[method]error.to-debug-string", error_to_debug_string, NULL},
 };
 static const char *const poll_res[] = {"pollable"};
 static const weft__wasi2_fn_t poll_fns[] = {
-    {"[method]pollable.ready", pollable_ready},
-    {"[method]pollable.block", pollable_block},
-    {"poll", poll_poll},
+    {"[method]pollable.ready", pollable_ready, NULL},
+    {"[method]pollable.block", NULL, pollable_block},
+    {"poll", NULL, poll_poll},
 };
 
 const weft__wasi2_iface_t weft__wasi2_io_ifaces[] = {

@@ -4,7 +4,10 @@
  *
  * Non-blocking operations never wait: `read` on a descriptor that poll(2) reports not readable
  * returns no bytes, `check-write` reports 0 when it is not writable. Files and buffers are
- * always ready. The streams of a connected TCP socket (wasi2_tcp.c) never block the host: a
+ * always ready. The blocking variants are async host functions (wasi2_wait.c): they finish at
+ * once when they can, else the guest is suspended while the store's loop waits for the
+ * descriptor (a read for input or the end, a write for room, a socket flush for the bytes
+ * held back to go out). The streams of a connected TCP socket (wasi2_tcp.c) never block the host: a
  * write sends what the socket takes and holds the rest back, and check-write permits nothing
  * more until that went out.
  *
@@ -62,18 +65,11 @@ weft_error_t *weft__wasi2_stdio_stream(weft_wasi2_t *w, int which, uint32_t *rep
     return NULL;
 }
 
-static bool fd_ready(int fd, short events)
-{
-    struct pollfd p = {fd, events, 0};
-    return poll(&p, 1, 0) != 0; /* ready, hung up, or an error the next call will report */
-}
-
 /* ---- input streams --------------------------------------------------------------------- */
 
 /* Reads up to `len` bytes into buf; returns the count, 0 with *e == 0 at the end of the
- * stream, or -1 with *e set. Not blocking unless `block`. */
-static ssize_t in_read(weft_wasi2_t *w, weft__wasi2_obj_t *o, uint8_t *buf, size_t len,
-                       bool block, int *e)
+ * stream, -1 with *e set, or -2 when nothing can be read now. Never blocks. */
+static ssize_t in_read(weft_wasi2_t *w, weft__wasi2_obj_t *o, uint8_t *buf, size_t len, int *e)
 {
     *e = 0;
     if (o->closed) return 0;
@@ -92,12 +88,7 @@ static ssize_t in_read(weft_wasi2_t *w, weft__wasi2_obj_t *o, uint8_t *buf, size
         if (n > 0) o->pos += (uint64_t)n;
         break;
     default:
-        if (!block && !fd_ready(o->fd, POLLIN)) return -2;
-        if (block && o->sub == W2_SRC_SOCK) {
-            /* A socket is non-blocking: wait for data (or the end) first. */
-            struct pollfd p = {o->fd, POLLIN, 0};
-            while (poll(&p, 1, -1) < 0 && errno == EINTR) continue;
-        }
+        if (!weft__wasi2_fd_ready(o->fd, POLLIN)) return -2;
         do n = read(o->fd, buf, len); while (n < 0 && errno == EINTR);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -2;
         break;
@@ -110,8 +101,10 @@ static ssize_t in_read(weft_wasi2_t *w, weft__wasi2_obj_t *o, uint8_t *buf, size
     return n;
 }
 
+/* `read` / `skip`; *empty (when given) tells that nothing could be read yet from a source
+ * that may have more later (the blocking variants then wait). */
 static weft_error_t *do_read(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,
-                             weft_cval_arena_t *ar, bool block, bool skip)
+                             weft_cval_arena_t *ar, bool skip, bool *empty)
 {
     weft__wasi2_obj_t *o = weft__wasi2_obj_get(w, args[0].u.rep, W2_INPUT);
     if (!o) return weft__wasi2_trap(w, "input-stream: unknown handle");
@@ -120,12 +113,15 @@ static weft_error_t *do_read(weft_wasi2_t *w, const weft_cval_t *args, weft_cval
     uint8_t *buf = weft__malloc(&w->alloc, len + 1);
     if (!buf) return W2_OOM;
     int e;
-    ssize_t n = in_read(w, o, buf, len, block, &e);
+    ssize_t n = in_read(w, o, buf, len, &e);
     weft_error_t *err = NULL;
     if (n == 0 || n == -1) {
         err = weft__wasi2_stream_err(w, ar, res, e);
     } else {
-        if (n == -2) n = 0;
+        if (n == -2) {
+            n = 0;
+            if (empty) *empty = len > 0;
+        }
         weft_cval_t *ok = weft__wasi2_case(ar, res, WEFT_CVAL_RESULT, 0, true);
         if (!ok) err = W2_OOM;
         else if (skip) weft__wasi2_u64(ok, (uint64_t)n);
@@ -135,10 +131,53 @@ static weft_error_t *do_read(weft_wasi2_t *w, const weft_cval_t *args, weft_cval
     return err;
 }
 
-W2_FN(in_read_fn) { W2_UNUSED; return do_read(W2, args, res, ar, false, false); }
-W2_FN(in_blocking_read) { W2_UNUSED; return do_read(W2, args, res, ar, true, false); }
-W2_FN(in_skip) { W2_UNUSED; return do_read(W2, args, res, ar, false, true); }
-W2_FN(in_blocking_skip) { W2_UNUSED; return do_read(W2, args, res, ar, true, true); }
+W2_FN(in_read_fn) { W2_UNUSED; return do_read(W2, args, res, ar, false, NULL); }
+W2_FN(in_skip) { W2_UNUSED; return do_read(W2, args, res, ar, true, NULL); }
+
+/* blocking-read / blocking-skip: a read that waits (on the store's loop) until the source
+ * has a byte or reached its end. */
+static weft_error_t *try_read(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
+                              weft_cval_t *res, weft_cval_arena_t *ar, bool *done, bool skip)
+{
+    weft__wasi2_obj_t *o = weft__wasi2_obj_get(w, args[0].u.rep, W2_INPUT);
+    if (!o) return weft__wasi2_trap(w, "input-stream: unknown handle");
+    int fd = o->fd;
+    bool waits = (o->sub == W2_SRC_FD || o->sub == W2_SRC_SOCK) && !o->closed;
+    if (waits && args[1].u.u > 0 && !weft__wasi2_fd_ready(fd, POLLIN))
+        return weft__wasi2_wait_fd(wt, fd, POLLIN);
+    bool empty = false;
+    weft_error_t *err = do_read(w, args, res, ar, skip, &empty);
+    if (err || !empty || !waits) {
+        *done = true;
+        return err;
+    }
+    return weft__wasi2_wait_fd(wt, fd, POLLIN); /* readiness went to another reader */
+}
+
+static weft_error_t *try_blocking_read(weft__wasi2_wait_t *wt, weft_wasi2_t *w,
+                                       const weft_cval_t *args, weft_cval_t *res,
+                                       weft_cval_arena_t *ar, bool *done)
+{
+    return try_read(wt, w, args, res, ar, done, false);
+}
+
+static weft_error_t *try_blocking_skip(weft__wasi2_wait_t *wt, weft_wasi2_t *w,
+                                       const weft_cval_t *args, weft_cval_t *res,
+                                       weft_cval_arena_t *ar, bool *done)
+{
+    return try_read(wt, w, args, res, ar, done, true);
+}
+
+#define W2_ASYNC(name, nres, try_fn)                                                          \
+    static weft_error_t *name(void *env, weft_store_t *store, const weft_cval_t *args,        \
+                              size_t nargs, weft_async_handle_t call)                         \
+    {                                                                                         \
+        (void)nargs;                                                                          \
+        return weft__wasi2_async(env, store, args, call, nres, try_fn);                       \
+    }
+
+W2_ASYNC(in_blocking_read, 1, try_blocking_read)
+W2_ASYNC(in_blocking_skip, 1, try_blocking_skip)
 
 W2_FN(in_subscribe)
 {
@@ -288,8 +327,8 @@ W2_FN(out_check_write)
     if (o->sub == W2_SINK_SOCK) {
         int e = weft__wasi2_sock_flush(W2, o, false);
         if (e) return weft__wasi2_stream_err(W2, ar, res, e);
-        n = o->mem_len == 0 && fd_ready(o->fd, POLLOUT) ? SOCK_BUDGET : 0;
-    } else if (o->sub == W2_SINK_FD && !fd_ready(o->fd, POLLOUT)) {
+        n = o->mem_len == 0 && weft__wasi2_fd_ready(o->fd, POLLOUT) ? SOCK_BUDGET : 0;
+    } else if (o->sub == W2_SINK_FD && !weft__wasi2_fd_ready(o->fd, POLLOUT)) {
         n = 0;
     }
     o->permit = n;
@@ -327,16 +366,19 @@ static weft_error_t *write_list(weft_wasi2_t *w, const weft_cval_t *args, weft_c
     err = weft__wasi2_list_bytes(w, &args[1], &p, &n);
     if (err) return err;
     int e = out_write(w, o, p, n);
-    if (!e && block && o->sub == W2_SINK_SOCK) e = weft__wasi2_sock_flush(w, o, true);
     weft__free(&w->alloc, p, n + 1);
     return out_result(w, ar, res, e);
 }
 
 W2_FN(out_write_fn) { W2_UNUSED; return write_list(W2, args, res, ar, false); }
-W2_FN(out_blocking_write_and_flush) { W2_UNUSED; return write_list(W2, args, res, ar, true); }
 
+static weft_error_t *zeroes(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,
+                            weft_cval_arena_t *ar, bool block);
+
+/* flush; with `pending`, a socket that could not send everything sets it instead of
+ * succeeding. */
 static weft_error_t *flush(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,
-                           weft_cval_arena_t *ar, bool block)
+                           weft_cval_arena_t *ar, bool *pending)
 {
     weft__wasi2_obj_t *o = out_get(w, args);
     if (!o) return weft__wasi2_trap(w, "output-stream: unknown handle");
@@ -344,14 +386,62 @@ static weft_error_t *flush(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t
      * take yet: a flush sends that (and a blocking one waits until it went). */
     o->permit = 0;
     if (o->sub == W2_SINK_SOCK && !o->closed) {
-        int e = weft__wasi2_sock_flush(w, o, block);
+        int e = weft__wasi2_sock_flush(w, o, false);
         if (e) return out_result(w, ar, res, e);
+        if (o->mem_len && pending) {
+            *pending = true;
+            return NULL;
+        }
     }
     return out_result(w, ar, res, o->closed ? EPIPE : 0);
 }
 
-W2_FN(out_flush) { W2_UNUSED; return flush(W2, args, res, ar, false); }
-W2_FN(out_blocking_flush) { W2_UNUSED; return flush(W2, args, res, ar, true); }
+W2_FN(out_flush) { W2_UNUSED; return flush(W2, args, res, ar, NULL); }
+
+/* blocking-flush: waits (on the store's loop) until what a socket held back went out. */
+static weft_error_t *try_flush(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
+                               weft_cval_t *res, weft_cval_arena_t *ar, bool *done)
+{
+    bool pending = false;
+    weft_error_t *err = flush(w, args, res, ar, &pending);
+    if (err || !pending) {
+        *done = true;
+        return err;
+    }
+    weft__wasi2_obj_t *o = out_get(w, args);
+    return weft__wasi2_wait_fd(wt, o->fd, POLLOUT);
+}
+W2_ASYNC(out_blocking_flush, 1, try_flush)
+
+/* blocking-write-and-flush and blocking-write-zeroes-and-flush: the write, once the
+ * descriptor has room (a pipe or terminal: at least a page, the 4096 bytes allowed), then the
+ * flush (sockets). */
+static weft_error_t *try_write(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
+                               weft_cval_t *res, weft_cval_arena_t *ar, bool *done, bool zero)
+{
+    weft__wasi2_obj_t *o = out_get(w, args);
+    if (!o) return weft__wasi2_trap(w, "output-stream: unknown handle");
+    if (wt->phase == 0) {
+        if (o->sub == W2_SINK_FD && !o->closed && !weft__wasi2_fd_ready(o->fd, POLLOUT))
+            return weft__wasi2_wait_fd(wt, o->fd, POLLOUT);
+        weft_error_t *err = zero ? zeroes(w, args, res, ar, true) : write_list(w, args, res, ar, true);
+        o = out_get(w, args); /* the error object may have moved the table */
+        if (err || res->u.var.index != 0 || o->sub != W2_SINK_SOCK || o->mem_len == 0) {
+            *done = true;
+            return err;
+        }
+        wt->phase = 1;
+    }
+    return try_flush(wt, w, args, res, ar, done);
+}
+
+static weft_error_t *try_write_list(weft__wasi2_wait_t *wt, weft_wasi2_t *w,
+                                    const weft_cval_t *args, weft_cval_t *res,
+                                    weft_cval_arena_t *ar, bool *done)
+{
+    return try_write(wt, w, args, res, ar, done, false);
+}
+W2_ASYNC(out_blocking_write_and_flush, 1, try_write_list)
 
 W2_FN(out_subscribe)
 {
@@ -382,20 +472,22 @@ static weft_error_t *zeroes(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_
         e = out_write(w, o, zero, k);
         left -= k;
     }
-    if (!e && block && o->sub == W2_SINK_SOCK) e = weft__wasi2_sock_flush(w, o, true);
     return out_result(w, ar, res, e);
 }
 
 W2_FN(out_write_zeroes) { W2_UNUSED; return zeroes(W2, args, res, ar, false); }
-W2_FN(out_blocking_write_zeroes_and_flush)
+
+static weft_error_t *try_write_zeroes(weft__wasi2_wait_t *wt, weft_wasi2_t *w,
+                                      const weft_cval_t *args, weft_cval_t *res,
+                                      weft_cval_arena_t *ar, bool *done)
 {
-    W2_UNUSED;
-    return zeroes(W2, args, res, ar, true);
+    return try_write(wt, w, args, res, ar, done, true);
 }
+W2_ASYNC(out_blocking_write_zeroes_and_flush, 1, try_write_zeroes)
 
 /* splice: reads up to len bytes from src and writes them (streams.wit `splice`). */
 static weft_error_t *splice(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t *res,
-                            weft_cval_arena_t *ar, bool block)
+                            weft_cval_arena_t *ar)
 {
     weft__wasi2_obj_t *o = out_get(w, args);
     weft__wasi2_obj_t *in = weft__wasi2_obj_get(w, args[1].u.rep, W2_INPUT);
@@ -406,7 +498,7 @@ static weft_error_t *splice(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_
     uint8_t *buf = weft__malloc(&w->alloc, len + 1);
     if (!buf) return W2_OOM;
     int e;
-    ssize_t n = in_read(w, in, buf, len, block, &e);
+    ssize_t n = in_read(w, in, buf, len, &e);
     weft_error_t *err = NULL;
     if (n == 0 || n == -1) {
         err = weft__wasi2_stream_err(w, ar, res, e);
@@ -427,29 +519,45 @@ static weft_error_t *splice(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_
     return err;
 }
 
-W2_FN(out_splice) { W2_UNUSED; return splice(W2, args, res, ar, false); }
-W2_FN(out_blocking_splice) { W2_UNUSED; return splice(W2, args, res, ar, true); }
+W2_FN(out_splice) { W2_UNUSED; return splice(W2, args, res, ar); }
+
+/* blocking-splice: waits until the sink has room and the source has input (or its end). */
+static weft_error_t *try_splice(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
+                                weft_cval_t *res, weft_cval_arena_t *ar, bool *done)
+{
+    weft__wasi2_obj_t *o = out_get(w, args);
+    weft__wasi2_obj_t *in = weft__wasi2_obj_get(w, args[1].u.rep, W2_INPUT);
+    if (!o || !in) return weft__wasi2_trap(w, "splice: unknown handle");
+    if (o->sub == W2_SINK_FD && !o->closed && !weft__wasi2_fd_ready(o->fd, POLLOUT))
+        return weft__wasi2_wait_fd(wt, o->fd, POLLOUT);
+    if ((in->sub == W2_SRC_FD || in->sub == W2_SRC_SOCK) && !in->closed && args[2].u.u > 0 &&
+        !weft__wasi2_fd_ready(in->fd, POLLIN))
+        return weft__wasi2_wait_fd(wt, in->fd, POLLIN);
+    *done = true;
+    return splice(w, args, res, ar);
+}
+W2_ASYNC(out_blocking_splice, 1, try_splice)
 
 /* With the types the interface uses (`use error.{error}`, `use poll.{pollable}`): an instance
  * type exports them too, as equal to the other interface's, and the linker must name them. */
 static const char *const streams_res[] = {"input-stream", "output-stream", "error", "pollable"};
 static const weft__wasi2_fn_t streams_fns[] = {
-    {"[method]input-stream.read", in_read_fn},
-    {"[method]input-stream.blocking-read", in_blocking_read},
-    {"[method]input-stream.skip", in_skip},
-    {"[method]input-stream.blocking-skip", in_blocking_skip},
-    {"[method]input-stream.subscribe", in_subscribe},
-    {"[method]output-stream.check-write", out_check_write},
-    {"[method]output-stream.write", out_write_fn},
-    {"[method]output-stream.blocking-write-and-flush", out_blocking_write_and_flush},
-    {"[method]output-stream.flush", out_flush},
-    {"[method]output-stream.blocking-flush", out_blocking_flush},
-    {"[method]output-stream.subscribe", out_subscribe},
-    {"[method]output-stream.write-zeroes", out_write_zeroes},
+    {"[method]input-stream.read", in_read_fn, NULL},
+    {"[method]input-stream.blocking-read", NULL, in_blocking_read},
+    {"[method]input-stream.skip", in_skip, NULL},
+    {"[method]input-stream.blocking-skip", NULL, in_blocking_skip},
+    {"[method]input-stream.subscribe", in_subscribe, NULL},
+    {"[method]output-stream.check-write", out_check_write, NULL},
+    {"[method]output-stream.write", out_write_fn, NULL},
+    {"[method]output-stream.blocking-write-and-flush", NULL, out_blocking_write_and_flush},
+    {"[method]output-stream.flush", out_flush, NULL},
+    {"[method]output-stream.blocking-flush", NULL, out_blocking_flush},
+    {"[method]output-stream.subscribe", out_subscribe, NULL},
+    {"[method]output-stream.write-zeroes", out_write_zeroes, NULL},
     {"[method]output-stream.blocking-write-zeroes-and-flush",
-     out_blocking_write_zeroes_and_flush},
-    {"[method]output-stream.splice", out_splice},
-    {"[method]output-stream.blocking-splice", out_blocking_splice},
+     NULL, out_blocking_write_zeroes_and_flush},
+    {"[method]output-stream.splice", out_splice, NULL},
+    {"[method]output-stream.blocking-splice", NULL, out_blocking_splice},
 };
 
 const weft__wasi2_iface_t weft__wasi2_stream_ifaces[] = {

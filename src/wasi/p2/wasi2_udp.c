@@ -383,28 +383,28 @@ W2_FN(send_fn)
 static const char *const udp_res[] = {"udp-socket", "incoming-datagram-stream",
                                       "outgoing-datagram-stream", "pollable", "network"};
 static const weft__wasi2_fn_t udp_fns[] = {
-    {"[method]udp-socket.start-bind", start_bind},
-    {"[method]udp-socket.finish-bind", finish_bind},
-    {"[method]udp-socket.stream", stream_fn},
-    {"[method]udp-socket.local-address", local_address},
-    {"[method]udp-socket.remote-address", remote_address},
-    {"[method]udp-socket.address-family", address_family},
-    {"[method]udp-socket.unicast-hop-limit", unicast_hop_limit},
-    {"[method]udp-socket.set-unicast-hop-limit", set_unicast_hop_limit},
-    {"[method]udp-socket.receive-buffer-size", receive_buffer_size},
-    {"[method]udp-socket.set-receive-buffer-size", set_receive_buffer_size},
-    {"[method]udp-socket.send-buffer-size", send_buffer_size},
-    {"[method]udp-socket.set-send-buffer-size", set_send_buffer_size},
-    {"[method]udp-socket.subscribe", udp_subscribe},
-    {"[method]incoming-datagram-stream.receive", receive},
-    {"[method]incoming-datagram-stream.subscribe", in_subscribe},
-    {"[method]outgoing-datagram-stream.check-send", check_send},
-    {"[method]outgoing-datagram-stream.send", send_fn},
-    {"[method]outgoing-datagram-stream.subscribe", out_subscribe},
+    {"[method]udp-socket.start-bind", start_bind, NULL},
+    {"[method]udp-socket.finish-bind", finish_bind, NULL},
+    {"[method]udp-socket.stream", stream_fn, NULL},
+    {"[method]udp-socket.local-address", local_address, NULL},
+    {"[method]udp-socket.remote-address", remote_address, NULL},
+    {"[method]udp-socket.address-family", address_family, NULL},
+    {"[method]udp-socket.unicast-hop-limit", unicast_hop_limit, NULL},
+    {"[method]udp-socket.set-unicast-hop-limit", set_unicast_hop_limit, NULL},
+    {"[method]udp-socket.receive-buffer-size", receive_buffer_size, NULL},
+    {"[method]udp-socket.set-receive-buffer-size", set_receive_buffer_size, NULL},
+    {"[method]udp-socket.send-buffer-size", send_buffer_size, NULL},
+    {"[method]udp-socket.set-send-buffer-size", set_send_buffer_size, NULL},
+    {"[method]udp-socket.subscribe", udp_subscribe, NULL},
+    {"[method]incoming-datagram-stream.receive", receive, NULL},
+    {"[method]incoming-datagram-stream.subscribe", in_subscribe, NULL},
+    {"[method]outgoing-datagram-stream.check-send", check_send, NULL},
+    {"[method]outgoing-datagram-stream.send", send_fn, NULL},
+    {"[method]outgoing-datagram-stream.subscribe", out_subscribe, NULL},
 };
 static const char *const create_res[] = {"udp-socket", "network"};
 static const weft__wasi2_fn_t create_fns[] = {
-    {"create-udp-socket", create_udp_socket},
+    {"create-udp-socket", create_udp_socket, NULL},
 };
 
 const weft__wasi2_iface_t weft__wasi2_udp_ifaces[] = {
