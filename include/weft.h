@@ -976,6 +976,7 @@ typedef struct weft_async_stats {
     uint32_t calls;   /* pending async host calls (included in `tasks`) */
     uint32_t handles; /* live host handles of every kind */
     uint32_t timers;  /* pending timers */
+    uint32_t watches; /* pending descriptor watchers (weft_fd_watch_new) */
 } weft_async_stats_t;
 void weft_store_async_stats(weft_store_t *store, weft_async_stats_t *out);
 

@@ -396,6 +396,7 @@ void weft_store_async_stats(weft_store_t *store, weft_async_stats_t *out)
     out->calls = l->ncalls;
     out->handles = l->live;
     out->timers = (uint32_t)l->nheap;
+    out->watches = l->nwatch;
 }
 
 /* ---- running --------------------------------------------------------------------------- */

@@ -260,7 +260,7 @@ static void test_pipe(void)
     CHECK(hr1 && hr2 && hr1 != hr2);
     weft_async_stats_t st;
     weft_store_async_stats(store, &st);
-    CHECK(st.handles == 4);
+    CHECK(st.handles == 4 && st.watches == 4);
     int afd = weft_store_async_fd(store);
     CHECK(afd >= 0);
     /* The write end has room: only that watcher runs. */
@@ -284,7 +284,7 @@ static void test_pipe(void)
     /* No watcher is left: the unread byte does not keep the loop's descriptor readable. */
     CHECK(!readable_now(afd));
     weft_store_async_stats(store, &st);
-    CHECK(st.handles == 0);
+    CHECK(st.handles == 0 && st.watches == 0);
     /* Watched again: the byte is still there, so ready at once. */
     OK(weft_fd_watch_new(store, p[0], WEFT_FD_READABLE, on_fd, &r1, &hr1));
     OK(weft_store_run(store, WEFT_RUN_ONCE));
