@@ -519,6 +519,12 @@ bool weft_is_component(const uint8_t *bytes, size_t len);
  * (byte offset, reason), WEFT_ERROR_OOM. */
 weft_error_t *weft_component_new(weft_engine_t *engine, const uint8_t *bytes, size_t len,
                                  weft_component_t **out);
+/* Like weft_component_new(), but without copying `bytes` (a binary of many megabytes then
+ * costs neither the copy nor its page faults): the component refers to them, for its function
+ * bodies (translated on first call) and names, so they must stay valid and unchanged until the
+ * component and every instance made from it are deleted. Same errors. */
+weft_error_t *weft_component_new_borrowed(weft_engine_t *engine, const uint8_t *bytes,
+                                          size_t len, weft_component_t **out);
 void weft_component_delete(weft_component_t *component);
 
 /* A host function implementing a component function import. `args` holds one value per

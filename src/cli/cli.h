@@ -31,6 +31,10 @@ enum {
 /* Reads a whole file into a buffer from `a` (*len bytes; free with weft__free(a, buf,
  * *len + 1)). Prints the reason and returns NULL on failure. */
 uint8_t *weft__cli_read_file(const weft_alloc_t *a, const char *path, size_t *len);
+/* weft__cli_read_file, or for a regular file a read-only mapping of it (*mapped set): the
+ * bytes are not copied. Release with weft__cli_unmap_file(a, bytes, *len, *mapped). */
+uint8_t *weft__cli_map_file(const weft_alloc_t *a, const char *path, size_t *len, bool *mapped);
+void weft__cli_unmap_file(const weft_alloc_t *a, uint8_t *bytes, size_t len, bool mapped);
 /* Prints a module-loading error (decode or validation) of `path` on stderr. */
 void weft__cli_print_module_error(const char *path, const weft_error_t *err);
 /* Prints a trap with its backtrace on stderr. */

@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include "cli/cli.h"
 
@@ -15,7 +19,13 @@ uint8_t *weft__cli_read_file(const weft_alloc_t *a, const char *path, size_t *le
         fprintf(stderr, "weft: cannot open '%s': %s\n", path, strerror(errno));
         return NULL;
     }
+    /* A regular file's size is known: one buffer of that size, so a large binary is neither
+     * copied by regrowth nor read in pieces (a file that grows meanwhile still regrows). */
+    struct stat st;
     size_t cap = 65536, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size < SIZE_MAX / 2 - 1)
+        cap = (size_t)st.st_size + 1; /* + 1: the read that finds the end */
     uint8_t *buf = weft__malloc(a, cap + 1);
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n, f);
@@ -56,6 +66,35 @@ uint8_t *weft__cli_read_file(const weft_alloc_t *a, const char *path, size_t *le
     }
     *len = n;
     return exact;
+}
+
+uint8_t *weft__cli_map_file(const weft_alloc_t *a, const char *path, size_t *len, bool *mapped)
+{
+    *mapped = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= SIZE_MAX) {
+        /* Pages shared with the page cache, mapped ahead: no copy of a large binary. */
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (p != MAP_FAILED) {
+            close(fd);
+            *len = (size_t)st.st_size;
+            *mapped = true;
+            return p;
+        }
+    }
+    if (fd >= 0) close(fd);
+    return weft__cli_read_file(a, path, len);
+}
+
+void weft__cli_unmap_file(const weft_alloc_t *a, uint8_t *bytes, size_t len, bool mapped)
+{
+    if (!bytes) return;
+    if (mapped)
+        munmap(bytes, len);
+    else
+        weft__free(a, bytes, len + 1);
 }
 
 void weft__cli_print_module_error(const char *path, const weft_error_t *err)

@@ -326,7 +326,8 @@ int weft__cli_run(int argc, char **argv)
     if (status) goto out;
 
     size_t len = 0;
-    uint8_t *bytes = weft__cli_read_file(&a, o.file, &len);
+    bool mapped = false;
+    uint8_t *bytes = weft__cli_map_file(&a, o.file, &len, &mapped);
     if (!bytes) {
         status = WEFT_CLI_IO;
         goto out;
@@ -336,13 +337,13 @@ int weft__cli_run(int argc, char **argv)
          * WASI command component goes to its own runner. */
         int weft__cli_run_component(int, char **, const uint8_t *, size_t);
         status = weft__cli_run_component(argc, argv, bytes, len); /* run_component.c */
-        weft__free(&a, bytes, len + 1);
+        weft__cli_unmap_file(&a, bytes, len, mapped);
         goto out;
     }
     weft_engine_t *engine = weft__cli_limits_engine(&o.limits);
     weft_module_t *module = NULL;
     weft_error_t *err = engine ? weft_module_new(engine, bytes, len, &module) : NULL;
-    weft__free(&a, bytes, len + 1);
+    weft__cli_unmap_file(&a, bytes, len, mapped);
     if (!engine) {
         fputs("weft: out of memory\n", stderr);
         status = WEFT_CLI_FAILURE;

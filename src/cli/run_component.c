@@ -152,7 +152,8 @@ static int execute(weft_engine_t *engine, const copts_t *o, const uint8_t *bytes
         return WEFT_CLI_USAGE;
     }
     weft_component_t *comp = NULL;
-    weft_error_t *err = weft_component_new(engine, bytes, len, &comp);
+    /* The file's bytes outlive the component (weft__cli_run_component's caller frees them). */
+    weft_error_t *err = weft_component_new_borrowed(engine, bytes, len, &comp);
     if (err) return report(o->file, err);
     weft_store_t *store = weft_store_new(engine);
     weft_wasi2_t *w = weft_wasi2_new(engine);

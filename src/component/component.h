@@ -625,6 +625,12 @@ weft_error_t *weft__component_decode(const weft_alloc_t *a, weft_engine_t *engin
                                      const uint8_t *bytes, size_t len,
                                      weft_component_def_t **out);
 
+/* weft__component_decode, or with `borrow` without a copy: the definition then refers to
+ * `bytes`, which must stay valid and unchanged until it is freed. */
+weft_error_t *weft__component_decode_ex(const weft_alloc_t *a, weft_engine_t *engine,
+                                        const uint8_t *bytes, size_t len, bool borrow,
+                                        weft_component_def_t **out);
+
 /* Frees a definition from weft__component_decode and everything it owns. NULL is a no-op. */
 void weft__component_def_free(weft_component_def_t *def);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "component/decode_internal.h"
+#include "core/binary_copy.h"
 #include "core/instance.h"
 #include "util/error.h"
 
@@ -329,7 +330,7 @@ static bool decode_module_section(weft_cdecoder_t *d, weft_component_def_t *def,
     m->bytes_borrowed = true;
     m->len = size;
     cm->module = m;
-    weft_error_t *err = weft__module_decode(m);
+    weft_error_t *err = d->quick ? weft__module_decode_quick(m) : weft__module_decode(m);
     if (err) {
         /* Restate the core decoder's error with the absolute offset; its message (which may
          * mention the module-relative offset) is kept, with the module's position. */
@@ -490,9 +491,9 @@ static bool decode_component(weft_cdecoder_t *d, weft_component_def_t *def)
     return true;
 }
 
-weft_error_t *weft__component_decode(const weft_alloc_t *a, weft_engine_t *engine,
-                                     const uint8_t *bytes, size_t len,
-                                     weft_component_def_t **out)
+static weft_error_t *component_decode(const weft_alloc_t *a, weft_engine_t *engine,
+                                      const uint8_t *bytes, size_t len, bool quick,
+                                      bool borrow, weft_component_def_t **out)
 {
     if (!a || !out || (!bytes && len)) {
         const weft_alloc_t dflt = {weft__default_alloc, NULL};
@@ -508,15 +509,15 @@ weft_error_t *weft__component_decode(const weft_alloc_t *a, weft_engine_t *engin
     if (!def) return weft__error_oom();
     def->alloc = *a;
     def->engine = engine;
-    uint8_t *copy = weft__malloc(a, len);
+    /* Borrowed: the caller keeps the bytes alive and unchanged for the definition's life. */
+    const uint8_t *copy = borrow ? bytes : weft__binary_copy(a, bytes, len);
     if (!copy) {
         weft__free(a, def, sizeof *def);
         return weft__error_oom();
     }
-    if (len) memcpy(copy, bytes, len);
     def->bytes = copy;
     def->bytes_len = len;
-    def->owns_bytes = true;
+    def->owns_bytes = !borrow;
     def->offset = 0;
     def->len = (uint32_t)len;
 
@@ -527,6 +528,7 @@ weft_error_t *weft__component_decode(const weft_alloc_t *a, weft_engine_t *engin
     d.r.base = copy;
     d.r.p = copy;
     d.r.end = copy + len;
+    d.quick = quick;
 
     bool ok = decode_component(&d, def);
     if (ok && d.r.err == NULL) {
@@ -541,4 +543,32 @@ weft_error_t *weft__component_decode(const weft_alloc_t *a, weft_engine_t *engin
     if (strcmp(why, "unexpected end") == 0) why = "unexpected end-of-file";
     return weft__error_new(a, WEFT_ERROR_DECODE, d.r.err_pos, "%s at byte offset %zu", why,
                            d.r.err_pos);
+}
+
+weft_error_t *weft__component_decode_full(const weft_alloc_t *a, weft_engine_t *engine,
+                                          const uint8_t *bytes, size_t len,
+                                          weft_component_def_t **out)
+{
+    /* Only ever for a binary another definition holds, while it is alive: no copy. */
+    return component_decode(a, engine, bytes, len, false, true, out);
+}
+
+weft_error_t *weft__component_decode(const weft_alloc_t *a, weft_engine_t *engine,
+                                     const uint8_t *bytes, size_t len,
+                                     weft_component_def_t **out)
+{
+    return weft__component_decode_ex(a, engine, bytes, len, false, out);
+}
+
+weft_error_t *weft__component_decode_ex(const weft_alloc_t *a, weft_engine_t *engine,
+                                        const uint8_t *bytes, size_t len, bool borrow,
+                                        weft_component_def_t **out)
+{
+    /* Core modules are decoded without scanning their function bodies, which their
+     * validation decodes anyway (weft__module_decode_quick). A failure may then be reported
+     * at another place than the spec's first error, so it is decoded again in full. */
+    weft_error_t *err = component_decode(a, engine, bytes, len, true, borrow, out);
+    if (!err || err->kind == WEFT_ERROR_OOM || err->kind == WEFT_ERROR_INVALID_ARG) return err;
+    weft_error_delete(err);
+    return component_decode(a, engine, bytes, len, false, borrow, out);
 }

@@ -23,7 +23,15 @@ typedef struct weft_cdecoder {
     weft_error_t *nested_err; /* a nested core module's decode error (offset made absolute) */
     uint32_t depth;           /* current nesting of components and types */
     char msg[112];            /* storage for a formatted reason */
+    bool quick;               /* core modules by weft__module_decode_quick */
 } weft_cdecoder_t;
+
+/* weft__component_decode with every core module decoded in full (weft__module_decode), for
+ * the validator: when validating a definition from weft__component_decode fails, the error of
+ * the full decode (a malformed function body) or of its validation is the one to report. */
+weft_error_t *weft__component_decode_full(const weft_alloc_t *a, weft_engine_t *engine,
+                                          const uint8_t *bytes, size_t len,
+                                          weft_component_def_t **out);
 
 /* Records the first failure: a printf-style reason at absolute offset `pos`. */
 void weft__cdec_fail(weft_cdecoder_t *d, size_t pos, const char *fmt, ...)

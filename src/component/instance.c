@@ -32,13 +32,13 @@ bool weft_is_component(const uint8_t *bytes, size_t len)
     return bytes && weft__is_component(bytes, len);
 }
 
-weft_error_t *weft_component_new(weft_engine_t *engine, const uint8_t *bytes, size_t len,
-                                 weft_component_t **out)
+static weft_error_t *component_new(weft_engine_t *engine, const uint8_t *bytes, size_t len,
+                                   bool borrow, const char *who, weft_component_t **out)
 {
     const weft_alloc_t dflt = {weft__default_alloc, NULL};
     if (!engine || !out || (!bytes && len)) {
         return weft__error_new(engine ? &engine->alloc : &dflt, WEFT_ERROR_INVALID_ARG,
-                               UINT64_MAX, "weft_component_new: invalid argument");
+                               UINT64_MAX, "%s: invalid argument", who);
     }
     *out = NULL;
     weft_component_t *c = weft__calloc(&engine->alloc, 1, sizeof *c);
@@ -46,7 +46,8 @@ weft_error_t *weft_component_new(weft_engine_t *engine, const uint8_t *bytes, si
     c->alloc = engine->alloc;
     c->engine = engine;
     c->refcount = 1;
-    weft_error_t *err = weft__component_decode(&engine->alloc, engine, bytes, len, &c->def);
+    weft_error_t *err = weft__component_decode_ex(&engine->alloc, engine, bytes, len, borrow,
+                                                  &c->def);
     if (!err) err = weft__component_validate(c->def, &c->valid);
     if (!err) err = compile_modules(c->def);
     if (err) {
@@ -58,6 +59,18 @@ weft_error_t *weft_component_new(weft_engine_t *engine, const uint8_t *bytes, si
     }
     *out = c;
     return NULL;
+}
+
+weft_error_t *weft_component_new(weft_engine_t *engine, const uint8_t *bytes, size_t len,
+                                 weft_component_t **out)
+{
+    return component_new(engine, bytes, len, false, "weft_component_new", out);
+}
+
+weft_error_t *weft_component_new_borrowed(weft_engine_t *engine, const uint8_t *bytes,
+                                          size_t len, weft_component_t **out)
+{
+    return component_new(engine, bytes, len, true, "weft_component_new_borrowed", out);
 }
 
 static void component_release(weft_component_t *c)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "component/decode_internal.h"
 #include "component/validate_internal.h"
 
 /* ---------------------------------------------------------------------------------------
@@ -1084,7 +1085,7 @@ void weft__cvalid_free(weft_cvalid_t *v)
     weft__free(&a, v, sizeof *v);
 }
 
-weft_error_t *weft__component_validate(const weft_component_def_t *def, weft_cvalid_t **out)
+static weft_error_t *validate_def(const weft_component_def_t *def, weft_cvalid_t **out)
 {
     *out = NULL;
     vstate_t st;
@@ -1106,4 +1107,30 @@ weft_error_t *weft__component_validate(const weft_component_def_t *def, weft_cva
     }
     *out = v;
     return NULL;
+}
+
+weft_error_t *weft__component_validate(const weft_component_def_t *def, weft_cvalid_t **out)
+{
+    weft_error_t *err = validate_def(def, out);
+    if (!err || err->kind == WEFT_ERROR_OOM || def->parent || !def->bytes) return err;
+    /* The core modules of `def` may have been decoded without a scan of their function bodies
+     * (weft__component_decode): decoding the binary again in full finds a malformed body,
+     * which takes precedence over any validation error (chapter 5 before chapter 3); without
+     * one, the full definition's own validation error is the one to report. */
+    weft_component_def_t *full = NULL;
+    weft_error_t *ferr = weft__component_decode_full(&def->alloc, def->engine, def->bytes,
+                                                     def->bytes_len, &full);
+    if (!ferr) {
+        weft_cvalid_t *v = NULL;
+        ferr = validate_def(full, &v);
+        weft__cvalid_free(v);
+        weft__component_def_free(full);
+    }
+    if (!ferr || ferr->kind == WEFT_ERROR_OOM) {
+        /* Not expected (the same binary); keep the first error. */
+        if (ferr) weft_error_delete(ferr);
+        return err;
+    }
+    weft_error_delete(err);
+    return ferr;
 }

@@ -159,7 +159,7 @@ static void decode_module(weft_decoder_t *d)
     weft__decode_names(d);
 }
 
-weft_error_t *weft__module_decode(weft_module_t *m)
+static weft_error_t *module_decode(weft_module_t *m, bool quick)
 {
     if (m->len > UINT32_MAX - 16) {
         return weft__error_new(&m->alloc, WEFT_ERROR_DECODE, 0,
@@ -172,6 +172,7 @@ weft_error_t *weft__module_decode(weft_module_t *m)
     d.r.p = m->bytes;
     d.r.end = m->bytes + m->len;
     d.feat = weft__module_features(m);
+    d.quick = quick;
 
     decode_module(&d);
 
@@ -183,6 +184,16 @@ weft_error_t *weft__module_decode(weft_module_t *m)
     if (strcmp(why, "unexpected end") == 0) why = "unexpected end of section or function";
     return weft__error_new(&m->alloc, WEFT_ERROR_DECODE, d.r.err_pos, "%s at byte offset %zu",
                            why, d.r.err_pos);
+}
+
+weft_error_t *weft__module_decode(weft_module_t *m)
+{
+    return module_decode(m, false);
+}
+
+weft_error_t *weft__module_decode_quick(weft_module_t *m)
+{
+    return module_decode(m, true);
 }
 
 void weft__module_free(weft_module_t *m)

@@ -3,7 +3,9 @@
  * and the validator reads them again with types in hand. Checking the syntax here makes every
  * malformed instruction a decode error, as the spec requires (for example "illegal opcode",
  * "zero byte expected", "END opcode expected", an over-long LEB128 immediate), and finds the
- * exact end of each constant expression.
+ * exact end of each constant expression. (weft__module_decode_quick leaves function bodies to
+ * the validator, which rejects the same encodings; a module that fails there is decoded again
+ * with this scan, for the spec decoder's error.)
  *
  * The instruction set is that of Wasm 2.0 (MVP, sign extension, saturating conversions,
  * multi-value, bulk memory, reference types and fixed-width SIMD) plus, unless the engine

@@ -31,6 +31,9 @@ typedef struct weft_decoder {
     size_t ctl_cap;
 
     uint32_t feat;       /* WEFT_FEATURE_* bits accepted (weft__module_features) */
+    /* Function bodies are only delimited (by their declared sizes), not scanned: the validator
+     * decodes every instruction anyway (weft__module_decode_quick). */
+    bool quick;
     bool uses_datacount; /* a function body uses memory.init or data.drop */
     bool has_name_section;
     uint32_t name_start, name_end; /* payload of the first "name" custom section */

@@ -8,6 +8,7 @@
 
 #include "core/decode_internal.h"
 #include "core/decode_types.h"
+#include "core/leb_fast.h"
 
 /* ---- primitives --------------------------------------------------------------------------- */
 
@@ -15,7 +16,7 @@ bool weft__decode_len(weft_decoder_t *d, uint32_t *out)
 {
     size_t pos = weft__reader_offset(&d->r);
     uint32_t n;
-    if (!weft__read_u32(&d->r, &n)) return false;
+    if (!weft__fast_u32(&d->r, &n)) return false;
     /* The reference decoder compares with the bytes left from the start of the length itself. */
     if ((size_t)n > d->m->len - pos) {
         weft__decode_fail_at(d, pos, "length out of bounds");
@@ -695,13 +696,15 @@ static bool decode_body(weft_decoder_t *d, weft_body_t *b)
     size_t locals_at = start;
     uint32_t ngroups;
     if (!weft__decode_len(d, &ngroups)) return false;
-    b->local_groups = alloc_array(d, ngroups, sizeof *b->local_groups);
-    if (!b->local_groups) return false;
-    b->nlocal_groups = ngroups;
+    if (ngroups) { /* none is common: no allocation for it */
+        b->local_groups = alloc_array(d, ngroups, sizeof *b->local_groups);
+        if (!b->local_groups) return false;
+        b->nlocal_groups = ngroups;
+    }
     uint64_t total = 0;
     for (uint32_t i = 0; i < ngroups; i++) {
         weft_local_group_t *g = &b->local_groups[i];
-        if (!weft__read_u32(&d->r, &g->count)) return false;
+        if (!weft__fast_u32(&d->r, &g->count)) return false;
         if (!weft__decode_valtype(d, &g->type)) return false;
         total += g->count; /* at most 2^32 groups of < 2^32: no 64-bit overflow */
     }
@@ -712,6 +715,19 @@ static bool decode_body(weft_decoder_t *d, weft_body_t *b)
     b->nlocals = (uint32_t)total;
 
     b->code_offset = (uint32_t)weft__reader_offset(&d->r);
+    if (d->quick) {
+        /* The validator reads the instructions up to the declared end and fails unless the
+         * body's last `end` is exactly there; any failure makes the caller decode again with
+         * the scan, which reports the spec decoder's error. */
+        const uint8_t *skipped;
+        if (b->code_offset > start + size) {
+            weft__decode_fail_at(d, start, "section size mismatch");
+            return false;
+        }
+        if (!weft__read_bytes(&d->r, start + size - b->code_offset, &skipped)) return false;
+        b->code_end = (uint32_t)(start + size);
+        return true;
+    }
     if (!weft__decode_scan_instrs(d, true)) return false;
     b->code_end = (uint32_t)weft__reader_offset(&d->r);
     if (b->code_end != start + size) {

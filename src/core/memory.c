@@ -2,6 +2,7 @@
  * and their public API. The data buffer always holds at least one byte so that `data` is never
  * NULL, even for a memory of size zero. */
 #include "core/instance.h"
+#include "core/binary_copy.h"
 
 #include <string.h>
 
@@ -9,6 +10,8 @@
  * largest count whose byte size fits in 64 bits. */
 #define MAX_PAGES_32 65536u
 #define MAX_PAGES_64 (UINT64_C(1) << 48)
+/* From this size on, a memory is marked for huge pages (weft__advise_huge). */
+#define LARGE_MEMORY (UINT64_C(8) << 20)
 
 static size_t alloc_size(uint64_t bytes)
 {
@@ -56,6 +59,9 @@ weft_error_t *weft__memory_create(weft_store_t *store, const weft_memtype_t *typ
         weft__free(a, mem, sizeof *mem);
         return weft__error_oom();
     }
+    /* A large memory is usually filled at once by its data segments (a language runtime's
+     * heap image): huge pages make that a few faults rather than one per 4 KiB. */
+    if (mem->size >= LARGE_MEMORY) weft__advise_huge(mem->data, alloc_size(mem->size));
     mem->next = store->memories;
     store->memories = mem;
     *out = mem;

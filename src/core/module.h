@@ -254,6 +254,13 @@ struct weft_module {
  * section have inconsistent lengths", "data count and data section have inconsistent lengths",
  * "malformed UTF-8 encoding", "too many locals"). */
 weft_error_t *weft__module_decode(weft_module_t *module);
+/* The same, except that function bodies are only delimited by their declared sizes, not
+ * scanned: one pass fewer over the code, for callers that validate next (the validator decodes
+ * every instruction and fails on whatever the scan would reject). On success, and when
+ * weft__module_validate then succeeds, the module is the one weft__module_decode gives. When
+ * either fails (other than out of memory), the error may differ from the spec's first one: the
+ * caller decodes again with weft__module_decode (and validates) to report that. */
+weft_error_t *weft__module_decode_quick(weft_module_t *module);
 
 /* Validates a decoded module per Wasm core spec chapter 3. Returns NULL or a
  * WEFT_ERROR_VALIDATE error whose message names the function index, the instruction offset and

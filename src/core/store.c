@@ -3,6 +3,7 @@
  * count. A store owns every runtime object made in it and frees them all at once. */
 #include "core/instance.h"
 
+#include "core/binary_copy.h"
 #include "core/compile.h"
 
 #include <string.h>
@@ -168,6 +169,34 @@ static void module_destroy(weft_module_t *m)
     weft__free(&a, m, sizeof *m);
 }
 
+/* Copies, decodes, validates and compiles one module. `quick`: bodies are decoded by the
+ * validator only (weft__module_decode_quick). */
+static weft_error_t *module_build(weft_engine_t *engine, const uint8_t *bytes, size_t len,
+                                  bool quick, weft_module_t **out)
+{
+    weft_module_t *m = weft__calloc(&engine->alloc, 1, sizeof *m);
+    if (!m) return weft__error_oom();
+    m->alloc = engine->alloc;
+    m->engine = engine;
+    m->refcount = 1;
+    m->bytes = weft__binary_copy(&m->alloc, bytes, len);
+    if (!m->bytes) {
+        weft__free(&m->alloc, m, sizeof *m);
+        return weft__error_oom();
+    }
+    m->len = len;
+
+    weft_error_t *err = quick ? weft__module_decode_quick(m) : weft__module_decode(m);
+    if (!err) err = weft__module_validate(m);
+    if (!err) err = weft__module_compile(m);
+    if (err) {
+        module_destroy(m);
+        return err;
+    }
+    *out = m;
+    return NULL;
+}
+
 weft_error_t *weft_module_new(weft_engine_t *engine, const uint8_t *bytes, size_t len,
                               weft_module_t **out)
 {
@@ -182,28 +211,13 @@ weft_error_t *weft_module_new(weft_engine_t *engine, const uint8_t *bytes, size_
         return weft__error_new(&engine->alloc, WEFT_ERROR_DECODE, UINT32_MAX,
                                "module too large");
     }
-    weft_module_t *m = weft__calloc(&engine->alloc, 1, sizeof *m);
-    if (!m) return weft__error_oom();
-    m->alloc = engine->alloc;
-    m->engine = engine;
-    m->refcount = 1;
-    m->bytes = weft__malloc(&m->alloc, len);
-    if (!m->bytes) {
-        weft__free(&m->alloc, m, sizeof *m);
-        return weft__error_oom();
-    }
-    if (len) memcpy(m->bytes, bytes, len);
-    m->len = len;
-
-    weft_error_t *err = weft__module_decode(m);
-    if (!err) err = weft__module_validate(m);
-    if (!err) err = weft__module_compile(m);
-    if (err) {
-        module_destroy(m);
-        return err;
-    }
-    *out = m;
-    return NULL;
+    /* Valid modules take one pass over their code (the validator's). A module that fails is
+     * decoded again in full, so that a malformed body is reported as the decoder's error even
+     * when something else fails first in the quick pass (chapter 5 precedes chapter 3). */
+    weft_error_t *err = module_build(engine, bytes, len, true, out);
+    if (!err || err->kind == WEFT_ERROR_OOM) return err;
+    weft_error_delete(err);
+    return module_build(engine, bytes, len, false, out);
 }
 
 void weft__module_release(weft_module_t *module)

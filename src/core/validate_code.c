@@ -5,8 +5,12 @@
  *
  * The decoder keeps bodies as byte ranges, so the instruction stream is decoded here too:
  * malformed encodings are reported as WEFT_ERROR_DECODE, typing failures as
- * WEFT_ERROR_VALIDATE. Nothing is allocated per instruction: the stacks grow geometrically and
- * are reused across the functions of a module. */
+ * WEFT_ERROR_VALIDATE. Every encoding the decoder's scan rejects is rejected here as well,
+ * which lets modules be loaded with one pass over their code (weft__module_decode_quick): this
+ * loop is the hot path of loading a large module, so the commonest cases (numeric operators on
+ * operands of the exact types, locals, plain loads and stores, one-byte immediates) are
+ * handled inline and everything else out of line. Nothing is allocated per instruction: the
+ * stacks grow geometrically and are reused across the functions of a module. */
 #include "core/validate_internal.h"
 #include "core/decode_types.h"
 #include "core/leb_fast.h"
@@ -145,13 +149,29 @@ static const char *tname_(weft_vcode_t *vc, weft_valtype_t t)
 
 /* ---- the operand stack ------------------------------------------------------------------- */
 
-static bool push(weft_vcode_t *vc, weft_valtype_t t)
+#if defined(__GNUC__)
+#define VC_COLD __attribute__((noinline, cold))
+#define VC_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define VC_COLD
+#define VC_LIKELY(x) (x)
+#endif
+
+static VC_COLD bool push_grow(weft_vcode_t *vc, weft_valtype_t t)
 {
-    if (vc->nvals == vc->capvals &&
-        weft__grow(&vc->alloc, (void **)&vc->vals, &vc->capvals, vc->nvals + 1, sizeof *vc->vals))
+    if (weft__grow(&vc->alloc, (void **)&vc->vals, &vc->capvals, vc->nvals + 1, sizeof *vc->vals))
         return oom(vc);
     vc->vals[vc->nvals++] = t;
     return true;
+}
+
+static inline bool push(weft_vcode_t *vc, weft_valtype_t t)
+{
+    if (VC_LIKELY(vc->nvals < vc->capvals)) {
+        vc->vals[vc->nvals++] = t;
+        return true;
+    }
+    return push_grow(vc, t);
 }
 
 static bool push_n(weft_vcode_t *vc, const weft_valtype_t *ts, uint32_t n)
@@ -167,7 +187,10 @@ static bool push_n(weft_vcode_t *vc, const weft_valtype_t *ts, uint32_t n)
 
 /* Pops one operand that must have type `want` (T_ANY: any type); stores the actual type, which
  * is T_ANY when it came from the polymorphic part of the stack (appendix pop_val). */
-static bool pop_expect(weft_vcode_t *vc, weft_valtype_t want, weft_valtype_t *got)
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool pop_expect_slow(weft_vcode_t *vc, weft_valtype_t want, weft_valtype_t *got)
 {
     const vctrl_t *c = &vc->ctrls[vc->nctrls - 1];
     if (vc->nvals == c->height) {
@@ -182,6 +205,23 @@ static bool pop_expect(weft_vcode_t *vc, weft_valtype_t want, weft_valtype_t *go
         return fail(vc, "type mismatch", "expected %s, found %s", tname(want), tname(t));
     if (got) *got = t;
     return true;
+}
+
+/* The common case inline: an operand of exactly the wanted type (or any type wanted) above
+ * the frame's base; everything else (subtyping, the polymorphic stack, errors) is out of
+ * line. */
+static inline bool pop_expect(weft_vcode_t *vc, weft_valtype_t want, weft_valtype_t *got)
+{
+    size_t n = vc->nvals;
+    if (VC_LIKELY(n > vc->ctrls[vc->nctrls - 1].height)) {
+        weft_valtype_t t = vc->vals[n - 1];
+        if (VC_LIKELY(t == want || want == T_ANY)) {
+            vc->nvals = n - 1;
+            if (got) *got = t;
+            return true;
+        }
+    }
+    return pop_expect_slow(vc, want, got);
 }
 
 static bool pop_n(weft_vcode_t *vc, const weft_valtype_t *ts, uint32_t n)
@@ -366,8 +406,13 @@ static bool is_num_or_vec(weft_valtype_t t)
 static bool read_blocktype(const weft_vcode_t *vc, weft_reader_t *r, int64_t *bt,
                            weft_valtype_t *vt)
 {
-    if (!weft__read_s33(r, bt)) return false;
     *vt = 0;
+    if (r->p < r->end && *r->p == 0x40 && !r->err) { /* the empty block type, most common */
+        r->p++;
+        *bt = -64;
+        return true;
+    }
+    if (!weft__read_s33(r, bt)) return false;
     if (*bt < 0) {
         /* One-byte negative forms: the low 7 bits are the type code. */
         uint8_t code = (uint8_t)((uint64_t)*bt & 0x7F);
@@ -404,7 +449,7 @@ static bool apply_blocktype(weft_vcode_t *vc, vctrl_t *c, int64_t bt, weft_valty
 /* Reads a memarg (5.4.6). In Wasm 2.0 the alignment is a plain u32 exponent and the offset a
  * u32. With multiple memories (Wasm 3.0) bit 6 of the flags says a memory index follows and
  * flags from 128 up are malformed; with memory64 the offset is a u64. */
-static bool read_memarg(const weft_vcode_t *vc, weft_reader_t *r, vmemarg_t *ma)
+static inline bool read_memarg(const weft_vcode_t *vc, weft_reader_t *r, vmemarg_t *ma)
 {
     const uint8_t *at = r->p;
     uint32_t flags = 0, off32 = 0;
@@ -421,7 +466,7 @@ static bool read_memarg(const weft_vcode_t *vc, weft_reader_t *r, vmemarg_t *ma)
         ma->align = flags & 0x3F;
         if ((flags & 0x40) && !weft__fast_u32(r, &ma->mem)) return false;
     }
-    if (has(vc, WEFT_FEATURE_MEMORY64)) return weft__read_u64(r, &ma->offset);
+    if (has(vc, WEFT_FEATURE_MEMORY64)) return weft__fast_u64(r, &ma->offset);
     if (!weft__fast_u32(r, &off32)) return false;
     ma->offset = off32;
     return true;
@@ -936,6 +981,29 @@ static void else_insn(weft_vcode_t *vc, weft_reader_t *r)
     push_n(vc, c->params, c->nparams);
 }
 
+/* local.get, local.set and local.tee with a one-byte index, in a function whose locals are
+ * expanded and need no initialisation tracking, on operands of the exact type: the commonest
+ * instructions, inline. Returns false (having read nothing) for the general path. */
+static inline bool local_fast(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
+{
+    if (!CHK || !vc->flat || vc->track_init || r->p >= r->end || *r->p >= 0x80 || r->err)
+        return false;
+    uint32_t x = *r->p;
+    if (x >= vc->nlocals) return false;
+    weft_valtype_t t = vc->locals[x];
+    size_t n = vc->nvals;
+    if (op == 0x20) {
+        if (n >= vc->capvals) return false;
+        vc->vals[n] = t;
+        vc->nvals = n + 1;
+    } else {
+        if (n <= vc->ctrls[vc->nctrls - 1].height || vc->vals[n - 1] != t) return false;
+        if (op == 0x21) vc->nvals = n - 1;
+    }
+    r->p++;
+    return true;
+}
+
 static void local_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
     uint32_t x = 0;
@@ -1185,7 +1253,7 @@ static void call_ref_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 
 static void memory_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
 {
-    const weft_vop_t *e = weft__validate_op(op);
+    const weft_vop_t *e = &weft__vops_single[op];
     vmemarg_t ma;
     if (op == 0x3F || op == 0x40) { /* memory.size x: [] -> [at]; memory.grow x: [at] -> [at] */
         uint32_t x = 0;
@@ -1195,6 +1263,20 @@ static void memory_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         return;
     }
     if (!read_memarg(vc, r, &ma) || !CHK) return;
+    /* Plain loads and stores on a 32-bit memory with a valid memarg, inline; the rest (and
+     * every failure, for its message) through check_simple. */
+    const weft_module_t *m = vc->m;
+    if (ma.mem < m->nmemories && !m->memories[ma.mem].limits.is64 && ma.offset <= UINT32_MAX &&
+        ma.align <= e->imm) {
+        if (e->kind == WEFT_VOP_LOAD) {
+            if (pop_expect(vc, WEFT_T_I32, NULL)) push(vc, e->r);
+            return;
+        }
+        if (e->kind == WEFT_VOP_STORE) {
+            if (pop_expect(vc, e->a, NULL)) pop_expect(vc, WEFT_T_I32, NULL);
+            return;
+        }
+    }
     check_simple(vc, e, &ma, 0);
 }
 
@@ -1209,8 +1291,24 @@ static void const_insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
     switch (op) {
     case 0x41: ok = weft__fast_s32(r, &i32); t = WEFT_T_I32; break;
     case 0x42: ok = weft__fast_s64(r, &i64); t = WEFT_T_I64; break;
-    case 0x43: ok = weft__read_f32(r, &f32); t = WEFT_T_F32; break;
-    default: ok = weft__read_f64(r, &f64); t = WEFT_T_F64; break;
+    case 0x43:
+        if (r->end - r->p >= 4 && !r->err) {
+            r->p += 4; /* the value itself is not needed here */
+            ok = true;
+        } else {
+            ok = weft__read_f32(r, &f32);
+        }
+        t = WEFT_T_F32;
+        break;
+    default:
+        if (r->end - r->p >= 8 && !r->err) {
+            r->p += 8;
+            ok = true;
+        } else {
+            ok = weft__read_f64(r, &f64);
+        }
+        t = WEFT_T_F64;
+        break;
     }
     if (ok && CHK) push(vc, t);
 }
@@ -1278,7 +1376,7 @@ static bool insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         select_insn(vc, r, op);
         return true;
     case 0x20: case 0x21: case 0x22:
-        local_insn(vc, r, op);
+        if (!local_fast(vc, r, op)) local_insn(vc, r, op);
         return true;
     case 0x23: case 0x24:
         global_insn(vc, r, op);
@@ -1323,9 +1421,28 @@ static bool insn(weft_vcode_t *vc, weft_reader_t *r, uint8_t op)
         memory_insn(vc, r, op);
         return true;
     }
-    const weft_vop_t *e = weft__validate_op(op);
-    if (e->kind == WEFT_VOP_UNARY || e->kind == WEFT_VOP_BINARY) {
-        if (CHK) check_simple(vc, e, NULL, 0);
+    /* Numeric instructions: the operands already of the exact types, inline. */
+    const weft_vop_t *e = &weft__vops_single[op];
+    if (e->kind == WEFT_VOP_BINARY) {
+        if (!CHK) return true;
+        size_t n = vc->nvals;
+        if (n >= vc->ctrls[vc->nctrls - 1].height + 2 && vc->vals[n - 1] == e->b &&
+            vc->vals[n - 2] == e->a) {
+            vc->vals[n - 2] = e->r;
+            vc->nvals = n - 1;
+            return true;
+        }
+        check_simple(vc, e, NULL, 0);
+        return true;
+    }
+    if (e->kind == WEFT_VOP_UNARY) {
+        if (!CHK) return true;
+        size_t n = vc->nvals;
+        if (n > vc->ctrls[vc->nctrls - 1].height && vc->vals[n - 1] == e->a) {
+            vc->vals[n - 1] = e->r;
+            return true;
+        }
+        check_simple(vc, e, NULL, 0);
         return true;
     }
     r->p--;

@@ -41,6 +41,10 @@ typedef struct weft_vop {
     uint8_t imm;   /* loads/stores: log2 of the natural access size; lane ops: lane count */
 } weft_vop_t;
 
+/* The entries of the single-byte opcodes, indexed by opcode, for the validator's inner loop;
+ * unassigned opcodes have kind WEFT_VOP_INVALID (and no name: weft__validate_op gives the
+ * named placeholder). */
+extern const weft_vop_t weft__vops_single[256];
 /* Information about instruction `op` (numbered as above); never NULL: unknown instructions
  * give an entry of kind WEFT_VOP_INVALID. */
 const weft_vop_t *weft__validate_op(uint32_t op);

@@ -16,7 +16,7 @@
 /* For loads and stores `imm` is log2 of the natural access size (the largest alignment
  * exponent allowed, 3.3.7 Memory Instructions); for extract/replace lane it is the lane count;
  * for load/store lane it is log2 of the lane size (lane count = 16 >> imm). */
-static const weft_vop_t ops_single[] = {
+const weft_vop_t weft__vops_single[256] = {
     [0x00] = {"unreachable", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x01] = {"nop", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
     [0x02] = {"block", WEFT_VOP_SPECIAL, 0, 0, 0, 0},
@@ -481,7 +481,7 @@ const weft_vop_t *weft__validate_op(uint32_t op)
 {
     const weft_vop_t *e = NULL;
     if (op < 0x100u) {
-        if (op < sizeof ops_single / sizeof ops_single[0]) e = &ops_single[op];
+        if (op < sizeof weft__vops_single / sizeof weft__vops_single[0]) e = &weft__vops_single[op];
     } else if (op >= WEFT_OP_FC && op < WEFT_OP_FC + WEFT_OP_FC_COUNT) {
         if (op - WEFT_OP_FC < sizeof ops_fc / sizeof ops_fc[0]) e = &ops_fc[op - WEFT_OP_FC];
     } else if (op >= WEFT_OP_FD && op < WEFT_OP_FD + WEFT_OP_FD_COUNT) {

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "weft.h"
@@ -25,6 +26,10 @@ static inline void *weft__calloc(const weft_alloc_t *a, size_t count, size_t siz
 {
     if (size && count > SIZE_MAX / size) return NULL;
     size_t n = count * size;
+    /* With the default hook, libc's calloc: it hands out a large block as fresh zero pages
+     * instead of writing zeros over it, so a big linear memory costs nothing until touched
+     * (the block is still freed and resized by the hook's free/realloc). */
+    if (a->fn == weft__default_alloc) return calloc(1, n ? n : 1);
     void *p = a->fn(a->ud, NULL, 0, n ? n : 1);
     if (p) memset(p, 0, n ? n : 1);
     return p;

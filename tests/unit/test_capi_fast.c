@@ -313,12 +313,55 @@ static void test_scalar(weft_engine_t *engine)
     fx_close(&fx);
 }
 
+/* weft_component_new_borrowed: the component reads the caller's bytes (function bodies are
+ * translated on their first call, after the component was made) until it and its instances
+ * are gone; the buffer is freed only then, so ASan sees any later use. */
+static void test_borrowed(weft_engine_t *engine)
+{
+    uint8_t *bytes = malloc(sizeof cfast);
+    CHECK(bytes != NULL);
+    if (!bytes) return;
+    memcpy(bytes, cfast, sizeof cfast);
+    weft_component_linker_t *l = make_linker(engine);
+    weft_store_t *store = weft_store_new(engine);
+    weft_component_t *comp = NULL;
+    weft_component_instance_t *inst = NULL;
+    CHECK(store && test_ok(weft_component_new_borrowed(engine, bytes, sizeof cfast, &comp)));
+    CHECK(test_ok(weft_component_instance_new(store, comp, l, &inst)));
+    weft_component_delete(comp); /* the instance keeps it, and so the bytes stay in use */
+    weft_component_func_t *f = NULL;
+    CHECK(weft_component_instance_func(inst, S("viaget"), &f));
+    weft_val_t a = {.kind = WEFT_I32, .of.i32 = 4}, r;
+    CHECK(test_ok(weft_component_func_call_scalar(store, f, &a, 1, &r, 1)) && r.of.i32 == 47);
+    weft_store_delete(store);
+    weft_component_linker_delete(l);
+    free(bytes);
+
+    /* Errors as weft_component_new's: arguments, and a truncated binary (decoded again in
+     * full for its error, still without a copy). */
+    comp = NULL;
+    weft_error_t *err = weft_component_new_borrowed(NULL, cfast, sizeof cfast, &comp);
+    CHECK(err && weft_error_kind(err) == WEFT_ERROR_INVALID_ARG && !comp);
+    weft_error_delete(err);
+    err = weft_component_new_borrowed(engine, NULL, 4, &comp);
+    CHECK(err && weft_error_kind(err) == WEFT_ERROR_INVALID_ARG && !comp);
+    weft_error_delete(err);
+    weft_error_t *e2 = weft_component_new(engine, cfast, sizeof cfast - 3, &comp);
+    err = weft_component_new_borrowed(engine, cfast, sizeof cfast - 3, &comp);
+    CHECK(err && e2 && weft_error_kind(err) == weft_error_kind(e2) && !comp &&
+          weft_error_offset(err) == weft_error_offset(e2) &&
+          strcmp(weft_error_message(err), weft_error_message(e2)) == 0);
+    weft_error_delete(err);
+    weft_error_delete(e2);
+}
+
 int main(void)
 {
     weft_engine_t *engine = weft_engine_new(NULL);
     if (!engine) return 1;
     test_full_names(engine);
     test_scalar(engine);
+    test_borrowed(engine);
     weft_engine_delete(engine);
     return test_report("test_capi_fast");
 }
