@@ -60,6 +60,7 @@ typedef struct weft_ainst {
 struct weft_athread {
     weft_atask_t *task;
     weft_cstate_t *inst;
+    weft_asched_t *sched; /* inst's store's scheduler (spares three loads on hot paths) */
     weft_call_t *call;  /* the current core call, or NULL */
     uint8_t kind;       /* weft_athread_kind_t */
     uint8_t phase;      /* weft_athread_phase_t */
@@ -70,6 +71,10 @@ struct weft_athread {
     bool suspended;     /* blocked with no ready condition (Thread.suspended) */
     uint8_t nres;       /* the blocked built-in's result count (0 or 1) and kind */
     uint8_t rkind;
+    bool queued;        /* in the scheduler's ready queue (rnext) */
+    bool lock_wait;     /* its condition depends on the exclusive lock */
+    bool handing_off;   /* waiting while a thread it handed off to runs on the C stack above
+                         * it: never resumed by a scheduler */
     uint32_t index;     /* in inst's threads table (0: not registered) */
     uint32_t storage[WEFT_CONTEXT_SLOTS];
     weft_async_ready_fn ready; /* NULL with waiting set: always ready */
@@ -82,8 +87,6 @@ struct weft_athread {
     uint32_t wptr;
     weft_athread_t *wprev, *wnext; /* the scheduler's waiting list */
     weft_athread_t *rnext;         /* the scheduler's ready queue (queued set) */
-    bool queued;
-    bool lock_wait;                /* its condition depends on the exclusive lock */
     weft_wset_t *wait_set;         /* the set whose events wake it while waiting, or NULL */
     weft_athread_t *wsnext;        /* wait_set->waiters */
     weft_athread_t *tprev, *tnext; /* the task's threads */
@@ -180,6 +183,13 @@ struct weft_asched {
     struct weft_aend *end_pool;    /* freed stream/future ends (still objects of objs) */
     uint32_t end_pool_n;
     bool closing;                  /* being freed: nothing goes back to a pool */
+    /* Direct hand-off (weft__athread_park_event): the thread the host's Store.tick loop
+     * (weft__async_call_host) is running (NULL outside that loop, and while a hand-off runs),
+     * the loop's `done` flag, and the error of a thread run by a hand-off, which the loop
+     * returns as if it had resumed that thread itself. */
+    weft_athread_t *direct_top;
+    const bool *direct_done;
+    weft_error_t *direct_err;
     void *loop; /* the embedding's event loop (loop.c weft_hloop_t), NULL until used */
 };
 
@@ -200,6 +210,23 @@ void weft__athread_unwait(weft_athread_t *th);
 /* Queues a waiting thread whose condition may have become true (O(1); the scheduler
  * re-checks the condition when it takes the thread from the queue). */
 void weft__athread_hint(weft_athread_t *th);
+static inline void weft__athread_hint_inline(weft_athread_t *th)
+{
+    weft_asched_t *s = th->sched;
+    if (!th->waiting || th->queued) return;
+    th->queued = true;
+    th->rnext = NULL;
+    if (s->rqtail) s->rqtail->rnext = th;
+    else s->rqhead = th;
+    s->rqtail = th;
+}
+/* weft__waitable_set_pending_event, inline (the event of a copy's end). */
+static inline void weft__waitable_set_pending_event_inline(weft_waitable_t *w, weft_event_fn fn)
+{
+    w->pending_event = fn;
+    if (w->sync_thread) weft__athread_hint_inline(w->sync_thread);
+    if (w->wset) weft__waitable_set_pending_event(w, fn);
+}
 /* Makes th's next wait wake on events of set s (waitable-set.wait, callback WAIT). */
 void weft__athread_wait_set(weft_athread_t *th, weft_wset_t *s);
 bool weft__athread_ready(const weft_athread_t *th);
@@ -211,6 +238,16 @@ weft_error_t *weft__athread_block(weft_caller_t *caller, weft_athread_t *th,
                                   weft_async_ready_fn ready, void *renv,
                                   weft_async_finish_fn finish, void *env, bool cancellable,
                                   weft_val_t *results, size_t nresults, weft_waitable_t *sync_w);
+/* weft__async_wait_pending's suspension in its usual case (th is the thread of caller's
+ * call, w is in no set and has no pending event): th waits for w's event with `finish`
+ * (results of kind rkind, one). Returns WEFT_PARK_NO when that case does not apply (nothing
+ * done); WEFT_PARK_SUSPENDED when caller was suspended; WEFT_PARK_READY when the thread may
+ * go on at once: a direct hand-off ran the thread the scheduler would have resumed next,
+ * which made w's event pending, and th is again the scheduler's next choice (it is running
+ * again, its wait ended: the caller takes w's event itself, without `finish`). */
+enum { WEFT_PARK_NO = 0, WEFT_PARK_SUSPENDED, WEFT_PARK_READY };
+int weft__athread_park_event(weft_caller_t *caller, weft_athread_t *th, weft_waitable_t *w,
+                             weft_async_finish_fn finish, void *env, uint8_t rkind);
 /* Thread.suspend for a built-in: the thread blocks until resumed explicitly (resume-later or
  * a switch); finish(env, cancelled) produces the results. */
 weft_error_t *weft__athread_suspend(weft_caller_t *caller, weft_athread_t *th,

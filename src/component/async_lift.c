@@ -465,7 +465,12 @@ weft_error_t *weft__async_call_host(weft_store_t *store, weft_component_func_t *
     weft__call_enter(st);
     err = weft__alift_begin(f, &hc, NULL, st, NULL);
     weft__call_leave(st);
-    /* Store.tick until the task resolves. */
+    /* Store.tick until the task resolves. The thread resumed may hand off directly to the
+     * next one (weft__athread_park_event): direct_top and direct_done tell it that it runs
+     * under this loop and when the loop is over; an error of a thread it ran comes back in
+     * direct_err. */
+    weft_athread_t *saved_top = s->direct_top;
+    const bool *saved_done = s->direct_done;
     while (!err && !hc.done) {
         weft_athread_t *th = weft__asched_next(s);
         if (!th) {
@@ -475,7 +480,16 @@ weft_error_t *weft__async_call_host(weft_store_t *store, weft_component_func_t *
         }
         weft_cstate_t *ti = th->inst;
         weft__call_enter(ti);
+        s->direct_top = th;
+        s->direct_done = &hc.done;
         err = weft__athread_resume(th, false);
+        s->direct_top = saved_top;
+        s->direct_done = saved_done;
+        if (s->direct_err) {
+            if (err) weft_error_delete(s->direct_err);
+            else err = s->direct_err;
+            s->direct_err = NULL;
+        }
         weft__call_leave(ti);
     }
     if (!hc.done && hc.task) hc.task->host = NULL;

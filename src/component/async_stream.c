@@ -63,7 +63,7 @@ static void end_on_copy(weft_acopy_t *c)
     weft_aend_t *e = end_of_copy(c);
     e->ev_result = WEFT_COPY_COMPLETED;
     e->ev_reclaim = true;
-    weft__waitable_set_pending_event(&e->w, end_event);
+    weft__waitable_set_pending_event_inline(&e->w, end_event);
 }
 
 /* stream_copy.on_copy_done / future_copy.on_copy_done */
@@ -72,7 +72,7 @@ static void end_on_copy_done(weft_acopy_t *c, uint8_t result)
     weft_aend_t *e = end_of_copy(c);
     e->ev_result = result;
     e->ev_reclaim = false;
-    weft__waitable_set_pending_event(&e->w, end_event);
+    weft__waitable_set_pending_event_inline(&e->w, end_event);
 }
 
 /* The end's reference to the shared state goes with it (also when the store frees it). */
@@ -82,39 +82,70 @@ static void aend_dtor(void *obj)
     weft__ashared_release(e->sched, e->shared);
 }
 
+/* What weft__aend_add sets on a pooled end (the rest is as aend_free left it). */
+static inline void end_init(weft_aend_t *e, struct weft_cstate *inst, uint8_t kind,
+                            weft_ashared_t *shared)
+{
+    e->w.inst = inst; /* weft__waitable_init: the rest of the waitable is zero */
+    e->shared = shared;
+    e->t = shared->t;
+    e->own_view = shared->view == inst;
+    e->kind = kind;
+    e->state = WEFT_COPY_IDLE;
+}
+
 weft_error_t *weft__aend_add(struct weft_cstate *inst, uint8_t kind, weft_ashared_t *shared,
                              uint32_t *index)
 {
     weft_asched_t *s = inst->store->async_sched;
     weft_aend_t *e = s ? s->end_pool : NULL;
     if (e) {
-        /* a freed end kept as it was (still the scheduler's object, with no shared state) */
+        /* A pooled end is as aend_free left it: out of any set, no pending event or waiter,
+         * its scheduler and copy callbacks in place; only what names this end is set. */
         s->end_pool = e->pool_next;
         s->end_pool_n--;
-        memset(e, 0, sizeof *e);
-    } else if (!(e = weft__async_obj_new(inst->store, sizeof *e, aend_dtor))) {
-        return weft__error_oom();
+    } else {
+        if (!(e = weft__async_obj_new(inst->store, sizeof *e, aend_dtor))) return weft__error_oom();
+        e->sched = inst->store->async_sched; /* made by weft__async_obj_new */
+        e->copy.on_copy = end_on_copy;
+        e->copy.on_copy_done = end_on_copy_done;
     }
-    e->w.inst = inst; /* weft__waitable_init: the object is zeroed */
-    e->sched = inst->store->async_sched; /* made by weft__async_obj_new */
-    e->copy.on_copy = end_on_copy;
-    e->copy.on_copy_done = end_on_copy_done;
-    e->shared = shared;
-    e->kind = kind;
-    e->state = WEFT_COPY_IDLE;
-    weft_error_t *err = weft__async_handle_add(inst, kind, e, index);
-    if (err) {
-        e->shared = NULL; /* the caller keeps its reference */
-        weft__async_obj_free(inst->store, e);
-        return err;
+    end_init(e, inst, kind, shared);
+    if (!weft__handles_add_reuse(&inst->handles, kind, e, index)) {
+        weft_error_t *err = weft__async_handle_add(inst, kind, e, index);
+        if (err) {
+            e->shared = NULL; /* the caller keeps its reference */
+            weft__async_obj_free(inst->store, e);
+            return err;
+        }
     }
     e->w.handle = *index;
     return NULL;
 }
 
+/* weft__ashared_release, inline when another reference remains or the state goes back to the
+ * pool (the steady state of a future made and dropped in a loop). */
+static inline void shared_release(weft_asched_t *s, weft_ashared_t *x)
+{
+    if (!x) return;
+    if (x->head.refs > 1) {
+        x->head.refs--;
+        return;
+    }
+    if (x->head.free || s->closing || s->shared_pool_n >= WEFT_ASYNC_POOL_MAX ||
+        x->head.alloc.fn != s->alloc.fn || x->head.alloc.ud != s->alloc.ud) {
+        weft__ashared_release(s, x);
+        return;
+    }
+    x->head.refs = 0;
+    x->pool_next = s->shared_pool;
+    s->shared_pool = x;
+    s->shared_pool_n++;
+}
+
 /* Frees an end that left its table (its set already left), with its shared reference unless
  * that moved elsewhere (e->shared cleared). */
-static void aend_free(weft_aend_t *e)
+static inline void aend_free(weft_aend_t *e)
 {
     weft_asched_t *s = e->sched;
     if (s->closing || s->end_pool_n >= WEFT_ASYNC_POOL_MAX) {
@@ -122,9 +153,19 @@ static void aend_free(weft_aend_t *e)
         return;
     }
     /* Kept for the next end: an end made and dropped in a loop (future.new, the copy, the
-     * drops) then costs no allocation. Its destructor (at store teardown) finds no state. */
-    weft__ashared_release(s, e->shared);
+     * drops) then costs no allocation. Its destructor (at store teardown) finds no state.
+     * The fields weft__aend_add does not set go back to their initial values here (the
+     * waitable's set links are already clear: weft__waitable_drop). */
+    shared_release(s, e->shared);
     e->shared = NULL;
+    e->w.pending_event = NULL;
+    e->w.handle = 0;
+    e->w.has_sync_waiter = false;
+    e->w.sync_thread = NULL;
+    e->copy.buf.progress = 0;
+    e->copy.buf.host = NULL;
+    e->ev_result = 0;
+    e->ev_reclaim = false;
     e->pool_next = s->end_pool;
     s->end_pool = e;
     s->end_pool_n++;
@@ -206,15 +247,36 @@ static weft_error_t *get_end(const weft_abuiltin_t *b, uint32_t i, uint8_t kind,
     return NULL;
 }
 
+/* Waitable.get_pending_event of an end, whose event is end_event (called directly) unless
+ * none is pending; the event's payload. */
+static inline uint32_t end_take_event(weft_aend_t *e)
+{
+    weft_event_t ev;
+    if (e->w.pending_event == end_event && !kind_is_stream(e->kind)) {
+        /* future_copy.future_event: the end is done once COMPLETED or DROPPED */
+        uint8_t result = e->ev_result;
+        e->w.pending_event = NULL;
+        e->state = result == WEFT_COPY_DROPPED || result == WEFT_COPY_COMPLETED ? WEFT_COPY_DONE
+                                                                               : WEFT_COPY_IDLE;
+        return result;
+    }
+    if (e->w.pending_event == end_event) {
+        e->w.pending_event = NULL;
+        end_event(&e->w, &ev);
+        return ev.p2;
+    }
+    weft__waitable_get_pending_event(&e->w, &ev);
+    return ev.p2;
+}
+
 /* The finish of a copy or cancel that waited: the end's event gives the payload. */
 static weft_error_t *finish_event(void *env, bool cancelled, weft_val_t *results,
                                   size_t nresults)
 {
     (void)cancelled;
     weft_aend_t *e = env;
-    weft_event_t ev;
-    weft__waitable_get_pending_event(&e->w, &ev);
-    if (nresults) results[0].of.i32 = (int32_t)ev.p2;
+    if (nresults) results[0].of.i32 = (int32_t)end_take_event(e);
+    else end_take_event(e);
     return NULL;
 }
 
@@ -419,96 +481,14 @@ static weft_error_t *stream_fn(void *env, weft_caller_t *caller, const weft_val_
 
 /* The end at index i of `kind` when it is there with b's element type, else NULL (the
  * general path then reports what is wrong). No side effects. */
-static weft_aend_t *fast_end(const weft_abuiltin_t *b, uint32_t i, uint8_t kind)
+static inline weft_aend_t *fast_end(const weft_abuiltin_t *b, uint32_t i, uint8_t kind)
 {
     const weft_handles_t *t = &b->st->handles;
-    if (i == 0 || i >= t->len || t->array[i].kind != kind) return NULL;
-    weft_aend_t *e = t->array[i].obj;
-    return e->shared->t == b->t && e->shared->view == b->st ? e : NULL;
-}
-
-/* future.read/write, future.drop-readable/writable and future.new in the usual case (every
- * check passes), on raw slots; anything else takes the general path, which repeats the
- * checks (those made here have no side effects) and reports the failing one. */
-static weft_error_t *future_fast(const weft_abuiltin_t *b, weft_caller_t *caller,
-                                 uint64_t *slots, bool *done)
-{
-    weft_cstate_t *st = b->st;
-    *done = false;
-    if (!st->may_leave) return NULL;
-    switch (b->op) {
-    case WEFT_CANON_FUTURE_READ: case WEFT_CANON_FUTURE_WRITE: {
-        bool read = b->op == WEFT_CANON_FUTURE_READ;
-        weft_athread_t *th = NULL;
-        if (!b->async_) {
-            const weft_ainst_t *ai = st->async;
-            th = ai ? (ai->running ? ai->running : ai->cstack) : NULL;
-            if (!th) return NULL;
-            const weft_atask_t *t = th->task;
-            if (t && !t->ft_async && t->state != WEFT_TASK_RESOLVED) return NULL;
-        }
-        weft_aend_t *e = fast_end(b, (uint32_t)slots[0], read ? WEFT_HANDLE_FUTURE_READABLE
-                                                              : WEFT_HANDLE_FUTURE_WRITABLE);
-        if (!e || e->state != WEFT_COPY_IDLE || (e->w.wset && !b->async_)) return NULL;
-        uint32_t ptr = (uint32_t)slots[1];
-        const weft_ty_val_t *t = b->t;
-        if (t && (ptr % t->align32 || !b->opts.memory ||
-                  (uint64_t)ptr + t->size32 > b->opts.memory->size))
-            return NULL;
-        weft_abuf_t *buf = &e->copy.buf;
-        buf->t = t;
-        buf->inst = st;
-        buf->view = st;
-        buf->memory = b->opts.memory;
-        buf->realloc = b->opts.realloc;
-        buf->string_encoding = b->opts.string_encoding;
-        buf->ptr = ptr;
-        buf->progress = 0;
-        buf->length = 1;
-        buf->host = NULL;
-        e->state = WEFT_COPY_COPYING;
-        *done = true;
-        weft_error_t *err = read ? weft__ashared_future_read(e->shared, &e->copy)
-                                 : weft__ashared_future_write(e->shared, &e->copy);
-        if (err) return err;
-        weft_val_t res[1];
-        res[0].kind = WEFT_I32;
-        res[0].of.i64 = 0;
-        if (weft__waitable_has_pending_event(&e->w)) /* complete: the payload now */
-            err = finish_event(e, false, res, 1);
-        else if (th) /* complete: a synchronous wait (th is the current thread) */
-            err = weft__async_wait_pending(caller, th, &e->w, finish_event, e, res, 1);
-        else
-            res[0].of.i32 = (int32_t)WEFT_ASYNC_BLOCKED;
-        if (err || caller->suspend) return err;
-        slots[0] = (uint64_t)(uint32_t)res[0].of.i32;
-        return NULL;
-    }
-    case WEFT_CANON_FUTURE_DROP_READABLE: case WEFT_CANON_FUTURE_DROP_WRITABLE: {
-        bool readable = b->op == WEFT_CANON_FUTURE_DROP_READABLE;
-        uint32_t i = (uint32_t)slots[0];
-        weft_aend_t *e = fast_end(b, i, readable ? WEFT_HANDLE_FUTURE_READABLE
-                                                 : WEFT_HANDLE_FUTURE_WRITABLE);
-        if (!e || (readable ? weft__aend_copying(e) : e->state != WEFT_COPY_DONE)) return NULL;
-        *done = true;
-        weft__handles_remove_used(&st->handles, i);
-        weft__ashared_drop(e->shared);
-        weft__waitable_drop(&e->w);
-        aend_free(e);
-        return NULL;
-    }
-    case WEFT_CANON_FUTURE_NEW: {
-        weft_val_t res[1];
-        res[0].kind = WEFT_I64;
-        res[0].of.i64 = 0;
-        *done = true;
-        weft_error_t *err = new_fn(b, res, 1);
-        if (!err) slots[0] = (uint64_t)res[0].of.i64;
-        return err;
-    }
-    default:
-        return NULL;
-    }
+    if (i == 0 || i >= t->len) return NULL;
+    const weft_handle_t *h = &t->array[i];
+    if (h->kind != kind) return NULL;
+    weft_aend_t *e = h->obj;
+    return e->t == b->t && e->own_view ? e : NULL; /* e->w.inst is b->st: its table */
 }
 
 /* stream_fn on raw slots (weft_func_t.host_slots): every stream/future built-in has i32
@@ -516,11 +496,6 @@ static weft_error_t *future_fast(const weft_abuiltin_t *b, weft_caller_t *caller
 static weft_error_t *stream_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
 {
     const weft_abuiltin_t *b = f->env;
-    if (b->op >= WEFT_CANON_FUTURE_NEW && b->op <= WEFT_CANON_FUTURE_DROP_WRITABLE) {
-        bool done;
-        weft_error_t *ferr = future_fast(b, caller, slots, &done);
-        if (done) return ferr;
-    }
     const weft_functype_t *t = f->type;
     weft_val_t args[3], res[1];
     uint32_t np = t->nparams < 3 ? t->nparams : 3, nr = t->nresults ? 1 : 0;
@@ -535,6 +510,178 @@ static weft_error_t *stream_slots(weft_func_t *f, weft_caller_t *caller, uint64_
     if (err || caller->suspend || !nr) return err;
     slots[0] = wide ? (uint64_t)res[0].of.i64 : (uint64_t)(uint32_t)res[0].of.i32;
     return NULL;
+}
+
+/* The fast paths below cover future.read/write, future.drop-readable/writable and
+ * future.new when every check passes, on raw slots (a task switch through a future is made
+ * of them). Anything else goes to stream_slots, which repeats the checks (those made here have
+ * no side effects) and reports the failing one. */
+
+/* definitions.py future_copy (future.read / future.write) */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline weft_error_t *future_copy(weft_func_t *f, weft_caller_t *caller, uint64_t *slots,
+                                        bool read)
+{
+    const weft_abuiltin_t *b = f->env;
+    weft_cstate_t *st = b->st;
+    weft_athread_t *th = NULL;
+    if (!st->may_leave) return stream_slots(f, caller, slots);
+    if (!b->async_) {
+        /* current_thread(), without making a C-stack record; the may-block rule */
+        const weft_ainst_t *ai = st->async;
+        th = ai ? (ai->running ? ai->running : ai->cstack) : NULL;
+        if (!th) return stream_slots(f, caller, slots);
+        const weft_atask_t *t = th->task;
+        if (t && !t->ft_async && t->state != WEFT_TASK_RESOLVED)
+            return stream_slots(f, caller, slots);
+    }
+    weft_aend_t *e = fast_end(b, (uint32_t)slots[0], read ? WEFT_HANDLE_FUTURE_READABLE
+                                                          : WEFT_HANDLE_FUTURE_WRITABLE);
+    if (!e || e->state != WEFT_COPY_IDLE || (e->w.wset && !b->async_))
+        return stream_slots(f, caller, slots);
+    uint32_t ptr = (uint32_t)slots[1];
+    const weft_ty_val_t *t = b->t;
+    if (t && (ptr % t->align32 || !b->opts.memory ||
+              (uint64_t)ptr + t->size32 > b->opts.memory->size))
+        return stream_slots(f, caller, slots);
+    /* BufferGuestImpl(t, cx, ptr, 1): the checks above are weft__abuf_init's */
+    weft_abuf_t *buf = &e->copy.buf;
+    buf->t = t;
+    buf->inst = st;
+    buf->view = st;
+    buf->memory = b->opts.memory;
+    buf->realloc = b->opts.realloc;
+    buf->string_encoding = b->opts.string_encoding;
+    buf->ptr = ptr;
+    buf->progress = 0;
+    buf->length = 1;
+    buf->host = NULL;
+    e->state = WEFT_COPY_COPYING;
+    weft_ashared_t *x = e->shared;
+    weft_acopy_t *p = x->pending;
+    weft_error_t *err = NULL;
+    if (!t && p && !x->dropped && !p->buf.host) {
+        /* SharedFutureImpl.read/write meeting the other end's pending copy of a future
+         * without a payload: the copy moves no element (no intra-component trap either:
+         * none_or_number_type(None)), both buffers advance and both ends complete. */
+        p->buf.progress++;
+        buf->progress++;
+        x->pending = NULL;
+        p->on_copy_done(p, WEFT_COPY_COMPLETED);
+        if (!e->w.wset && !e->w.sync_thread) {
+            /* on_copy_done(COMPLETED) then, below, the event taken at once: with no set and
+             * no waiter to wake, only its outcome remains (future_event: the end is done) */
+            e->w.pending_event = NULL;
+            e->state = WEFT_COPY_DONE;
+            slots[0] = WEFT_COPY_COMPLETED;
+            return NULL;
+        }
+        end_on_copy_done(&e->copy, WEFT_COPY_COMPLETED);
+    } else if (!p && (read || !x->dropped)) {
+        x->pending = &e->copy; /* the first end to arrive waits for the other */
+    } else {
+        err = read ? weft__ashared_future_read(x, &e->copy)
+                   : weft__ashared_future_write(x, &e->copy);
+    }
+    if (err) return err;
+    if (e->w.pending_event) { /* complete: the payload now */
+        slots[0] = end_take_event(e);
+        return NULL;
+    }
+    if (!th) { /* async: BLOCKED */
+        slots[0] = WEFT_ASYNC_BLOCKED;
+        return NULL;
+    }
+    /* sync: the thread waits for the end's event (Waitable.wait_for_pending_event) */
+    switch (weft__athread_park_event(caller, th, &e->w, finish_event, e, WEFT_I32)) {
+    case WEFT_PARK_SUSPENDED:
+        return NULL;
+    case WEFT_PARK_READY: /* the event came while another thread ran: the payload */
+        slots[0] = end_take_event(e);
+        return NULL;
+    default:
+        break;
+    }
+    weft_val_t res[1];
+    res[0].kind = WEFT_I32;
+    res[0].of.i64 = 0;
+    err = weft__async_wait_pending(caller, th, &e->w, finish_event, e, res, 1);
+    if (err || caller->suspend) return err;
+    slots[0] = (uint64_t)(uint32_t)res[0].of.i32;
+    return NULL;
+}
+
+static weft_error_t *future_read_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
+{
+    return future_copy(f, caller, slots, true);
+}
+
+static weft_error_t *future_write_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
+{
+    return future_copy(f, caller, slots, false);
+}
+
+/* definitions.py drop (future.drop-readable / future.drop-writable) */
+static weft_error_t *future_drop_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
+{
+    const weft_abuiltin_t *b = f->env;
+    weft_cstate_t *st = b->st;
+    bool readable = b->op == WEFT_CANON_FUTURE_DROP_READABLE;
+    uint32_t i = (uint32_t)slots[0];
+    weft_aend_t *e = st->may_leave ? fast_end(b, i, readable ? WEFT_HANDLE_FUTURE_READABLE
+                                                              : WEFT_HANDLE_FUTURE_WRITABLE)
+                                   : NULL;
+    /* CopyEnd.drop: not while copying; WritableFutureEnd.drop: only once written */
+    if (!e || (readable ? weft__aend_copying(e) : e->state != WEFT_COPY_DONE))
+        return stream_slots(f, caller, slots);
+    weft__handles_remove_used(&st->handles, i);
+    weft_ashared_t *x = e->shared;
+    if (!x->dropped) { /* SharedFutureImpl.drop */
+        if (x->pending) weft__ashared_drop(x);
+        else x->dropped = true;
+    }
+    if (e->w.wset) weft__waitable_drop(&e->w);
+    aend_free(e);
+    return NULL;
+}
+
+/* definitions.py canon_future_new */
+static weft_error_t *future_new_slots(weft_func_t *f, weft_caller_t *caller, uint64_t *slots)
+{
+    const weft_abuiltin_t *b = f->env;
+    weft_cstate_t *st = b->st;
+    if (!st->may_leave) return stream_slots(f, caller, slots);
+    weft_asched_t *s = st->store->async_sched;
+    weft_handles_t *t = &st->handles;
+    weft_aend_t *re, *we;
+    if (s && s->shared_pool && (re = s->end_pool) && (we = re->pool_next) && t->free_top &&
+        t->array[t->free_top].next_free) {
+        /* The steady state: the shared state and both ends from the pools, two free table
+         * slots (reused last-freed first, as Table.add): nothing can fail. */
+        weft_ashared_t *x = s->shared_pool;
+        s->shared_pool = x->pool_next;
+        s->shared_pool_n--;
+        weft__ashared_init(x, &s->alloc, b->t, st, true);
+        s->end_pool = we->pool_next;
+        s->end_pool_n -= 2;
+        uint32_t ri = 0, wi = 0;
+        end_init(re, st, WEFT_HANDLE_FUTURE_READABLE, x);
+        (void)weft__handles_add_reuse(t, WEFT_HANDLE_FUTURE_READABLE, re, &ri);
+        re->w.handle = ri;
+        end_init(we, st, WEFT_HANDLE_FUTURE_WRITABLE, x);
+        (void)weft__handles_add_reuse(t, WEFT_HANDLE_FUTURE_WRITABLE, we, &wi);
+        we->w.handle = wi;
+        slots[0] = (uint64_t)ri | ((uint64_t)wi << 32);
+        return NULL;
+    }
+    weft_val_t res[1];
+    res[0].kind = WEFT_I64;
+    res[0].of.i64 = 0;
+    weft_error_t *err = new_fn(b, res, 1);
+    if (!err) slots[0] = (uint64_t)res[0].of.i64;
+    return err;
 }
 
 weft_error_t *weft__async_make_stream_builtin(struct weft_cstate *st, uint32_t k,
@@ -576,7 +723,23 @@ weft_error_t *weft__async_make_stream_builtin(struct weft_cstate *st, uint32_t k
     if (fn == stream_fn && np <= 3 && i32_params && nr <= 1 &&
         (nr == 0 || r[0] == (c->op == WEFT_CANON_STREAM_NEW || c->op == WEFT_CANON_FUTURE_NEW
                                  ? WEFT_I64 : WEFT_I32)))
-        (*out)->host_slots = stream_slots;
+        switch (c->op) {
+        case WEFT_CANON_FUTURE_READ:
+            (*out)->host_slots = nr == 1 ? future_read_slots : stream_slots;
+            break;
+        case WEFT_CANON_FUTURE_WRITE:
+            (*out)->host_slots = nr == 1 ? future_write_slots : stream_slots;
+            break;
+        case WEFT_CANON_FUTURE_DROP_READABLE: case WEFT_CANON_FUTURE_DROP_WRITABLE:
+            (*out)->host_slots = future_drop_slots;
+            break;
+        case WEFT_CANON_FUTURE_NEW:
+            (*out)->host_slots = nr == 1 ? future_new_slots : stream_slots;
+            break;
+        default:
+            (*out)->host_slots = stream_slots;
+            break;
+        }
     else
         weft__abuiltin_use_slots(*out);
     return NULL;

@@ -118,6 +118,22 @@ typedef struct weft_ashared {
     struct weft_ashared *pool_next;  /* in the scheduler's pool while free */
 } weft_ashared_t;
 
+/* (Re)initialises every field of shared state x for a new stream or future: one reference per
+ * end (2), nothing pending, not dropped. */
+static inline void weft__ashared_init(weft_ashared_t *x, const weft_alloc_t *a,
+                                      const weft_ty_val_t *t, const struct weft_cstate *view,
+                                      bool is_future)
+{
+    x->head.refs = 2;
+    x->head.free = NULL;
+    x->head.alloc = *a;
+    x->t = t;
+    x->view = view;
+    x->is_future = is_future;
+    x->dropped = false;
+    x->pending = NULL;
+    x->pool_next = NULL;
+}
 /* A new shared state with one reference per end (2); NULL on allocation failure. */
 weft_ashared_t *weft__ashared_new(const weft_alloc_t *a, const weft_ty_val_t *t,
                                   const struct weft_cstate *view, bool is_future);
@@ -156,12 +172,18 @@ typedef struct weft_aend {
     weft_acopy_t copy;         /* the copy in progress (while state is COPYING/CANCELLING) */
     weft_ashared_t *shared;    /* one reference */
     weft_asched_t *sched;      /* the store's scheduler (for the shared state's pool) */
-    struct weft_aend *pool_next; /* in the scheduler's pool of ends while free */
+    union {
+        /* while in a table: shared->t, so that the built-ins' type check (e.shared.t != t)
+         * does not wait for the shared state */
+        const weft_ty_val_t *t;
+        struct weft_aend *pool_next; /* in the scheduler's pool of ends while free */
+    };
     uint8_t kind;
     uint8_t state;             /* WEFT_COPY_IDLE .. WEFT_COPY_DONE */
     /* the pending event's arguments (definitions.py stream_event/future_event partials) */
     uint8_t ev_result;
     bool ev_reclaim;
+    bool own_view;             /* shared->view is the instance whose table holds the end */
 } weft_aend_t;
 
 /* A new end of `kind` on shared (taking one of its references) added to inst's table. */

@@ -39,12 +39,7 @@ weft_ashared_t *weft__ashared_new_pooled(weft_asched_t *s, const weft_ty_val_t *
     } else if (!(x = weft__malloc(&s->alloc, sizeof *x))) {
         return NULL;
     }
-    memset(x, 0, sizeof *x);
-    x->head.refs = 2;
-    x->head.alloc = s->alloc;
-    x->t = t;
-    x->view = view;
-    x->is_future = is_future;
+    weft__ashared_init(x, &s->alloc, t, view, is_future);
     return x;
 }
 

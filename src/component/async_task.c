@@ -168,6 +168,12 @@ void weft__async_wake(weft_store_t *store)
 
 /* ---- tasks and threads --------------------------------------------------------------- */
 
+/* The ready condition of a synchronous wait for a waitable's event. */
+static bool has_pending(void *env)
+{
+    return weft__waitable_has_pending_event(env);
+}
+
 static void thread_dtor(void *p)
 {
     weft_athread_t *th = p;
@@ -194,6 +200,7 @@ weft_athread_t *weft__athread_new(weft_atask_t *task, uint8_t kind)
     if (!th) return NULL;
     th->task = task;
     th->inst = task->inst;
+    th->sched = task->inst->store->async_sched; /* made by weft__async_obj_new */
     th->kind = kind;
     th->phase = WEFT_PHASE_NEW;
     th->tnext = task->threads;
@@ -275,13 +282,7 @@ weft_error_t *weft__athread_exit(weft_athread_t *th)
 
 void weft__athread_hint(weft_athread_t *th)
 {
-    weft_asched_t *s = th->inst->store->async_sched;
-    if (!th->waiting || th->queued || !s) return;
-    th->queued = true;
-    th->rnext = NULL;
-    if (s->rqtail) s->rqtail->rnext = th;
-    else s->rqhead = th;
-    s->rqtail = th;
+    weft__athread_hint_inline(th);
 }
 
 void weft__athread_wait_set(weft_athread_t *th, weft_wset_t *s)
@@ -295,7 +296,7 @@ void weft__athread_wait_set(weft_athread_t *th, weft_wset_t *s)
  * resolution of the subtask it waits for, or weft__async_wake. */
 void weft__athread_wait(weft_athread_t *th, weft_async_ready_fn ready, void *env)
 {
-    weft_asched_t *s = th->inst->store->async_sched;
+    weft_asched_t *s = th->sched;
     th->ready = ready;
     th->ready_env = env;
     if (!th->waiting) {
@@ -314,9 +315,9 @@ void weft__athread_wait(weft_athread_t *th, weft_async_ready_fn ready, void *env
 }
 
 /* Thread.stop_waiting_internal */
-void weft__athread_unwait(weft_athread_t *th)
+static inline void thread_unwait(weft_athread_t *th)
 {
-    weft_asched_t *s = th->inst->store->async_sched;
+    weft_asched_t *s = th->sched;
     if (th->wait_set) {
         weft_athread_t **pp = &th->wait_set->waiters;
         while (*pp && *pp != th) pp = &(*pp)->wsnext;
@@ -333,6 +334,20 @@ void weft__athread_unwait(weft_athread_t *th)
     th->waiting = false;
     th->lock_wait = false;
     th->ready = NULL;
+}
+
+void weft__athread_unwait(weft_athread_t *th)
+{
+    thread_unwait(th);
+}
+
+/* Thread.ready(); the condition of a synchronous wait for an event (the usual one) is tested
+ * without an indirect call. */
+static inline bool thread_ready(const weft_athread_t *th)
+{
+    if (!th->waiting) return false;
+    if (th->ready == has_pending) return weft__waitable_has_pending_event(th->ready_env);
+    return !th->ready || th->ready(th->ready_env);
 }
 
 bool weft__athread_ready(const weft_athread_t *th)
@@ -400,8 +415,8 @@ static weft_error_t *thread_step(weft_athread_t *th, bool cancelled)
         return weft__alift_start(th, cancelled);
     case WEFT_PHASE_CALL: {
         weft_val_t r[1];
-        memset(r, 0, sizeof r);
         r[0].kind = th->rkind;
+        r[0].of.i64 = 0;
         weft_async_finish_fn fin = th->finish;
         th->finish = NULL;
         th->running = true;
@@ -415,7 +430,11 @@ static weft_error_t *thread_step(weft_athread_t *th, bool cancelled)
             weft__async_poison(th->inst);
             return err;
         }
-        weft_call_state_t cs = weft_call_resume(th->call, r, th->nres, &err);
+        /* the built-in's result (scalar) as its slot: weft__val_to_slots, inline */
+        uint64_t slot = th->rkind == WEFT_I32 || th->rkind == WEFT_F32
+                            ? (uint64_t)(uint32_t)r[0].of.i32
+                            : (uint64_t)r[0].of.i64;
+        weft_call_state_t cs = weft__call_resume_slots(th->call, &slot, th->nres, &err);
         return call_end(th, cs, err);
     }
     case WEFT_PHASE_CB_WAIT:
@@ -428,16 +447,16 @@ static weft_error_t *thread_step(weft_athread_t *th, bool cancelled)
 /* Thread.resume, with the switch_to loop of the spec's resume(). */
 weft_error_t *weft__athread_resume(weft_athread_t *th, bool cancelled)
 {
-    weft_asched_t *s = th->inst->store->async_sched;
+    weft_asched_t *s = th->sched;
     while (th) {
-        if (th->waiting) weft__athread_unwait(th);
+        if (th->waiting) thread_unwait(th);
         th->suspended = false;
         if (th->kind == WEFT_ATHREAD_CSTACK) {
             /* Blocked on the C stack: its own loop sees it can go on. */
             th->cancellable = false;
             break;
         }
-        weft_ainst_t *ai = weft__ainst(th->inst);
+        weft_ainst_t *ai = th->inst->async ? th->inst->async : weft__ainst(th->inst);
         if (!ai) return weft__error_oom();
         weft_athread_t *prev = ai->running;
         ai->running = th;
@@ -516,7 +535,7 @@ static weft_error_t *stuck_trap(weft_asched_t *s, weft_athread_t *th);
 static weft_athread_t *find_ready(weft_asched_t *s, weft_cstate_t *only, weft_athread_t *skip)
 {
     for (weft_athread_t *th = s->whead; th; th = th->wnext) {
-        if (th == skip || th->inst->poisoned) continue;
+        if (th == skip || th->inst->poisoned || th->handing_off) continue;
         if (only && (th->inst != only || (only->async && only->async->exclusive == th) ||
                      thread_needs_stack(th)))
             continue;
@@ -551,7 +570,7 @@ weft_athread_t *weft__asched_next(weft_asched_t *s)
             continue;
         }
         th->queued = false;
-        if (!th->inst->poisoned && weft__athread_ready(th)) return th;
+        if (!th->inst->poisoned && !th->handing_off && thread_ready(th)) return th;
     }
     return find_ready(s, NULL, NULL);
 }
@@ -638,11 +657,6 @@ weft_error_t *weft__async_block(weft_caller_t *caller, weft_athread_t *th,
     return weft__athread_block(caller, th, ready, env, finish, env, cancellable, results, nresults, NULL);
 }
 
-static bool has_pending(void *env)
-{
-    return weft__waitable_has_pending_event(env);
-}
-
 weft_error_t *weft__async_wait_pending(weft_caller_t *caller, weft_athread_t *th,
                                        weft_waitable_t *w, weft_async_finish_fn finish,
                                        void *env, weft_val_t *results, size_t nresults)
@@ -656,6 +670,93 @@ weft_error_t *weft__async_wait_pending(weft_caller_t *caller, weft_athread_t *th
     weft_error_t *err = weft__athread_block(caller, th, has_pending, w, finish, env, false, results,
                                nresults, w);
     return err;
+}
+
+/* The thread the scheduler would resume next when th blocks (Store.tick's choice: the head
+ * of the ready queue, when it is ready), if a direct hand-off to it applies: th runs directly
+ * under the host's Store.tick loop, which has not finished, and both are stackful threads of
+ * one instance with a suspended core call. NULL otherwise (th then suspends as usual). */
+static weft_athread_t *handoff_target(weft_asched_t *s, weft_athread_t *th)
+{
+    weft_athread_t *x = s->rqhead;
+    if (!x || x == th || s->direct_top != th || !s->direct_done || *s->direct_done ||
+        s->dirty || x->handing_off || x->inst != th->inst || th->inst->poisoned ||
+        x->phase != WEFT_PHASE_CALL || !x->call ||
+        (x->kind != WEFT_ATHREAD_STACKFUL && x->kind != WEFT_ATHREAD_SPAWNED) ||
+        (th->kind != WEFT_ATHREAD_STACKFUL && th->kind != WEFT_ATHREAD_SPAWNED) ||
+        (x->waiting && x->lock_wait) || !thread_ready(x))
+        return NULL;
+    return x;
+}
+
+int weft__athread_park_event(weft_caller_t *caller, weft_athread_t *th, weft_waitable_t *w,
+                             weft_async_finish_fn finish, void *env, uint8_t rkind)
+{
+    /* The case of weft__async_wait_pending where the thread suspends: a sync wait is not
+     * cancellable (no pending cancellation is delivered), and the condition was just found
+     * false, so the thread joins the waiting list without the ready queue (the event's
+     * weft__waitable_set_pending_event queues it: Thread.wait_until's ready_func). */
+    weft_asched_t *s = th->sched;
+    if (!s || !th->call || caller->call != th->call || th->waiting || th->wait_set ||
+        w->wset || w->pending_event)
+        return WEFT_PARK_NO;
+    w->has_sync_waiter = true;
+    w->sync_thread = th;
+    th->sync_w = w;
+    th->finish = finish;
+    th->finish_env = env;
+    th->nres = 1;
+    th->rkind = rkind;
+    th->cancellable = false;
+    th->ready = has_pending;
+    th->ready_env = w;
+    th->waiting = true;
+    th->wnext = NULL;
+    th->wprev = s->wtail;
+    if (s->wtail) s->wtail->wnext = th;
+    else s->whead = th;
+    s->wtail = th;
+    th->running = false;
+    weft_athread_t *x = handoff_target(s, th);
+    if (x) {
+        /* Direct hand-off: Store.tick would now resume x (the host loop's next step, once
+         * th's core call had unwound); x runs here instead, on top of th's stack, and th is
+         * kept from every scheduler meanwhile. When x blocks, th goes on at once if it is in
+         * turn the scheduler's next choice, as in a ping-pong through futures: then neither
+         * the unwinding nor the loop's pass is paid. Otherwise th suspends as usual. */
+        s->rqhead = x->rnext;
+        if (!s->rqhead) s->rqtail = NULL;
+        x->rnext = NULL;
+        x->queued = false;
+        th->handing_off = true;
+        s->direct_top = NULL; /* no hand-off from x: one level of C stack at most */
+        weft_error_t *err = weft__athread_resume(x, false);
+        s->direct_top = th;
+        th->handing_off = false;
+        if (err) {
+            /* x's error ends the host's loop as if the loop had resumed x (th stays
+             * suspended, as it would have been) */
+            if (s->direct_err) weft_error_delete(err);
+            else s->direct_err = err;
+        } else if (s->rqhead == th && !*s->direct_done && !s->dirty && !th->inst->poisoned &&
+                   w->pending_event) {
+            /* Store.tick's next choice is th, ready: its wait ends (Thread.resume) */
+            s->rqhead = th->rnext;
+            if (!s->rqhead) s->rqtail = NULL;
+            th->rnext = NULL;
+            th->queued = false;
+            thread_unwait(th);
+            th->suspended = false;
+            th->running = true;
+            th->finish = NULL;
+            th->sync_w = NULL;
+            w->has_sync_waiter = false;
+            w->sync_thread = NULL;
+            return WEFT_PARK_READY;
+        }
+    }
+    caller->suspend = true;
+    return WEFT_PARK_SUSPENDED;
 }
 
 weft_error_t *weft__athread_suspend(weft_caller_t *caller, weft_athread_t *th,

@@ -502,6 +502,27 @@ weft_call_state_t weft_call_resume(weft_call_t *c, const weft_val_t *host_result
     return finish(st, e, err);
 }
 
+weft_call_state_t weft__call_resume_slots(weft_call_t *c, const uint64_t *slots, size_t nslots,
+                                          weft_error_t **err)
+{
+    *err = NULL;
+    if (c->state != WEFT_CTX_SUSPENDED) {
+        *err = weft__error_new(&c->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                               "call is not suspended");
+        return WEFT_CALL_FAILED;
+    }
+    /* The runtime's own built-ins suspend with results it produced in their declared types:
+     * weft_call_resume's checks and conversions would only repeat what is known. */
+    for (size_t i = 0; i < nslots; i++) c->stack[c->susp_off + i] = slots[i];
+    c->susp_func = NULL;
+    if (!c->pc) {
+        c->state = WEFT_CTX_DONE;
+        return WEFT_CALL_DONE;
+    }
+    c->state = WEFT_CTX_RUNNING;
+    return weft__interp_run(c, err);
+}
+
 weft_error_t *weft_call_results(const weft_call_t *c, weft_val_t *results, size_t nresults)
 {
     const weft_alloc_t dflt = {weft__default_alloc, NULL};

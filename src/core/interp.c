@@ -288,7 +288,8 @@ static weft_call_state_t interp(weft_call_t *c, weft_error_t **err, const void *
     weft_frame_rec_t *fr_sp = c->frames + c->nframes;
     weft_frame_rec_t *fr_lim = frame_limit(c);
     /* Work units left in the chunk reserved from the store (interrupt.h). */
-    int64_t budget = weft__interrupt_reserve(c->store);
+    int64_t budget = c->store->fuel_on ? weft__interrupt_reserve(c->store)
+                                       : (int64_t)WEFT_INTERRUPT_CHECK_UNITS;
 
     DISPATCH();
 
@@ -764,10 +765,27 @@ do_call:
         c->func = fn;
         c->pc = pc;
         c->fp_off = (size_t)(fp - stack);
-        /* Host code may read or set the fuel, or call into the store again. */
-        weft__interrupt_refund(c->store, budget);
+        /* Host code may read or set the fuel, or call into the store again. Without fuel
+         * metering the refund and the next reservation are no-ops (interrupt.c take_chunk),
+         * spared on this path. */
+        weft_store_t *store = c->store;
+        if (store->fuel_on) weft__interrupt_refund(store, budget);
         budget = 0;
-        weft_error_t *e = weft__call_host(c, inst, callee, fp + call_base, &suspended);
+        weft_error_t *e;
+        if (callee->host_slots) {
+            /* weft__call_host's raw-slot case, inline: the runtime's own built-ins */
+            weft_caller_t caller = {c, inst, store, false};
+            e = callee->host_slots(callee, &caller, fp + call_base);
+            if (!e && caller.suspend) {
+                if (c->sync)
+                    e = weft__error_new(&c->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                                        "host function suspended in a synchronous call");
+                else
+                    suspended = true;
+            }
+        } else {
+            e = weft__call_host(c, inst, callee, fp + call_base, &suspended);
+        }
         if (e) {
             if (weft_error_kind(e) == WEFT_ERROR_TRAP) weft__call_backtrace(c, e, fn, pc);
             *err = e;
@@ -784,7 +802,8 @@ do_call:
         fp = stack + c->fp_off;
         RELOAD_MEM();
         pc = ret_pc;
-        budget = weft__interrupt_reserve(c->store);
+        budget = store->fuel_on ? weft__interrupt_reserve(store)
+                                : (int64_t)WEFT_INTERRUPT_CHECK_UNITS;
         DISPATCH();
     }
 

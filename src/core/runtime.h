@@ -77,6 +77,11 @@ void weft__call_cache_free(weft_store_t *store);
  * re-arms an idle context of the store's cache for `func` and `args` when there is one. */
 weft_error_t *weft__call_new_pooled(weft_store_t *store, weft_func_t *func,
                                     const weft_val_t *args, size_t nargs, weft_call_t **out);
+/* weft_call_resume for a call the runtime's own built-in suspended (state SUSPENDED): its
+ * result slots (in the built-in's result types, nslots of them) are written as they are,
+ * without the public API's checks. *err is set (else NULL) on failure. */
+weft_call_state_t weft__call_resume_slots(weft_call_t *call, const uint64_t *slots,
+                                          size_t nslots, weft_error_t **err);
 /* Ends a call that is not suspended (done or failed): back to its store's cache or freed. */
 void weft__call_recycle(weft_call_t *call);
 /* weft_func_call for calls the runtime itself makes on values it has typed (a component's
