@@ -50,6 +50,8 @@ IMPORT(TCP, "[method]tcp-socket.keep-alive-enabled") void tcp_keepalive(h_t, voi
 IMPORT(TCP, "[method]tcp-socket.set-keep-alive-idle-time") void tcp_set_idle(h_t, int64_t, void *);
 IMPORT(TCP, "[method]tcp-socket.keep-alive-idle-time") void tcp_idle(h_t, void *);
 IMPORT(TCP, "[method]tcp-socket.set-hop-limit") void tcp_set_hop_limit(h_t, int32_t, void *);
+IMPORT(TCP, "[method]tcp-socket.set-send-buffer-size") void tcp_set_sndbuf(h_t, int64_t, void *);
+IMPORT(TCP, "[method]tcp-socket.set-receive-buffer-size") void tcp_set_rcvbuf(h_t, int64_t, void *);
 IMPORT(TCP, "[method]tcp-socket.subscribe") h_t tcp_subscribe(h_t);
 IMPORT(TCP, "[method]tcp-socket.shutdown") void tcp_shutdown(h_t, int32_t, void *);
 IMPORT(TCP, "[resource-drop]tcp-socket") void tcp_drop(h_t);
@@ -186,6 +188,64 @@ static size_t read_all(h_t in, uint8_t *buf, size_t len)
         got += n;
     }
     return got;
+}
+
+/* shutdown(send) while the output stream holds back bytes the socket could not take: the
+ * peer is this same program, which reads only after the shutdown, so a shutdown that waited
+ * for the bytes to go out would never return. Small socket buffers on both sides make one
+ * write of 64 KiB more than the connection takes at once. The bytes still arrive, then the
+ * end of the stream, after the stream and the socket were dropped. */
+static void held_back_shutdown(h_t net)
+{
+    h_t s = tcp_new();
+    tcp_set_rcvbuf(s, 4096, ret);
+    tcp_start_bind(s, net, V4(127, 0, 0, 1, 0), ret);
+    tcp_finish_bind(s, ret);
+    tcp_start_listen(s, ret);
+    tcp_finish_listen(s, ret);
+    int port = tcp_port(s);
+    h_t c = tcp_new();
+    tcp_set_sndbuf(c, 4096, ret);
+    tcp_start_connect(c, net, V4(127, 0, 0, 1, port), ret);
+    wait_on(tcp_subscribe(c));
+    tcp_finish_connect(c, ret);
+    h_t cin = i32_at(4), cout = i32_at(8);
+    wait_on(tcp_subscribe(s));
+    tcp_accept(s, ret);
+    h_t a = i32_at(4), ain = i32_at(8), aout = i32_at(12);
+    enum { SIZE = 65536 };
+    uint8_t *chunk = malloc(SIZE);
+    uint32_t sum_out = 0, sum_in = 0;
+    for (size_t i = 0; i < SIZE; i++) {
+        chunk[i] = (uint8_t)(i * 13 + 5);
+        sum_out = sum_out * 31 + chunk[i];
+    }
+    out_check_write(cout, ret);
+    size_t sent = ret[0] == 0 && u64_at(8) >= SIZE ? SIZE : 0;
+    if (sent) out_write(cout, chunk, SIZE, ret);
+    expect("write of 64 KiB", sent && ret[0] == 0 ? "ok" : "not permitted", "ok");
+    free(chunk);
+    tcp_shutdown(c, 1, ret);
+    expect("shutdown send with bytes held back", outcome(), "ok");
+    out_drop(cout);
+    in_drop(cin);
+    tcp_drop(c);
+    size_t recvd = 0;
+    for (;;) {
+        in_blocking_read(ain, 65536, ret);
+        if (ret[0] != 0) break;
+        uint8_t *p = (uint8_t *)(uintptr_t)i32_at(4);
+        size_t k = (size_t)i32_at(8);
+        for (size_t i = 0; i < k; i++) sum_in = sum_in * 31 + p[i];
+        free(p);
+        recvd += k;
+    }
+    expect("held-back bytes arrive, then the end",
+           recvd == sent && sum_in == sum_out && ret[4] == 1 ? "yes" : "no", "yes");
+    in_drop(ain);
+    out_drop(aout);
+    tcp_drop(a);
+    tcp_drop(s);
 }
 
 static void echo(h_t net)
@@ -331,6 +391,8 @@ static void echo(h_t net)
     in_drop(cin);
     out_drop(cout);
     tcp_drop(c);
+
+    held_back_shutdown(net);
 
     /* A refused connection: the listener goes, its port is closed. */
     tcp_drop(s);

@@ -36,6 +36,8 @@ void weft_wasi2_delete(weft_wasi2_t *w)
 {
     if (!w) return;
     weft__wasi2_waits_free(w);
+    /* Drains of tcp sinks go with the store's loop too (their watchers never run). */
+    for (size_t i = 0; i < w->nobjs; i++) weft__wasi2_drain_drop(w, &w->objs[i], false);
     for (size_t i = 0; i < w->nobjs; i++)
         if (w->objs[i].kind != W2_FREE) weft__wasi2_obj_drop(w, (uint32_t)i + 1);
     weft__free(&w->alloc, w->objs, w->objs_cap * sizeof *w->objs);
@@ -199,6 +201,14 @@ void weft__wasi2_obj_drop(void *env, uint32_t rep)
         o->orphan = true;
         return;
     }
+    if (o->kind == W2_OUTPUT && o->drain) {
+        /* A tcp sink still sending what it held back before its FIN: freed when that ends. */
+        o->orphan = true;
+        return;
+    }
+    /* streams.wit lets bytes not flushed before the drop be lost; those that the descriptor
+     * takes without blocking still go out. */
+    if (o->kind == W2_OUTPUT && o->mem_len && !o->closed) (void)weft__wasi2_sink_flush(w, o);
     uint32_t link = o->link;
     if (o->lookup) weft__wasi2_lookup_drop(o);
     if (o->dir) closedir(o->dir);

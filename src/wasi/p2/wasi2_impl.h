@@ -101,15 +101,21 @@ typedef struct weft__wasi2_obj {
      * until the last of them goes. */
     uint32_t link;     /* the socket object this one depends on, 0 when none */
     uint32_t refs;     /* socket: live objects linking to it */
-    bool orphan;       /* socket: dropped by the guest, kept for its streams */
+    bool orphan;       /* socket: dropped by the guest, kept for its streams; tcp sink:
+                        * dropped while its drain runs, freed when it ends */
     uint8_t state;     /* socket: W2_TCP_* / W2_UDP_* state */
     uint8_t family;    /* socket: ip-address-family (0 ipv4, 1 ipv6) */
     uint8_t pend_code; /* tcp: the sockets error-code of a finished connect, 0xFF none */
-    uint8_t *mem;      /* tcp sink: bytes accepted but not yet sent; resolve: addresses */
+    /* Output streams on a descriptor or socket: bytes a write accepted that the descriptor
+     * could not take without blocking, held back until it can (mem_pos: the first not sent);
+     * resolve: addresses. */
+    uint8_t *mem;
     size_t mem_len, mem_cap, mem_pos;
     uint32_t backlog;  /* tcp: listen backlog */
     uint64_t permit;   /* output stream: bytes the last check-write allowed, not yet written */
     struct weft__wasi2_lookup *lookup; /* resolve: the resolution in progress (wasi2_lookup.c) */
+    /* tcp sink: a shutdown(send) waiting for the held-back bytes to go out (wasi2_streams.c). */
+    struct weft__wasi2_drain *drain;
 } weft__wasi2_obj_t;
 
 /* A --allow-tcp / --allow-udp rule (weft_wasi2_allow_tcp). */
@@ -259,8 +265,17 @@ void weft__wasi2_link_to(weft_wasi2_t *w, uint32_t rep, uint32_t sock);
 /* A new input (W2_INPUT) or output (W2_OUTPUT) stream over the connected socket `sock`. */
 weft_error_t *weft__wasi2_sock_stream(weft_wasi2_t *w, uint8_t kind, uint32_t sock, int fd,
                                       uint32_t *rep);
-/* Sends what a socket sink holds back; with `block` waits until all of it went. 0 or errno. */
-int weft__wasi2_sock_flush(weft_wasi2_t *w, weft__wasi2_obj_t *o, bool block);
+/* Sends what a descriptor or socket sink holds back, as much as it takes without blocking;
+ * 0 (o->mem_len tells whether some is left) or an errno (the sink is then closed). */
+int weft__wasi2_sink_flush(weft_wasi2_t *w, weft__wasi2_obj_t *o);
+/* tcp shutdown(send) of the socket of sink o (connected socket fd, `how` SHUT_WR or
+ * SHUT_RDWR): at once when nothing is held back, else SHUT_RD now (for SHUT_RDWR) and SHUT_WR
+ * once the held-back bytes went out, flushed from the store's loop. The sink is closed to
+ * further writes either way. 0 or an errno. */
+int weft__wasi2_sink_shutdown(weft_wasi2_t *w, weft_store_t *store, weft__wasi2_obj_t *o,
+                              int how);
+/* Lets go of the drain of sink o (its object is freed; shuts the socket down at once). */
+void weft__wasi2_drain_drop(weft_wasi2_t *w, weft__wasi2_obj_t *o, bool cancel);
 /* sockets error-code of a host errno. */
 int weft__wasi2_net_code(int host_errno);
 /* An ip-socket-address value as a host address of the socket's family. Returns -1 on success,

@@ -6,16 +6,19 @@
  * returns no bytes, `check-write` reports 0 when it is not writable. Files and buffers are
  * always ready. The blocking variants are async host functions (wasi2_wait.c): they finish at
  * once when they can, else the guest is suspended while the store's loop waits for the
- * descriptor (a read for input or the end, a write for room, a socket flush for the bytes
- * held back to go out). The streams of a connected TCP socket (wasi2_tcp.c) never block the host: a
- * write sends what the socket takes and holds the rest back, and check-write permits nothing
- * more until that went out.
+ * descriptor (a read for input or the end, a write for room, a flush for the bytes held back
+ * to go out). Writes never block the host thread: on a descriptor (stdio) or the socket of a
+ * TCP connection (wasi2_tcp.c) a write sends what it takes now and holds the rest back, and
+ * check-write permits nothing more until that went out (sink_put: how each kind of
+ * descriptor is written without blocking).
  *
  * streams.wit makes two misuses traps: `write` (and `write-zeroes`) of more than the last
  * check-write permitted, and `blocking-write-and-flush` (and its zeroes twin) of more than
  * 4096 bytes. A stream that reached its end (or whose reader went away: EPIPE) reports
  * stream-error::closed; other failures report last-operation-failed with an error resource. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,6 +64,9 @@ weft_error_t *weft__wasi2_stdio_stream(weft_wasi2_t *w, int which, uint32_t *rep
     } else {
         o->sub = which == 0 ? W2_SRC_FD : W2_SINK_FD;
         o->fd = w->stdio_fd[which];
+        /* How writes avoid blocking depends on what the descriptor is (sink_put). */
+        struct stat st;
+        o->dtype = fstat(o->fd, &st) == 0 ? weft__wasi2_dtype(st.st_mode) : W2_DT_UNKNOWN;
     }
     return NULL;
 }
@@ -206,48 +212,92 @@ weft_error_t *weft__wasi2_sock_stream(weft_wasi2_t *w, uint8_t kind, uint32_t so
     return NULL;
 }
 
-int weft__wasi2_sock_flush(weft_wasi2_t *w, weft__wasi2_obj_t *o, bool block)
+/* Writes up to n (> 0) bytes of sink o without blocking the thread: the count taken (0 when
+ * the descriptor has no room now), or -1 with errno.
+ *
+ * Sockets: send(2) with MSG_DONTWAIT, which makes this one call non-blocking without
+ * changing the descriptor's flags (a socket on stdio is shared with other processes). A
+ * regular file (or block device) never waits for room: pwrite / write as they are. Any other
+ * descriptor (pipe, FIFO, terminal) in blocking mode, which is not ours to make O_NONBLOCK:
+ * pieces of at most PIPE_BUF bytes, each only while poll(2) reports POLLOUT (POSIX write():
+ * a write of at most PIPE_BUF bytes to a pipe with room for it does not block, and poll's
+ * POLLOUT on a pipe means at least PIPE_BUF bytes of room on Linux). An O_NONBLOCK descriptor
+ * (the parent's choice) takes what it can. */
+static ssize_t sink_put(weft__wasi2_obj_t *o, const uint8_t *p, size_t n)
+{
+    ssize_t k;
+    if (o->sub == W2_SINK_SOCK || o->dtype == W2_DT_SOCKET) {
+        do k = send(o->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL); while (k < 0 && errno == EINTR);
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        return k;
+    }
+    if (o->dtype == W2_DT_REGULAR || o->dtype == W2_DT_BLOCK) {
+        do k = write(o->fd, p, n); while (k < 0 && errno == EINTR);
+        return k;
+    }
+    int fl = fcntl(o->fd, F_GETFL);
+    bool nonblock = fl >= 0 && (fl & O_NONBLOCK);
+    size_t done = 0;
+    while (done < n) {
+        size_t piece = n - done;
+        if (!nonblock) {
+            if (!weft__wasi2_fd_ready(o->fd, POLLOUT)) break;
+            if (piece > PIPE_BUF) piece = PIPE_BUF;
+        }
+        do k = write(o->fd, p + done, piece); while (k < 0 && errno == EINTR);
+        if (k < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            if (done) break; /* the next write reports the error */
+            return -1;
+        }
+        done += (size_t)k;
+        if ((size_t)k < piece) break; /* no more room now */
+    }
+    return (ssize_t)done;
+}
+
+int weft__wasi2_sink_flush(weft_wasi2_t *w, weft__wasi2_obj_t *o)
 {
     (void)w;
     while (o->mem_pos < o->mem_len) {
-        ssize_t k = send(o->fd, o->mem + o->mem_pos, o->mem_len - o->mem_pos,
-                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t k = sink_put(o, o->mem + o->mem_pos, o->mem_len - o->mem_pos);
         if (k < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (!block) return 0;
-                struct pollfd pf = {o->fd, POLLOUT, 0};
-                (void)poll(&pf, 1, -1);
-                continue;
-            }
             int e = errno;
             o->closed = true;
             o->mem_pos = o->mem_len = 0;
             return e;
         }
+        if (k == 0) return 0;
         o->mem_pos += (size_t)k;
     }
     o->mem_pos = o->mem_len = 0;
     return 0;
 }
 
-/* A socket sink: sends what the socket takes now and keeps the rest for later flushes. */
-static int sock_write(weft_wasi2_t *w, weft__wasi2_obj_t *o, const uint8_t *p, size_t n)
+/* A descriptor or socket sink: writes what the descriptor takes now and holds the rest back
+ * for later flushes (never behind bytes held back earlier). */
+static int sink_write(weft_wasi2_t *w, weft__wasi2_obj_t *o, const uint8_t *p, size_t n)
 {
-    int e = weft__wasi2_sock_flush(w, o, false);
+    int e = weft__wasi2_sink_flush(w, o);
     if (e) return e;
     size_t done = 0;
-    while (o->mem_len == 0 && done < n) {
-        ssize_t k = send(o->fd, p + done, n - done, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            o->closed = true;
-            return errno;
+    if (o->mem_len == 0) {
+        while (done < n) {
+            ssize_t k = sink_put(o, p + done, n - done);
+            if (k < 0) {
+                if (errno == EPIPE) o->closed = true;
+                return errno;
+            }
+            if (k == 0) break;
+            done += (size_t)k;
         }
-        done += (size_t)k;
     }
     if (done < n) {
+        if (o->mem_pos) {
+            memmove(o->mem, o->mem + o->mem_pos, o->mem_len - o->mem_pos);
+            o->mem_len -= o->mem_pos;
+            o->mem_pos = 0;
+        }
         void *b = o->mem;
         if (weft__grow(&w->alloc, &b, &o->mem_cap, o->mem_len + (n - done), 1) != 0)
             return ENOMEM;
@@ -258,11 +308,90 @@ static int sock_write(weft_wasi2_t *w, weft__wasi2_obj_t *o, const uint8_t *p, s
     return 0;
 }
 
-/* Writes all n bytes; returns 0 or an errno. */
+/* ---- tcp shutdown(send) after the held-back bytes ------------------------------------------
+ * tcp.wit `shutdown` is not a blocking function, and for `send` says the output stream is
+ * closed and a FIN is sent; the bytes a write already accepted come before the FIN (streams.wit
+ * `write`: the contents were handed to the implementation). So shutdown returns at once: the
+ * sink is closed to the guest, a watcher on the store's loop sends the held-back bytes as the
+ * socket takes them, and shuts the sending side down after the last one. */
+typedef struct weft__wasi2_drain {
+    weft_wasi2_t *w;
+    weft_store_t *store;
+    weft_async_handle_t watch;
+    uint32_t rep; /* the sink */
+} drain_t;
+
+static void drain_end(weft_wasi2_t *w, weft__wasi2_obj_t *o)
+{
+    drain_t *d = o->drain;
+    o->drain = NULL;
+    (void)shutdown(o->fd, SHUT_WR);
+    weft__free(&w->alloc, d, sizeof *d);
+}
+
+void weft__wasi2_drain_drop(weft_wasi2_t *w, weft__wasi2_obj_t *o, bool cancel)
+{
+    if (!o->drain) return;
+    if (cancel) weft_error_delete(weft_fd_watch_cancel(o->drain->store, o->drain->watch));
+    drain_end(w, o);
+}
+
+static void on_drain(void *data, weft_store_t *store, weft_async_handle_t watch, uint32_t ev)
+{
+    (void)watch, (void)ev;
+    drain_t *d = data;
+    weft_wasi2_t *w = d->w;
+    uint32_t rep = d->rep;
+    weft__wasi2_obj_t *o = &w->objs[rep - 1];
+    (void)weft__wasi2_sink_flush(w, o);
+    if (o->mem_len) {
+        weft_error_t *err = weft_fd_watch_new(store, o->fd, WEFT_FD_WRITABLE, on_drain, d,
+                                              &d->watch);
+        if (!err) return; /* more later */
+        weft_error_delete(err);
+    }
+    /* All sent, the socket failed, or no watcher could be made: the end of the stream now. */
+    drain_end(w, o);
+    if (o->orphan) {
+        o->orphan = false;
+        weft__wasi2_obj_drop(w, rep);
+    }
+}
+
+int weft__wasi2_sink_shutdown(weft_wasi2_t *w, weft_store_t *store, weft__wasi2_obj_t *o,
+                              int how)
+{
+    if (o->drain) /* a second shutdown: the first one's drain sends the FIN */
+        return how == SHUT_RDWR && shutdown(o->fd, SHUT_RD) < 0 ? errno : 0;
+    int e = o->closed ? 0 : weft__wasi2_sink_flush(w, o);
+    o->closed = true;
+    o->permit = 0;
+    if (e || o->mem_len == 0) {
+        o->mem_pos = o->mem_len = 0;
+        return shutdown(o->fd, how) < 0 ? errno : 0;
+    }
+    if (how == SHUT_RDWR && shutdown(o->fd, SHUT_RD) < 0) return errno;
+    drain_t *d = weft__calloc(&w->alloc, 1, sizeof *d);
+    if (!d) return ENOMEM;
+    d->w = w;
+    d->store = store;
+    d->rep = (uint32_t)(o - w->objs) + 1;
+    weft_error_t *err = weft_fd_watch_new(store, o->fd, WEFT_FD_WRITABLE, on_drain, d, &d->watch);
+    if (err) {
+        weft_error_delete(err);
+        weft__free(&w->alloc, d, sizeof *d);
+        return ENOMEM;
+    }
+    o->drain = d;
+    return 0;
+}
+
+/* Writes all n bytes (a descriptor or socket sink: holding back what it cannot take now);
+ * returns 0 or an errno. */
 static int out_write(weft_wasi2_t *w, weft__wasi2_obj_t *o, const uint8_t *p, size_t n)
 {
     if (o->closed) return EPIPE;
-    if (o->sub == W2_SINK_SOCK) return sock_write(w, o, p, n);
+    if (o->sub == W2_SINK_SOCK || o->sub == W2_SINK_FD) return sink_write(w, o, p, n);
     if (o->sub == W2_SINK_BUF) {
         int k = o->which;
         void *b = w->buf[k];
@@ -280,20 +409,8 @@ static int out_write(weft_wasi2_t *w, weft__wasi2_obj_t *o, const uint8_t *p, si
     }
     size_t done = 0;
     while (done < n) {
-        ssize_t k;
-        if (o->sub == W2_SINK_FD) {
-            k = write(o->fd, p + done, n - done);
-            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                /* A non-blocking host descriptor: wait for room (the guest was promised it
-                 * by check-write, or asked for a blocking write). */
-                struct pollfd pf = {o->fd, POLLOUT, 0};
-                (void)poll(&pf, 1, -1);
-                continue;
-            }
-        } else {
-            k = pwrite(o->fd, p + done, n - done, (off_t)o->pos);
-            if (k > 0) o->pos += (uint64_t)k;
-        }
+        ssize_t k = pwrite(o->fd, p + done, n - done, (off_t)o->pos);
+        if (k > 0) o->pos += (uint64_t)k;
         if (k < 0) {
             if (errno == EINTR) continue;
             if (errno == EPIPE) o->closed = true;
@@ -324,12 +441,17 @@ W2_FN(out_check_write)
     if (!o) return weft__wasi2_trap(W2, "output-stream: unknown handle");
     if (o->closed) return weft__wasi2_stream_err(W2, ar, res, 0);
     uint64_t n = WRITE_BUDGET;
-    if (o->sub == W2_SINK_SOCK) {
-        int e = weft__wasi2_sock_flush(W2, o, false);
+    if (o->sub == W2_SINK_SOCK || o->sub == W2_SINK_FD) {
+        /* Nothing more while bytes are held back (streams.wit flush: no writes accepted until
+         * the flush completed); a pipe or terminal gets what it takes without blocking. */
+        int e = weft__wasi2_sink_flush(W2, o);
         if (e) return weft__wasi2_stream_err(W2, ar, res, e);
-        n = o->mem_len == 0 && weft__wasi2_fd_ready(o->fd, POLLOUT) ? SOCK_BUDGET : 0;
-    } else if (o->sub == W2_SINK_FD && !weft__wasi2_fd_ready(o->fd, POLLOUT)) {
-        n = 0;
+        bool file = o->sub == W2_SINK_FD &&
+                    (o->dtype == W2_DT_REGULAR || o->dtype == W2_DT_BLOCK);
+        if (o->mem_len) n = 0;
+        else if (!file && !weft__wasi2_fd_ready(o->fd, POLLOUT)) n = 0;
+        else if (o->sub == W2_SINK_SOCK) n = SOCK_BUDGET;
+        else if (!file) n = PIPE_BUF;
     }
     o->permit = n;
     weft_cval_t *ok = weft__wasi2_case(ar, res, WEFT_CVAL_RESULT, 0, true);
@@ -382,11 +504,11 @@ static weft_error_t *flush(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t
 {
     weft__wasi2_obj_t *o = out_get(w, args);
     if (!o) return weft__wasi2_trap(w, "output-stream: unknown handle");
-    /* Writes go straight to the host descriptor or buffer, except what a socket could not
-     * take yet: a flush sends that (and a blocking one waits until it went). */
+    /* Writes go straight to the host descriptor or buffer, except what a descriptor or socket
+     * could not take yet: a flush sends that (and a blocking one waits until it went). */
     o->permit = 0;
-    if (o->sub == W2_SINK_SOCK && !o->closed) {
-        int e = weft__wasi2_sock_flush(w, o, false);
+    if ((o->sub == W2_SINK_SOCK || o->sub == W2_SINK_FD) && !o->closed) {
+        int e = weft__wasi2_sink_flush(w, o);
         if (e) return out_result(w, ar, res, e);
         if (o->mem_len && pending) {
             *pending = true;
@@ -398,7 +520,7 @@ static weft_error_t *flush(weft_wasi2_t *w, const weft_cval_t *args, weft_cval_t
 
 W2_FN(out_flush) { W2_UNUSED; return flush(W2, args, res, ar, NULL); }
 
-/* blocking-flush: waits (on the store's loop) until what a socket held back went out. */
+/* blocking-flush: waits (on the store's loop) until what a sink held back went out. */
 static weft_error_t *try_flush(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
                                weft_cval_t *res, weft_cval_arena_t *ar, bool *done)
 {
@@ -414,8 +536,7 @@ static weft_error_t *try_flush(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const we
 W2_ASYNC(out_blocking_flush, 1, try_flush)
 
 /* blocking-write-and-flush and blocking-write-zeroes-and-flush: the write, once the
- * descriptor has room (a pipe or terminal: at least a page, the 4096 bytes allowed), then the
- * flush (sockets). */
+ * descriptor has room, then the flush of what it could not take (waiting for room again). */
 static weft_error_t *try_write(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const weft_cval_t *args,
                                weft_cval_t *res, weft_cval_arena_t *ar, bool *done, bool zero)
 {
@@ -426,7 +547,7 @@ static weft_error_t *try_write(weft__wasi2_wait_t *wt, weft_wasi2_t *w, const we
             return weft__wasi2_wait_fd(wt, o->fd, POLLOUT);
         weft_error_t *err = zero ? zeroes(w, args, res, ar, true) : write_list(w, args, res, ar, true);
         o = out_get(w, args); /* the error object may have moved the table */
-        if (err || res->u.var.index != 0 || o->sub != W2_SINK_SOCK || o->mem_len == 0) {
+        if (err || res->u.var.index != 0 || o->mem_len == 0) {
             *done = true;
             return err;
         }

@@ -466,16 +466,19 @@ W2_FN(shutdown_fn)
     if (o->state != T_CONNECTED) return code(ar, res, W2_N_INVALID_STATE);
     uint32_t how = args[1].u.var.index; /* receive, send, both */
     uint32_t rep = args[0].u.rep;
+    int h = how == 0 ? SHUT_RD : how == 1 ? SHUT_WR : SHUT_RDWR;
     if (how != 0) {
-        /* What the output stream holds back goes out before the end of the stream. */
+        /* What the output stream holds back goes out before the FIN: without waiting here
+         * (tcp.wit shutdown does not block), from the store's loop (wasi2_streams.c). */
         for (size_t i = 0; i < W2->nobjs; i++) {
             weft__wasi2_obj_t *s = &W2->objs[i];
-            if (s->kind == W2_OUTPUT && s->sub == W2_SINK_SOCK && s->link == rep)
-                (void)weft__wasi2_sock_flush(W2, s, true);
+            if (s->kind == W2_OUTPUT && s->sub == W2_SINK_SOCK && s->link == rep) {
+                int e = weft__wasi2_sink_shutdown(W2, store, s, h);
+                if (e == ENOMEM) return W2_OOM;
+                return code(ar, res, e ? weft__wasi2_net_code(e) : -1);
+            }
         }
     }
-    o = &W2->objs[rep - 1];
-    int h = how == 0 ? SHUT_RD : how == 1 ? SHUT_WR : SHUT_RDWR;
     if (shutdown(o->fd, h) < 0) return code(ar, res, weft__wasi2_net_code(errno));
     return code(ar, res, -1);
 }
