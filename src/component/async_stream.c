@@ -652,8 +652,10 @@ static weft_error_t *future_new_slots(weft_func_t *f, weft_caller_t *caller, uin
 {
     const weft_abuiltin_t *b = f->env;
     weft_cstate_t *st = b->st;
+    /* The scheduler through the caller's store (the instance's own: a component instance is
+     * called only from its store), two loads nearer than through st. */
+    weft_asched_t *s = caller->store->async_sched;
     if (!st->may_leave) return stream_slots(f, caller, slots);
-    weft_asched_t *s = st->store->async_sched;
     weft_handles_t *t = &st->handles;
     weft_aend_t *re, *we;
     if (s && s->shared_pool && (re = s->end_pool) && (we = re->pool_next) && t->free_top &&

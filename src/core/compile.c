@@ -1014,7 +1014,8 @@ static void compile_local_set(comp_t *c, uint32_t idx, bool tee)
     }
 }
 
-static void compile_call(comp_t *c, uint32_t funcidx_or_type, bool indirect, uint32_t table)
+static void compile_call(comp_t *c, uint32_t funcidx_or_type, bool indirect, uint32_t table,
+                         bool tail)
 {
     const weft_functype_t *t = indirect ? &c->m->types[funcidx_or_type]
                                         : &c->m->types[c->m->func_types[funcidx_or_type]];
@@ -1036,9 +1037,16 @@ static void compile_call(comp_t *c, uint32_t funcidx_or_type, bool indirect, uin
         emit_w(c, argbase);
     } else {
         /* Functions defined by the module run in the same instance with compiled code. */
-        emit_op(c, funcidx_or_type >= c->m->nfunc_imports ? WEFT_IOP_call_local : WEFT_IOP_call);
+        bool local = funcidx_or_type >= c->m->nfunc_imports;
+        emit_op(c, local ? WEFT_IOP_call_local : WEFT_IOP_call);
         emit_w(c, funcidx_or_type);
         emit_w(c, argbase);
+        /* call_local also carries the callee's weft_code_t (its address is fixed once the
+         * module is compiled, stub or not: weft__module_compile), so the interpreter reaches
+         * the callee's code without going through the instance's function table first. A
+         * tail call's handler (compile_return_call) keeps the short form. */
+        if (local && !tail)
+            emit_w64(c, (uint64_t)(uintptr_t)c->m->codes[funcidx_or_type - c->m->nfunc_imports]);
     }
     for (uint32_t i = 0; i < t->nresults; i++) push_temp(c, t->results[i]);
     barrier(c);
@@ -1051,7 +1059,7 @@ static void compile_call(comp_t *c, uint32_t funcidx_or_type, bool indirect, uin
 static void compile_return_call(comp_t *c, uint32_t funcidx_or_type, bool indirect,
                                 uint32_t table)
 {
-    compile_call(c, funcidx_or_type, indirect, table);
+    compile_call(c, funcidx_or_type, indirect, table, true);
     if (c->oom || c->r.err) return;
     size_t at = c->ncode - (indirect ? 6 : 4);
     const void *h = c->labels[indirect ? WEFT_IOP_return_call_indirect : WEFT_IOP_return_call];
@@ -1692,12 +1700,12 @@ static void compile_body(comp_t *c)
             break;
         case 0x10:
             weft__read_u32(&c->r, &u);
-            compile_call(c, u, false, 0);
+            compile_call(c, u, false, 0, false);
             break;
         case 0x11:
             weft__read_u32(&c->r, &u);
             weft__read_u32(&c->r, &v);
-            compile_call(c, u, true, v);
+            compile_call(c, u, true, v, false);
             break;
         case 0x12:
             weft__read_u32(&c->r, &u);

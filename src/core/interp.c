@@ -281,6 +281,7 @@ static weft_call_state_t interp(weft_call_t *c, weft_error_t **err, const void *
     const weft_code_t *callee_code = NULL;
     uint32_t call_base = 0;
     const uint32_t *ret_pc = NULL;
+    weft_error_t *host_err = NULL; /* a host call's error, at host_stopped */
     /* The frame records and the stack bounds live in registers; c->nframes is brought up to
      * date (SYNC_FRAMES) before anything outside this function looks at them. */
     uint64_t *stack = c->stack;
@@ -588,16 +589,22 @@ do_return:
     pc = fr_sp->ret_pc;
     fp = stack + fr_sp->fp_off;
     fn = fr_sp->func;
-    if (fr_sp->inst != inst) SET_INST(fr_sp->inst);
-    RELOAD_MEM();
+    /* mbase/msize stay current across a callee of the same instance: memory.grow, host calls
+     * and instance changes reload them where they happen, so only a change of instance on the
+     * way back needs a reload. */
+    if (fr_sp->inst != inst) {
+        SET_INST(fr_sp->inst);
+        RELOAD_MEM();
+    }
     DISPATCH();
 
 L_call_local:
-    /* A function defined by this module: same instance, compiled code. */
+    /* A function defined by this module: same instance, compiled code. Its weft_code_t is in
+     * the instruction (W(2), W(3)): the next dispatch depends on one load fewer. */
+    callee_code = (const weft_code_t *)(uintptr_t)((uint64_t)W(2) | ((uint64_t)W(3) << 32));
     callee = inst->funcs[W(0)];
-    callee_code = callee->code;
     call_base = W(1);
-    ret_pc = pc + 4;
+    ret_pc = pc + 6;
     if (fp + call_base + callee_code->frame_slots > stack_end || fr_sp == fr_lim)
         goto call_slow;
     PUSH_FRAME();
@@ -759,53 +766,72 @@ do_call:
             }
         }
         goto call_fast;
+    } else if (callee->host_slots) {
+        /* weft__call_host's raw-slot case, inline: the runtime's own built-ins. They never
+         * look at this call's frames or saved position (a thread they resume runs its own
+         * call), so those are written only when the built-in stops this call (an error or a
+         * suspension, host_stopped). Host code may read or set the fuel: with fuel metering
+         * the unspent units go back first and a new chunk is taken afterwards; without it the
+         * budget only paces the interruption checks (interrupt.h) and simply goes on. */
+        weft_store_t *store = c->store;
+        if (store->fuel_on) {
+            weft__interrupt_refund(store, budget);
+            budget = 0;
+        }
+        weft_caller_t caller = {c, inst, store, false};
+        weft_error_t *e = callee->host_slots(callee, &caller, fp + call_base);
+        if (__builtin_expect(e != NULL || caller.suspend, 0)) {
+            SYNC_FRAMES();
+            c->func = fn;
+            c->pc = pc;
+            c->fp_off = (size_t)(fp - stack);
+            if (!e && c->sync)
+                e = weft__error_new(&c->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
+                                    "host function suspended in a synchronous call");
+            host_err = e;
+            goto host_stopped;
+        }
+        RELOAD_MEM();
+        pc = ret_pc;
+        if (store->fuel_on) budget = weft__interrupt_reserve(store);
+        DISPATCH();
     } else {
-        bool suspended = false;
         SYNC_FRAMES();
         c->func = fn;
         c->pc = pc;
         c->fp_off = (size_t)(fp - stack);
-        /* Host code may read or set the fuel, or call into the store again. Without fuel
-         * metering the refund and the next reservation are no-ops (interrupt.c take_chunk),
-         * spared on this path. */
-        weft_store_t *store = c->store;
-        if (store->fuel_on) weft__interrupt_refund(store, budget);
-        budget = 0;
-        weft_error_t *e;
-        if (callee->host_slots) {
-            /* weft__call_host's raw-slot case, inline: the runtime's own built-ins */
-            weft_caller_t caller = {c, inst, store, false};
-            e = callee->host_slots(callee, &caller, fp + call_base);
-            if (!e && caller.suspend) {
-                if (c->sync)
-                    e = weft__error_new(&c->alloc, WEFT_ERROR_INVALID_ARG, UINT64_MAX,
-                                        "host function suspended in a synchronous call");
-                else
-                    suspended = true;
-            }
-        } else {
-            e = weft__call_host(c, inst, callee, fp + call_base, &suspended);
+        weft_store_t *store = c->store; /* as above */
+        if (store->fuel_on) {
+            weft__interrupt_refund(store, budget);
+            budget = 0;
         }
-        if (e) {
-            if (weft_error_kind(e) == WEFT_ERROR_TRAP) weft__call_backtrace(c, e, fn, pc);
-            *err = e;
-            c->state = WEFT_CTX_FAILED;
-            return WEFT_CALL_FAILED;
-        }
-        if (suspended) {
-            c->pc = ret_pc;
-            c->susp_func = callee;
-            c->susp_off = c->fp_off + call_base;
-            c->state = WEFT_CTX_SUSPENDED;
-            return WEFT_CALL_SUSPENDED;
+        bool suspended = false;
+        weft_error_t *e = weft__call_host(c, inst, callee, fp + call_base, &suspended);
+        if (__builtin_expect(e != NULL || suspended, 0)) {
+            host_err = e;
+            goto host_stopped;
         }
         fp = stack + c->fp_off;
         RELOAD_MEM();
         pc = ret_pc;
-        budget = store->fuel_on ? weft__interrupt_reserve(store)
-                                : (int64_t)WEFT_INTERRUPT_CHECK_UNITS;
+        if (store->fuel_on) budget = weft__interrupt_reserve(store);
         DISPATCH();
     }
+host_stopped:
+    /* A host call ended this invocation (host_err set: an error; else a suspension), with
+     * the call's frames and position saved. */
+    if (host_err) {
+        if (weft_error_kind(host_err) == WEFT_ERROR_TRAP)
+            weft__call_backtrace(c, host_err, fn, pc);
+        *err = host_err;
+        c->state = WEFT_CTX_FAILED;
+        return WEFT_CALL_FAILED;
+    }
+    c->pc = ret_pc;
+    c->susp_func = callee;
+    c->susp_off = c->fp_off + call_base;
+    c->state = WEFT_CTX_SUSPENDED;
+    return WEFT_CALL_SUSPENDED;
 
     /* ---- values, variables ---- */
 L_copy: S(0) = S(1); NEXT(2);
