@@ -122,6 +122,17 @@ static int32_t i32_at(int off)
     memcpy(&v, ret + off, 4);
     return v;
 }
+
+/* Folds the bytes of the list<u8> a read just returned (ret: pointer at 4, length at 8) into
+ * *sum, frees them and returns their count. */
+static size_t absorb_read(uint32_t *sum)
+{
+    uint8_t *p = (uint8_t *)(uintptr_t)i32_at(4);
+    size_t k = (size_t)i32_at(8);
+    for (size_t i = 0; i < k; i++) *sum = *sum * 31 + p[i];
+    free(p);
+    return k;
+}
 static uint64_t u64_at(int off)
 {
     uint64_t v;
@@ -234,10 +245,7 @@ static void held_back_shutdown(h_t net)
     for (;;) {
         in_blocking_read(ain, 65536, ret);
         if (ret[0] != 0) break;
-        uint8_t *p = (uint8_t *)(uintptr_t)i32_at(4);
-        size_t k = (size_t)i32_at(8);
-        for (size_t i = 0; i < k; i++) sum_in = sum_in * 31 + p[i];
-        free(p);
+        size_t k = absorb_read(&sum_in);
         recvd += k;
     }
     expect("held-back bytes arrive, then the end",
@@ -358,10 +366,7 @@ static void echo(h_t net)
         }
         in_read(ain, 65536, ret);
         if (ret[0] != 0) break;
-        uint8_t *p = (uint8_t *)(uintptr_t)i32_at(4);
-        size_t k = (size_t)i32_at(8);
-        for (size_t i = 0; i < k; i++) sum_in = sum_in * 31 + p[i];
-        free(p);
+        size_t k = absorb_read(&sum_in);
         recvd += k;
         if (k) progress = 1;
         if (!progress) {
